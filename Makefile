@@ -1,0 +1,40 @@
+# Two commands on a fresh machine with Python 3.11 and make:
+#   make run   - set up, then simulate the embedded Karabakh-2020 scenario and forecast the ceasefire
+#   make test  - set up with the test extras, then lint and run the tests
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+RUNS   ?= 10000
+OUT    ?= results
+
+.PHONY: run test setup setup-test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@ $(VENV)/.installed
+
+setup: $(VENV)/.installed
+setup-test: $(VENV)/.installed-test
+
+run: setup
+	$(BIN)/polemos run karabakh_2020 --runs $(RUNS) --seed 2020 --out $(OUT)
+
+lint: setup-test
+	$(BIN)/ruff check src tests benchmarks
+
+test: setup-test lint
+	$(BIN)/python -m pytest -q
+
+bench: setup
+	$(BIN)/python benchmarks/bench_campaign.py
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache
