@@ -1,0 +1,1 @@
+"""Development-only analyses that fit the parameters shipped with Polemos."""

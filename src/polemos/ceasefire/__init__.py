@@ -1,0 +1,1 @@
+"""Ceasefire stability: empirical recurrence hazards and the ceasefire forecast."""
