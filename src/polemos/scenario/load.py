@@ -1,0 +1,315 @@
+"""Load a scenario: read TOML (a file or a folder), follow ``extends``, apply ``--set``
+overrides, validate against the schema and the cross-reference rules, and report every
+problem at once (:class:`~polemos.scenario.errors.ScenarioError`)."""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import re
+import tomllib
+import typing
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from polemos.scenario.errors import Problem, ScenarioError
+from polemos.scenario.toml_lines import key_lines
+
+Where = dict[tuple, tuple[str, int | None]]  # key path -> (file, line)
+
+
+class Loaded(typing.NamedTuple):
+    data: dict
+    where: Where
+    files: list[str]
+
+
+def resolve(spec: str | Path) -> Path:
+    """A scenario path from a path or an embedded name."""
+    from polemos.scenarios import embedded_names, embedded_path
+
+    p = Path(spec)
+    if p.exists():
+        return p
+    emb = embedded_path(str(spec))
+    if emb is not None:
+        return emb
+    names = ", ".join(embedded_names()) or "none"
+    hint = difflib.get_close_matches(str(spec), embedded_names(), n=1)
+    dym = f" (did you mean '{hint[0]}'?)" if hint else ""
+    raise ScenarioError([Problem(str(spec), None, "", f"no such file, folder or embedded "
+                                 f"scenario{dym}; embedded scenarios: {names}")])
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def read_toml(path: Path) -> tuple[dict, Where]:
+    """Parse one TOML file; any failure becomes a Problem naming the file."""
+    name = _display(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ScenarioError([Problem(name, None, "", "file not found")]) from None
+    except OSError as e:
+        raise ScenarioError([Problem(name, None, "", f"cannot read file: {e.strerror}")]) from None
+    if b"\x00" in raw:
+        raise ScenarioError([Problem(name, None, "", "binary file, not TOML text")])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ScenarioError([Problem(name, None, "", f"not UTF-8 text (byte {e.start}); "
+                                     "a scenario is a TOML text file")]) from None
+    if not text.strip():
+        raise ScenarioError([Problem(name, 1, "", "file is empty; a scenario needs at least "
+                                     "schema_version, name, title and start_date")])
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        msg = str(e)
+        m = re.search(r"\(at line (\d+), column \d+\)", msg)
+        line = int(m.group(1)) if m else None
+        msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", msg)
+        raise ScenarioError([Problem(name, line, "", f"not valid TOML: {msg}")]) from None
+    lines = key_lines(text)
+    return data, {k: (name, v) for k, v in lines.items()}
+
+
+def _merge(base: dict, over: dict, where: Where, over_where: Where, prefix: tuple,
+           problems: list[Problem] | None) -> None:
+    """Deep-merge ``over`` into ``base``; with ``problems``, a leaf set twice is an error."""
+    for k, v in over.items():
+        path = prefix + (k,)
+        if isinstance(v, dict) and isinstance(base.get(k), dict):
+            _merge(base[k], v, where, over_where, path, problems)
+            continue
+        if problems is not None and k in base:
+            f0, l0 = where.get(path, ("?", None))
+            f1, l1 = over_where.get(path, ("?", None))
+            problems.append(Problem(f1, l1, ".".join(map(str, path)),
+                                    f"already defined in {f0}:{l0}; a key may be set in only "
+                                    "one file of a scenario folder"))
+            continue
+        base[k] = copy.deepcopy(v)
+        for wk, wv in over_where.items():
+            if wk[: len(path)] == path:
+                where[wk] = wv
+
+
+def read_scenario_files(path: Path) -> Loaded:
+    """Read a scenario file, or merge the TOML files of a folder."""
+    if path.is_dir():
+        files = sorted(path.glob("*.toml"))
+        if not files:
+            raise ScenarioError([Problem(_display(path), None, "", "folder holds no .toml file")])
+    else:
+        files = [path]
+    data: dict = {}
+    where: Where = {}
+    problems: list[Problem] = []
+    for f in files:
+        try:
+            d, w = read_toml(f)
+        except ScenarioError as e:
+            problems.extend(e.problems)
+            continue
+        _merge(data, d, where, w, (), problems)
+    if problems:
+        raise ScenarioError(problems)
+    return Loaded(data, where, [_display(f) for f in files])
+
+
+def load_raw(spec: str | Path, _seen: tuple = ()) -> Loaded:
+    """Read a scenario and everything it ``extends`` (derived keys override the base's)."""
+    path = resolve(spec)
+    loaded = read_scenario_files(path)
+    parent = loaded.data.get("extends")
+    if parent is None:
+        return loaded
+    key = str(path.resolve())
+    if key in _seen:
+        f, line = loaded.where.get(("extends",), (loaded.files[0], None))
+        raise ScenarioError([Problem(f, line, "extends", "scenarios extend each other in a cycle")])
+    if not isinstance(parent, str):
+        f, line = loaded.where.get(("extends",), (loaded.files[0], None))
+        raise ScenarioError([Problem(f, line, "extends", "must be a scenario name or path")])
+    cand = path.parent / parent if path.is_file() else path / parent
+    target: str | Path = cand if cand.exists() else parent
+    try:
+        base = load_raw(target, _seen + (key,))
+    except ScenarioError as e:
+        f, line = loaded.where.get(("extends",), (loaded.files[0], None))
+        raise ScenarioError([Problem(f, line, "extends", f"cannot load '{parent}'")] + e.problems) \
+            from None
+    data, where = base.data, dict(base.where)
+    _merge(data, loaded.data, where, loaded.where, (), None)
+    return Loaded(data, where, base.files + loaded.files)
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """``a.b.c=value`` -> (['a','b','c'], value); the value is read as TOML, else a string."""
+    if "=" not in text:
+        raise ScenarioError([Problem("--set", None, text, "expected key.path=value")])
+    key, _, raw = text.partition("=")
+    key = key.strip()
+    try:
+        value = tomllib.loads(f"v = {raw.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return key.split("."), value
+
+
+def apply_overrides(loaded: Loaded, overrides: list[str]) -> None:
+    """Set ``key.path=value`` in place. A number set on a figure replaces its value and range."""
+    problems = []
+    for text in overrides:
+        keys, value = parse_override(text)
+        node = loaded.data
+        for i, k in enumerate(keys[:-1]):
+            if not isinstance(node, dict) or k not in node:
+                valid = sorted(node) if isinstance(node, dict) else []
+                problems.append(Problem("--set", None, ".".join(keys[: i + 1]),
+                                        _unknown_key_message(k, valid)))
+                break
+            node = node[k]
+        else:
+            last = keys[-1]
+            if not isinstance(node, dict):
+                problems.append(Problem("--set", None, text, "not a table"))
+                continue
+            target = node.get(last)
+            if isinstance(target, dict) and "value" in target and not isinstance(value, dict):
+                target["value"] = value
+                target.pop("low", None)
+                target.pop("high", None)
+                target["note"] = (target.get("note", "") + " [overridden by --set]").strip()
+            elif isinstance(target, dict) and not isinstance(value, dict) and (
+                    "ref" in target or "param" in target):
+                node[last] = value
+            else:
+                node[last] = value
+            loaded.where[tuple(keys)] = ("--set", None)
+    if problems:
+        raise ScenarioError(problems)
+
+
+def _unknown_key_message(key: str, valid: list[str]) -> str:
+    hint = difflib.get_close_matches(key, valid, n=1)
+    dym = f" (did you mean '{hint[0]}'?)" if hint else ""
+    return f"unknown key '{key}'{dym}; valid keys: {', '.join(valid)}"
+
+
+# --- pydantic errors -> problems -------------------------------------------------------------
+
+def _model_at(root: type, loc: tuple) -> type | None:
+    """The model class reached by following ``loc`` (pydantic's raw loc, with union tags)."""
+    from typing import Annotated, Union, get_args, get_origin
+
+    tp: Any = root
+    i = 0
+    while True:
+        origin = get_origin(tp)
+        if origin is Annotated:
+            tp = get_args(tp)[0]
+            continue
+        if origin in (Union, getattr(__import__("types"), "UnionType", Union)):
+            members = [a for a in get_args(tp) if a is not type(None)]
+            if i < len(loc):
+                tagged = [m for m in members if _tag(m) == loc[i]]
+                if tagged:
+                    tp, i = tagged[0], i + 1
+                    continue
+            models = [m for m in members if isinstance(_plain(m), type)
+                      and issubclass(_plain(m), BaseModel)]
+            if len(models) >= 1:
+                tp = models[-1]
+                continue
+            return None
+        if origin is dict:
+            tp, i = get_args(tp)[1], i + 1
+            continue
+        if origin is list:
+            tp, i = get_args(tp)[0], i + 1
+            continue
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            if i >= len(loc):
+                return tp
+            name = loc[i]
+            field = tp.model_fields.get(name) or next(
+                (f for f in tp.model_fields.values() if f.alias == name), None)
+            if field is None:
+                return tp if i == len(loc) - 1 else None
+            tp, i = field.annotation, i + 1
+            continue
+        return None
+
+
+def _plain(tp):
+    from typing import Annotated, get_args, get_origin
+
+    return get_args(tp)[0] if get_origin(tp) is Annotated else tp
+
+
+def _tag(tp) -> str | None:
+    from typing import Annotated, get_args, get_origin
+
+    from pydantic import Tag
+
+    if get_origin(tp) is Annotated:
+        for meta in get_args(tp)[1:]:
+            if isinstance(meta, Tag):
+                return meta.tag
+    return None
+
+
+def _data_path(data: Any, loc: tuple) -> tuple:
+    """Keep the loc components that are real keys/indices of the data (drop union tags)."""
+    out, node = [], data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            out.append(part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            out.append(part)
+            node = node[part]
+    return tuple(out)
+
+
+def locate(where: Where, path: tuple, default_file: str) -> tuple[str, int | None]:
+    """File and line of the longest prefix of ``path`` that was read from a file."""
+    for n in range(len(path), 0, -1):
+        if path[:n] in where:
+            return where[path[:n]]
+    return default_file, None
+
+
+def validation_problems(err: ValidationError, loaded: Loaded, root: type) -> list[Problem]:
+    """Translate pydantic errors into problems with file, line and key path."""
+    problems = []
+    for e in err.errors(include_url=False):
+        loc = tuple(e["loc"])
+        path = _data_path(loaded.data, loc)
+        typ = e["type"]
+        if typ == "extra_forbidden":
+            model = _model_at(root, loc[:-1])
+            valid = sorted(
+                (f.alias or n) for n, f in model.model_fields.items()) if model else []
+            msg = _unknown_key_message(str(loc[-1]), valid)
+            shown = path
+        elif typ == "missing":
+            shown = path + (loc[-1],)
+            msg = "required key is missing"
+        else:
+            shown = path
+            msg = e["msg"].removeprefix("Value error, ")
+            if typ.startswith("literal_error"):
+                msg = f"{msg}, got {e.get('input')!r}"
+        f, line = locate(loaded.where, shown, loaded.files[-1])
+        problems.append(Problem(f, line, ".".join(map(str, shown)), msg))
+    return problems

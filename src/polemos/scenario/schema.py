@@ -1,0 +1,236 @@
+"""The scenario schema (schema_version 1): typed, sourced, strict.
+
+See ``docs/scenario-format.md`` for the format as a user writes it. Cross-references (sector,
+side, source, figure and parameter ids) are checked in :mod:`polemos.scenario.checks`, so that
+every problem is reported at once with its key path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from polemos.scenario.quantity import Figure, Kind, Quantity, Strict, Unit
+
+SCHEMA_VERSION = 1
+
+Relief = Literal["plain", "foothill", "mountain"]
+Region = Literal["former_nkao", "district", "attacker_rear", "defender_rear"]
+Front = Literal["south", "centre", "north", "rear"]
+
+
+class Side(Strict):
+    name: str
+    role: Literal["attacker", "defender"]
+    note: str = ""
+
+
+class Source(Strict):
+    title: str
+    author: str
+    date: str = ""
+    url: str = ""
+    party: str = "none"
+    note: str = ""
+
+
+class Claim(Figure):
+    """One party's (or an independent) count of a contested figure."""
+
+    by: str
+
+
+class RegisterFigure(Figure):
+    """A figure of the evidence register; contested when it has claims."""
+
+    subject: str = "all"
+    category: str = ""
+    claims: list[Claim] = Field(default_factory=list)
+
+
+class Centroid(Strict):
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    sources: list[str] = Field(default_factory=list)
+    note: str = ""
+
+
+class Sector(Strict):
+    name: str
+    controller: str
+    region: Region
+    front: Front
+    relief: Relief
+    area_km2: Quantity
+    elevation_m: Quantity
+    forest_share: Quantity
+    population: Quantity
+    centroid: Centroid
+    front_km: Quantity
+    fortified_line_depth_km: Quantity
+    objective: str | None = None
+    note: str = ""
+
+
+class Link(Strict):
+    between: list[str] = Field(min_length=2, max_length=2)
+    note: str = ""
+
+
+class Route(Strict):
+    name: str
+    side: str
+    mode: Literal["road", "rail"]
+    road_class: Literal["highway", "main", "mountain", "rail"]
+    path: list[str] = Field(min_length=1)
+    length_km: Quantity
+    capacity_t_per_day: Quantity
+    note: str = ""
+
+
+class Objective(Strict):
+    name: str
+    sector: str
+    side: str
+    role: str = ""
+    cuts_routes: list[str] = Field(default_factory=list)
+    decisive: bool = False
+
+
+class AirDefence(Strict):
+    name: str
+    class_: Literal["sam_long", "sam_medium", "sam_short", "manpads", "aaa", "radar", "decoy"] = (
+        Field(alias="class")
+    )
+    count: Quantity
+    note: str = ""
+
+
+class Drone(Strict):
+    name: str
+    role: Literal["strike", "loitering", "isr", "decoy"]
+    count: Quantity
+    note: str = ""
+
+
+class ElectronicWarfare(Strict):
+    name: str
+    role: Literal["jamming", "counter_drone", "radar"]
+    count: Quantity
+    note: str = ""
+
+
+class Forces(Strict):
+    personnel_standing: Quantity
+    personnel_mobilised: Quantity
+    mobilisation_days: Quantity
+    volunteers: Quantity
+    foreign_fighters: Quantity
+    tanks: Quantity
+    ifv_apc: Quantity
+    tube_artillery: Quantity
+    rocket_launchers: Quantity
+    ballistic_missiles: Quantity
+    air_defence: dict[str, AirDefence] = Field(default_factory=dict)
+    drones: dict[str, Drone] = Field(default_factory=dict)
+    electronic_warfare: dict[str, ElectronicWarfare] = Field(default_factory=dict)
+    note: str = ""
+
+
+class Actor(Strict):
+    name: str
+    roles: list[str] = Field(default_factory=list)
+    summary: str = ""
+    sources: list[str] = Field(default_factory=list)
+
+
+class RecordItem(Figure):
+    """What happened: a calibration target or a validation check."""
+
+    use: Literal["calibration", "validation"]
+    tolerance: float | None = Field(default=None, ge=0)
+    series: list[float] | None = None
+    series_start: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _tolerance(self) -> RecordItem:
+        if self.use == "calibration" and self.tolerance is None:
+            raise ValueError("a calibration target needs a 'tolerance' (its stated uncertainty)")
+        if (self.series is None) != (self.series_start is None):
+            raise ValueError("'series' and 'series_start' go together")
+        return self
+
+
+class Parameter(Figure):
+    """A mechanism's parameter: sourced, or calibrated with a prior and its targets."""
+
+    prior: list[float] | None = Field(default=None, min_length=2, max_length=2)
+    prior_shape: Literal["uniform", "loguniform"] = "uniform"
+    fitted_to: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _prior(self) -> Parameter:
+        if self.prior is not None:
+            lo, hi = self.prior
+            if not lo <= hi:
+                raise ValueError(f"prior needs low <= high, got [{lo}, {hi}]")
+            if not lo <= self.value <= hi:
+                raise ValueError(f"value {self.value} lies outside its prior [{lo}, {hi}]")
+            if self.prior_shape == "loguniform" and lo <= 0:
+                raise ValueError("a loguniform prior needs low > 0")
+        return self
+
+    @property
+    def calibrated(self) -> bool:
+        return self.kind == "calibrated"
+
+
+class Scenario(Strict):
+    """A whole scenario after merging (``extends``, folder files, ``--set`` overrides)."""
+
+    schema_version: Literal[1]
+    name: str
+    title: str
+    description: str = ""
+    start_date: dt.date
+    extends: str | None = None
+    sides: dict[str, Side]
+    sources: dict[str, Source]
+    figures: dict[str, RegisterFigure] = Field(default_factory=dict)
+    sectors: dict[str, Sector]
+    links: dict[str, Link]
+    routes: dict[str, Route] = Field(default_factory=dict)
+    objectives: dict[str, Objective] = Field(default_factory=dict)
+    forces: dict[str, Forces]
+    actors: dict[str, Actor] = Field(default_factory=dict)
+    record: dict[str, RecordItem] = Field(default_factory=dict)
+    parameters: dict[str, dict[str, Parameter]] = Field(default_factory=dict)
+    ceasefire: dict | None = None
+
+    # --- convenience -------------------------------------------------------------------------
+    @property
+    def attacker(self) -> str:
+        return next(k for k, s in self.sides.items() if s.role == "attacker")
+
+    @property
+    def defender(self) -> str:
+        return next(k for k, s in self.sides.items() if s.role == "defender")
+
+    def value(self, q) -> float:
+        """Central value of a quantity of this scenario (references followed)."""
+        from polemos.scenario.quantity import quantity_value
+
+        return quantity_value(q, self)
+
+    def param(self, path: str) -> float:
+        """Value of parameter ``component.name``."""
+        comp, _, name = path.partition(".")
+        return float(self.parameters[comp][name].value)
+
+
+__all__ = [
+    "SCHEMA_VERSION", "Scenario", "Sector", "Link", "Route", "Objective", "Forces", "Side",
+    "Source", "RegisterFigure", "Claim", "RecordItem", "Parameter", "Actor", "Kind", "Unit",
+]

@@ -1,0 +1,200 @@
+"""Validate a scenario: schema, cross-references, ranges and (``strict``) sourcing rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from polemos.scenario.errors import Problem, ScenarioError
+from polemos.scenario.load import (
+    Loaded,
+    apply_overrides,
+    load_raw,
+    locate,
+    validation_problems,
+)
+from polemos.scenario.quantity import Figure, FigureRef, ParamRef
+from polemos.scenario.schema import Claim, Parameter, RegisterFigure, Scenario
+
+# The unit each quantity field is measured in, and its allowed range.
+FIELD_UNITS = {
+    "area_km2": "km2", "elevation_m": "m", "forest_share": "share", "population": "persons",
+    "front_km": "km", "fortified_line_depth_km": "km", "length_km": "km",
+    "capacity_t_per_day": "t_per_day", "personnel_standing": "persons",
+    "personnel_mobilised": "persons", "volunteers": "persons", "foreign_fighters": "persons",
+    "mobilisation_days": "days", "tanks": "count", "ifv_apc": "count", "tube_artillery": "count",
+    "rocket_launchers": "count", "ballistic_missiles": "count", "count": "count",
+}
+POSITIVE = {"area_km2", "length_km", "mobilisation_days"}
+SHARES = {"forest_share"}
+
+
+def walk(obj: Any, path: tuple = ()) -> Iterator[tuple[tuple, Any]]:
+    """Yield (key path, value) for every model, dict entry and list item below ``obj``."""
+    if isinstance(obj, BaseModel):
+        for name, field in type(obj).model_fields.items():
+            value = getattr(obj, name)
+            key = field.alias or name
+            yield path + (key,), value
+            yield from walk(value, path + (key,))
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            yield path + (k,), v
+            yield from walk(v, path + (k,))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield path + (i,), v
+            yield from walk(v, path + (i,))
+
+
+def cross_reference_problems(sc: Scenario, strict: bool) -> list[tuple[tuple, str]]:
+    """Rules that span tables: ids that must exist, ranges, units, and sourcing (strict)."""
+    out: list[tuple[tuple, str]] = []
+
+    def need(ids, name, path, what):
+        if name not in ids:
+            valid = ", ".join(sorted(ids)) or "none defined"
+            out.append((path, f"unknown {what} '{name}'; known: {valid}"))
+
+    sides, sectors = set(sc.sides), set(sc.sectors)
+    parties = sides | set(sc.actors)
+    roles = sorted(s.role for s in sc.sides.values())
+    if roles != ["attacker", "defender"]:
+        out.append((("sides",), f"needs exactly two sides, one attacker and one defender; got "
+                    f"roles {roles}"))
+    for sid, src in sc.sources.items():
+        if src.party != "none":
+            need(parties, src.party, ("sources", sid, "party"), "party (a side or actor id, or "
+                 "'none')")
+    for fid, fig in sc.figures.items():
+        if fig.subject != "all":
+            need(parties, fig.subject, ("figures", fid, "subject"), "subject")
+        for i, c in enumerate(fig.claims):
+            if c.by != "independent":
+                need(parties, c.by, ("figures", fid, "claims", i, "by"),
+                     "claimant (a side or actor id, or 'independent')")
+    for sid, s in sc.sectors.items():
+        need(sides, s.controller, ("sectors", sid, "controller"), "side")
+        if s.objective is not None:
+            need(set(sc.objectives), s.objective, ("sectors", sid, "objective"), "objective")
+    for lid, link in sc.links.items():
+        for j, s in enumerate(link.between):
+            need(sectors, s, ("links", lid, "between", j), "sector")
+        if link.between[0] == link.between[1]:
+            out.append((("links", lid, "between"), "a link joins two different sectors"))
+    for rid, r in sc.routes.items():
+        need(sides, r.side, ("routes", rid, "side"), "side")
+        for j, s in enumerate(r.path):
+            need(sectors, s, ("routes", rid, "path", j), "sector")
+            if s in sc.sectors and r.side in sides and sc.sectors[s].controller != r.side:
+                out.append((("routes", rid, "path", j), f"sector '{s}' is held by "
+                            f"'{sc.sectors[s].controller}', not by the route's side '{r.side}'"))
+    for oid, o in sc.objectives.items():
+        need(sectors, o.sector, ("objectives", oid, "sector"), "sector")
+        need(sides, o.side, ("objectives", oid, "side"), "side")
+        for j, r in enumerate(o.cuts_routes):
+            need(set(sc.routes), r, ("objectives", oid, "cuts_routes", j), "route")
+    for side in sides - set(sc.forces):
+        out.append((("forces", side), f"no forces given for side '{side}'"))
+    for side in set(sc.forces) - sides:
+        need(sides, side, ("forces", side), "side")
+    if sectors and _components(sc) > 1:
+        out.append((("links",), f"the sector graph falls into {_components(sc)} parts; every "
+                    "sector must be reachable through links"))
+
+    for path, v in walk(sc):
+        field = next((p for p in reversed(path) if isinstance(p, str)), "")
+        if isinstance(v, (Figure, Parameter)):
+            for j, s in enumerate(v.sources):
+                need(set(sc.sources), s, path + ("sources", j), "source")
+        if isinstance(v, FigureRef):
+            need(set(sc.figures), v.ref, path + ("ref",), "figure")
+        if isinstance(v, ParamRef):
+            comp, _, name = v.param.partition(".")
+            known = {f"{c}.{n}" for c, ps in sc.parameters.items() for n in ps}
+            need(known, v.param, path + ("param",), "parameter")
+        if isinstance(v, Parameter):
+            for j, t in enumerate(v.fitted_to):
+                need(set(sc.record), t, path + ("fitted_to", j), "record item")
+        if field in FIELD_UNITS and path[-1] == field and v is not None and not isinstance(
+                v, (FigureRef, ParamRef)):
+            val = v.value if isinstance(v, Figure) else v
+            lo, hi = v.range if isinstance(v, Figure) else (val, val)
+            if isinstance(v, Figure) and v.unit is not None and v.unit != FIELD_UNITS[field]:
+                out.append((path + ("unit",), f"'{field}' is measured in {FIELD_UNITS[field]}, "
+                            f"got unit '{v.unit}'"))
+            if field in POSITIVE and not lo > 0:
+                out.append((path, f"must be > 0, got {lo}"))
+            elif lo < 0:
+                out.append((path, f"must be >= 0, got {lo}"))
+            if field in SHARES and hi > 1:
+                out.append((path, f"a share lies in [0, 1], got {hi}"))
+        if strict:
+            out.extend(_strict_problems(path, v, field))
+    return out
+
+
+def _strict_problems(path: tuple, v: Any, field: str) -> list[tuple[tuple, str]]:
+    out = []
+    if field in FIELD_UNITS and path[-1] == field and isinstance(v, float):
+        out.append((path, "bare number: give it a source ({value = ..., kind = ..., sources = "
+                    "[...]}), refer to a figure ({ref = ...}) or to a calibrated parameter "
+                    "({param = ...})"))
+    if isinstance(v, Parameter):
+        if v.kind == "calibrated":
+            if v.prior is None:
+                out.append((path, "a calibrated parameter needs 'prior = [low, high]'"))
+            if not v.fitted_to:
+                out.append((path, "a calibrated parameter needs 'fitted_to' (record ids)"))
+        elif not v.sources:
+            out.append((path, "a parameter needs sources, or kind = \"calibrated\" with a prior"))
+    elif isinstance(v, (Figure, RegisterFigure, Claim)) and not v.sources:
+        if v.kind == "calibrated":
+            out.append((path, "kind 'calibrated' belongs to [parameters]: use {param = ...}"))
+        else:
+            out.append((path, "a figure needs at least one source"))
+    return out
+
+
+def _components(sc: Scenario) -> int:
+    """Number of connected parts of the sector graph (links as undirected edges)."""
+    parent = {s: s for s in sc.sectors}
+
+    def find(x):
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for link in sc.links.values():
+        a, b = link.between
+        if a in parent and b in parent:
+            parent[find(a)] = find(b)
+    return len({find(s) for s in parent})
+
+
+def build(loaded: Loaded, strict: bool = False) -> Scenario:
+    """Validate merged data into a Scenario, or raise ScenarioError with every problem."""
+    try:
+        sc = Scenario.model_validate(loaded.data)
+    except ValidationError as e:
+        raise ScenarioError(validation_problems(e, loaded, Scenario)) from None
+    problems = []
+    for path, msg in cross_reference_problems(sc, strict):
+        f, line = locate(loaded.where, path, loaded.files[-1])
+        problems.append(Problem(f, line, ".".join(map(str, path)), msg))
+    if problems:
+        raise ScenarioError(problems)
+    return sc
+
+
+def load_scenario(spec: str | Path, overrides: list[str] | tuple = (), strict: bool = False
+                  ) -> Scenario:
+    """Load, merge, override and validate a scenario (a path or an embedded name)."""
+    loaded = load_raw(spec)
+    if overrides:
+        apply_overrides(loaded, list(overrides))
+    return build(loaded, strict=strict)
