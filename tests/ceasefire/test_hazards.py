@@ -1,0 +1,199 @@
+"""Ceasefire recurrence hazards: fitting (parameter recovery), the light loader, the shipped fit."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from polemos.analysis import fit_ceasefire_hazards as fch
+from polemos.ceasefire.hazards import COEFFICIENTS_PATH, available_models, load_hazard_model
+
+DATA = Path(__file__).parents[2].parent / "shared" / "data" / "ceasefire"
+
+
+def _require_data():
+    if not DATA.is_dir():
+        pytest.skip("needs ../shared/data/ceasefire (development data), absent")
+
+
+# ------------------------------------------------------------------------------------------
+# parameter recovery
+# ------------------------------------------------------------------------------------------
+
+TRUE_A, TRUE_RHO, TRUE_B = -3.0, 0.7, np.array([-0.7, 0.3])
+
+
+def _simulate(n: int = 1500, seed: int = 12345) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    x1 = rng.integers(0, 2, n).astype(float)
+    x2 = rng.normal(0.0, 1.0, n)
+    scale = np.exp(TRUE_A + TRUE_B[0] * x1 + TRUE_B[1] * x2)
+    t = (-np.log(rng.uniform(size=n)) / scale) ** (1.0 / TRUE_RHO)
+    c = rng.uniform(1.0, 200.0, n)
+    return pd.DataFrame({
+        "spell": np.arange(n), "cluster": np.arange(n).astype(str), "start": 0.0,
+        "stop": np.minimum(t, c), "event": (t <= c).astype(int), "x1": x1, "x2": x2,
+    })
+
+
+def _split(df: pd.DataFrame, at: float) -> pd.DataFrame:
+    """Counting-process split of every spell longer than ``at`` (same likelihood)."""
+    long = df[df["stop"] > at]
+    first = long.assign(stop=at, event=0)
+    second = long.assign(start=at)
+    return pd.concat([df[df["stop"] <= at], first, second]).sort_values(["spell", "start"])
+
+
+def test_weibull_ph_recovers_known_parameters():
+    df = _simulate()
+    m = fch.fit_weibull_ph(df, ["x1", "x2"])
+    assert m.converged
+    se = m.se(robust=False)
+    est = np.array([m.a, np.log(m.rho), *m.beta])
+    true = np.array([TRUE_A, np.log(TRUE_RHO), *TRUE_B])
+    assert np.all(np.abs(est - true) < 4.0 * se), (est, true, se)
+    # robust and model-based SEs agree when there is no clustering (one spell per cluster)
+    assert np.allclose(m.se(robust=True), se, rtol=0.25)
+
+
+def test_counting_process_split_leaves_the_fit_unchanged():
+    df = _simulate(n=600, seed=7)
+    m1 = fch.fit_weibull_ph(df, ["x1", "x2"])
+    m2 = fch.fit_weibull_ph(_split(df, 12.0), ["x1", "x2"])
+    assert m2.n_rows > m1.n_rows and m2.n_spells == m1.n_spells
+    assert np.allclose([m1.a, m1.rho, *m1.beta], [m2.a, m2.rho, *m2.beta], atol=1e-7)
+
+
+def test_cox_recovers_known_coefficients():
+    df = _simulate(n=800, seed=99)
+    cph = fch.fit_cox(df, ["x1", "x2"])
+    s = cph.summary
+    for name, b in zip(["x1", "x2"], TRUE_B, strict=True):
+        assert abs(s.loc[name, "coef"] - b) < 4.0 * s.loc[name, "se(coef)"]
+
+
+def test_brier_of_perfect_forecast_is_zero_and_km_is_worse():
+    df = _simulate(n=400, seed=3)
+    T, E = df["stop"].to_numpy(), df["event"].to_numpy()
+    G = fch._censoring_km(T, E)
+    truth = np.where(T > 24.0, 1.0, 0.0)
+    known = (T > 24.0) | (E == 1)
+    assert fch.brier_ipcw(T[known], E[known], truth[known], 24.0, G) == pytest.approx(0.0)
+    assert fch.brier_ipcw(T, E, np.full(len(T), 0.5), 24.0, G) > 0.1
+
+
+# ------------------------------------------------------------------------------------------
+# loader: the shipped JSON
+# ------------------------------------------------------------------------------------------
+
+
+def test_loader_imports_without_pandas_or_lifelines():
+    code = ("import sys, polemos.ceasefire.hazards as h; h.load_hazard_model(); "
+            "bad = [m for m in ('pandas', 'lifelines', 'scipy') if m in sys.modules]; "
+            "assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("name", available_models())
+def test_survival_is_exp_minus_cumulative_hazard_monotone_in_unit_interval(name):
+    m = load_hazard_model(name)
+    t = np.linspace(0.0, 240.0, 481)
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        cov = {c: float(rng.integers(0, 2)) if m.reference[c] == 0 else m.reference[c] + 1.0
+               for c in m.covariate_names}
+        H = m.cumulative_hazard(t, cov)
+        S = m.survival(t, cov)
+        assert np.allclose(S, np.exp(-H))
+        assert S[0] == 1.0 and np.all((S >= 0) & (S <= 1))
+        assert np.all(np.diff(S) <= 0) and np.all(np.diff(H) >= 0)
+        months = np.arange(1, 121)
+        h = m.monthly_hazard(months, cov)
+        assert np.all((h >= 0) & (h <= 1))
+        assert np.allclose(np.cumprod(1.0 - h), m.survival(months, cov))
+        assert np.allclose(m.p_recurrence(months, cov), 1.0 - m.survival(months, cov))
+
+
+def test_hazard_ratios_and_broadcasting():
+    m = load_hazard_model()
+    assert m.name == "fortna_pk"
+    for c in ("un_pk", "nonun_pk", "victory", "treaty", "prior_failed_cf"):
+        ratio = m.hazard_rate(7.0, {c: 1.0}) / m.hazard_rate(7.0)
+        assert ratio == pytest.approx(m.hazard_ratio(c))
+        lo, hi = m.hazard_ratio_ci(c)
+        assert lo < m.hazard_ratio(c) < hi
+    # covariate arrays broadcast against the months
+    S = m.survival(np.arange(1, 61)[:, None], {"nonun_pk": np.array([0.0, 1.0])})
+    assert S.shape == (60, 2)
+    with pytest.raises(KeyError, match="unknown covariate"):
+        m.survival(12.0, {"russian_pk": 1.0})
+    with pytest.raises(KeyError, match="unknown hazard model"):
+        load_hazard_model("nope")
+
+
+def test_shipped_json_has_provenance():
+    data = json.loads(COEFFICIENTS_PATH.read_text())
+    prov = data["provenance"]
+    assert prov["censoring_date"] == "2020-11-10"
+    for key in ("fortna_pk_pkept", "ucdp_termination", "walter2015"):
+        assert prov["datasets"][key]["commit"]
+    for name in ("fortna_pk", "ucdp_episodes"):
+        cv = data["models"][name]["cross_validation"]["models"]
+        assert {"weibull_ph", "cox_ph", "km_base_rate"} <= set(cv)
+        assert "brier_24m" in cv["weibull_ph"] and "brier_60m" in cv["weibull_ph"]
+
+
+# ------------------------------------------------------------------------------------------
+# errors name the file and the column
+# ------------------------------------------------------------------------------------------
+
+
+def test_missing_file_is_named(tmp_path):
+    with pytest.raises(fch.DataError, match="pk_pkept.csv: file not found"):
+        fch.load_fortna(tmp_path)
+
+
+def test_missing_column_is_named(tmp_path):
+    path = tmp_path / fch.UCDP_TERM_FILE
+    path.parent.mkdir(parents=True)
+    pd.DataFrame({"conflictep_id": [1]}).to_csv(path, index=False)
+    with pytest.raises(fch.DataError, match=r"ucdp-term-acd-3-2021.csv: missing column\(s\) "):
+        fch.load_ucdp_episodes(tmp_path)
+
+
+# ------------------------------------------------------------------------------------------
+# the development data (skipped when ../shared is absent)
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.shared
+def test_shipped_json_matches_a_refit():
+    _require_data()
+    shipped = json.loads(COEFFICIENTS_PATH.read_text())
+    refit = fch.fit_all(DATA, cv=False)
+    for name, e in shipped["models"].items():
+        r = refit["models"][name]
+        assert r["n_spells"] == e["n_spells"] and r["n_events"] == e["n_events"]
+        for k in ("log_scale_a", "shape_rho"):
+            assert abs(r["baseline"][k] - e["baseline"][k]) < 1e-6, (name, k)
+        for c, row in e["covariates"].items():
+            assert abs(r["covariates"][c]["coef"] - row["coef"]) < 1e-6, (name, c)
+            assert abs(r["covariates"][c]["se_robust"] - row["se_robust"]) < 1e-6, (name, c)
+
+
+@pytest.mark.shared
+def test_information_discipline():
+    _require_data()
+    ucdp = fch.load_ucdp_episodes(DATA)
+    assert ucdp["end_date"].max() < pd.Timestamp("2019-01-01")
+    ends = ucdp["end_date"] + pd.to_timedelta(ucdp["stop"] * fch.DAYS_PER_MONTH, unit="D")
+    assert ends.max() <= fch.CENSOR_DATE + pd.Timedelta(days=1)
+    fortna = fch.load_fortna(DATA)
+    assert fortna["cfdate"].max() < fch.CENSOR_DATE
+    assert len(fortna) == 189 and fortna["event"].sum() == 82
