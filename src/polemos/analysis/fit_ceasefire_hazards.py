@@ -260,15 +260,22 @@ WALTER_COLUMNS = ["year", "renewed_war", "comprehensive", "victory", "unpko", "c
 
 
 def load_walter(data_dir: Path) -> pd.DataFrame:
-    """Walter (2015) post-civil-war country-years as counting-process rows (months since the
-    first post-war year of each spell ``id``; all rows end in 2009, before CENSOR_DATE)."""
+    """Walter (2015) post-civil-war country-years as counting-process rows: months since the
+    first year of each ``id`` in the subset (which is not always the war's end: the subset is
+    left-censored at 1962), one row per (id, year), repeated renewals kept (Andersen-Gill style).
+    All rows end in 2009, before CENSOR_DATE. A weak robustness check only."""
     df = _read_csv(data_dir, WALTER_FILE, WALTER_COLUMNS)
     path = str(Path(data_dir) / WALTER_FILE)
     df = df.copy()
     for col in WALTER_COLUMNS:
         df[col] = _numeric(df, col, path)
-    df = df[df["year"] <= CENSOR_DATE.year - 1].sort_values(["id", "year"]).reset_index(drop=True)
-    k = df.groupby("id").cumcount()
+    df = df[df["year"] <= CENSOR_DATE.year - 1]
+    # some (id, year) pairs repeat: keep one row per war-year (any renewed war / PKO that year)
+    df = (df.groupby(["id", "year"], as_index=False)
+          .agg({"renewed_war": "max", "unpko": "max", "victory": "first",
+                "comprehensive": "first", "ccode": "first"})
+          .sort_values(["id", "year"]).reset_index(drop=True))
+    k = df["year"] - df.groupby("id")["year"].transform("min")
     return pd.DataFrame({
         "spell": df["id"].astype(int), "cluster": df["ccode"].astype(int).astype(str),
         "start": 12.0 * k, "stop": 12.0 * (k + 1), "event": df["renewed_war"].astype(int),
@@ -689,8 +696,17 @@ def score_post_soviet(data_dir: Path, rows: pd.DataFrame, m_all: WeibullPH,
             case[tag] = {f"p_recur_{h}m": float(1.0 - m.survival(one, h)[0])
                          for h in HORIZONS_MONTHS}
         cases.append(case)
+    from lifelines import KaplanMeierFitter
+
+    for tag, sub in (("km_base_rate", rows), ("km_base_rate_leave_fsu_out",
+                                               rows[~rows["spell"].isin(ext_ids)])):
+        sp_all = spells(sub, [])
+        km = KaplanMeierFitter().fit(sp_all["stop"], sp_all["event"])
+        for case in cases:
+            case[tag] = {f"p_recur_{h}m": float(1.0 - km.survival_function_at_times(h).iloc[0])
+                         for h in HORIZONS_MONTHS}
     summary = {}
-    for tag in ("full_fit", "leave_fsu_out"):
+    for tag in ("full_fit", "leave_fsu_out", "km_base_rate", "km_base_rate_leave_fsu_out"):
         for h in HORIZONS_MONTHS:
             y = np.array([c["failed"] and c["observed_months"] <= h for c in cases], float)
             known = np.array([c["failed"] or c["observed_months"] >= h for c in cases])
