@@ -24,7 +24,7 @@ __all__ = ["war_probability"]
 
 def _norm_cdf(x: np.ndarray) -> np.ndarray:
     erf = np.frompyfunc(math.erf, 1, 1)
-    return 0.5 * (1.0 + erf(np.asarray(x, dtype=float) / math.sqrt(2.0)).astype(float))
+    return 0.5 * (1.0 + np.asarray(erf(np.asarray(x, dtype=float) / math.sqrt(2.0)), dtype=float))
 
 
 def war_probability(mean_a, mean_b, cost_a, cost_b, shift=0.0, shift_sd=0.0) -> np.ndarray:
