@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from polemos.ceasefire.schema import CeasefireSpec
 from polemos.scenario.quantity import Figure, Kind, Quantity, Strict, Unit
 
 SCHEMA_VERSION = 1
@@ -207,7 +208,7 @@ class Scenario(Strict):
     actors: dict[str, Actor] = Field(default_factory=dict)
     record: dict[str, RecordItem] = Field(default_factory=dict)
     parameters: dict[str, dict[str, Parameter]] = Field(default_factory=dict)
-    ceasefire: dict | None = None
+    ceasefire: CeasefireSpec | None = None
 
     # --- convenience -------------------------------------------------------------------------
     @property
