@@ -78,6 +78,7 @@ class Mediation(Strict):
     actors: dict[str, Mediator] = Field(default_factory=dict)
     information: Quantity  # per_month: share of a belief's error corrected per unit attention
     effect: Quantity  # ratio: log-hazard reduction per unit of sum(attention * leverage)
+    reference: Quantity  # ratio: sum(attention * leverage) at which the survival model holds
     note: str = ""
 
 
@@ -107,6 +108,7 @@ class TechnologySignal(Strict):
     earliest_month: Quantity  # months
     latest_month: Quantity  # months
     power_gain: Quantity  # share: gain of the defender's capability index on success
+    phase_in_months: Quantity  # months over which that gain is realised
     belief_shift: Quantity  # ratio: logit shift of both sides' beliefs on the signal
     side: str = "armenia"  # whose counter-drone capability it lifts
     forced: str = ""  # "" (drawn), "success" or "failure" (counterfactuals)
