@@ -32,12 +32,15 @@ def continuation_values(
     cost_b,
     restart_cost=0.0,
     horizon: int | None = None,
-    nodes: int = 48,
+    nodes: int = 24,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(V_A, V_B)``, each ``(runs,)``, in units: values of fighting on under own beliefs.
 
     ``beliefs`` a :class:`BetaBeliefs` or :class:`DiscreteBeliefs`; ``position``, costs and
-    ``restart_cost`` scalars or ``(runs,)``.
+    ``restart_cost`` scalars or ``(runs,)``. ``nodes`` per quadrature panel (3 panels); the
+    default 24 is within ~2e-4 units of ``nodes=48`` and takes ~0.3 s for 10 000 runs, N = 20.
+    A finite ``horizon`` costs ``O(runs * nodes * N * horizon)`` (~20 s for 10 000 runs at
+    N = 20, H = 30): use it for small batches.
     """
     runs = beliefs.runs
     i = np.broadcast_to(np.asarray(position, dtype=float), (runs,))[:, None]
@@ -59,7 +62,7 @@ def settlement_possible(
     cost_b,
     restart_cost=0.0,
     horizon: int | None = None,
-    nodes: int = 48,
+    nodes: int = 24,
 ) -> np.ndarray:
     """``V_A + V_B <= N`` (bool, ``(runs,)``): both sides prefer some split to fighting on.
 
@@ -82,7 +85,7 @@ def settlement_terms(
     restart_cost=0.0,
     horizon: int | None = None,
     rule: str = "split",
-    nodes: int = 48,
+    nodes: int = 24,
 ) -> np.ndarray:
     """Units A receives in a settlement, ``(runs,)``, clipped to ``[0, N]``.
 
