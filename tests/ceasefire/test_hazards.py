@@ -113,6 +113,10 @@ def test_survival_is_exp_minus_cumulative_hazard_monotone_in_unit_interval(name)
         assert np.allclose(S, np.exp(-H))
         assert S[0] == 1.0 and np.all((S >= 0) & (S <= 1))
         assert np.all(np.diff(S) <= 0) and np.all(np.diff(H) >= 0)
+        # the instantaneous hazard integrates to the cumulative hazard
+        fine = np.linspace(0.0, 100.0, 20001)[1:]
+        integral = np.sum(m.hazard_rate(fine - 0.0025, cov)) * 0.005
+        assert integral == pytest.approx(float(m.cumulative_hazard(100.0, cov)), rel=2e-3)
         months = np.arange(1, 121)
         h = m.monthly_hazard(months, cov)
         assert np.all((h >= 0) & (h <= 1))
@@ -180,8 +184,10 @@ def test_shipped_json_matches_a_refit():
     for name, e in shipped["models"].items():
         r = refit["models"][name]
         assert r["n_spells"] == e["n_spells"] and r["n_events"] == e["n_events"]
-        for k in ("log_scale_a", "shape_rho"):
-            assert abs(r["baseline"][k] - e["baseline"][k]) < 1e-6, (name, k)
+        for k in ("log_scale_a", "shape_rho", "log_rates"):
+            if k in e["baseline"]:
+                diff = np.subtract(r["baseline"][k], e["baseline"][k])
+                assert np.all(np.abs(diff) < 1e-6), (name, k)
         for c, row in e["covariates"].items():
             assert abs(r["covariates"][c]["coef"] - row["coef"]) < 1e-6, (name, c)
             assert abs(r["covariates"][c]["se_robust"] - row["se_robust"]) < 1e-6, (name, c)
@@ -197,3 +203,33 @@ def test_information_discipline():
     fortna = fch.load_fortna(DATA)
     assert fortna["cfdate"].max() < fch.CENSOR_DATE
     assert len(fortna) == 189 and fortna["event"].sum() == 82
+
+
+def test_latency_is_a_clock_shift():
+    df = _simulate(n=500, seed=11)
+    shifted = df.assign(stop=df["stop"] + 12.0)
+    m0 = fch.fit_weibull_ph(df, ["x1", "x2"])
+    m12 = fch.fit_weibull_ph(shifted, ["x1", "x2"], latency=12.0)
+    assert np.allclose([m0.a, m0.rho, *m0.beta], [m12.a, m12.rho, *m12.beta], atol=1e-8)
+    assert np.allclose(m12.survival(shifted, 12.0), 1.0)
+
+
+def test_piecewise_ph_recovers_known_parameters():
+    rng = np.random.default_rng(2024)
+    n = 2000
+    x = rng.integers(0, 2, n).astype(float)
+    breaks, rates, b = np.array([0.0, 6.0, 24.0]), np.array([0.04, 0.015, 0.005]), -0.8
+    # inverse-transform sampling through the piecewise-linear cumulative hazard
+    target = -np.log(rng.uniform(size=n)) / np.exp(b * x)
+    H_at = np.concatenate([[0.0], np.cumsum(rates[:-1] * np.diff(breaks))])
+    j = np.searchsorted(H_at, target, side="right") - 1
+    t = breaks[j] + (target - H_at[j]) / rates[j]
+    c = rng.uniform(1.0, 120.0, n)
+    df = pd.DataFrame({"spell": np.arange(n), "cluster": np.arange(n).astype(str),
+                       "start": 0.0, "stop": np.minimum(t, c), "event": (t <= c).astype(int),
+                       "x": x})
+    m = fch.fit_piecewise_ph(_split(df, 10.0), ["x"], breaks=breaks)
+    assert m.converged and m.n_spells == n
+    se = m.se(robust=False)
+    est, true = np.array([*m.log_rates, *m.beta]), np.array([*np.log(rates), b])
+    assert np.all(np.abs(est - true) < 4.0 * se), (est, true, se)

@@ -43,6 +43,10 @@ K_FOLDS = 5
 CV_SEED = 20201110
 HORIZONS_MONTHS = (24, 60)
 BASELINE_MONTHS = 120
+# UCDP codes a new episode only after a full calendar year below 25 battle deaths, so no
+# recurrence can be observed within ~12 months of an episode's end (the shortest gap is 13.4).
+UCDP_LATENCY = 12.0
+UCDP_BREAKS = (0.0, 6.0, 12.0, 24.0, 48.0, 108.0)  # months after the latency: 12, 18, 24, 36 ...
 
 FORTNA_FILE = "fortna_civilwar_peacekeeping/pk_pkept.csv"
 FORTNA_POSTSOVIET_FILE = "armenia_azerbaijan_extract/fortna_pk_pkept_postsoviet_cases.csv"
@@ -305,7 +309,10 @@ class WeibullPH:
     n_events: int
     n_clusters: int
     converged: bool
+    latency: float = 0.0  # months during which recurrence cannot be coded (UCDP: 12)
     extra: dict = field(default_factory=dict)
+
+    n_base = 2  # baseline parameters before the coefficients in the parameter vector
 
     @property
     def param_names(self) -> list[str]:
@@ -320,7 +327,8 @@ class WeibullPH:
         return self.a + Z @ self.beta
 
     def survival(self, X: pd.DataFrame, t: float) -> np.ndarray:
-        return np.exp(-np.exp(self.linear_predictor(X)) * float(t) ** self.rho)
+        t_eff = max(float(t) - self.latency, 0.0)
+        return np.exp(-np.exp(self.linear_predictor(X)) * t_eff**self.rho)
 
 
 def _design(df: pd.DataFrame, covariates: list[str], reference: dict[str, float]) -> np.ndarray:
@@ -376,14 +384,24 @@ def fit_weibull_ph(
     cluster_col: str | None = "cluster",
     spell_col: str | None = "spell",
     max_iter: int = 100,
+    latency: float = 0.0,
 ) -> WeibullPH:
     """Maximum-likelihood Weibull PH on counting-process rows (left truncation at ``start``),
-    by damped Newton-Raphson with the analytic Hessian. Deterministic."""
+    by damped Newton-Raphson with the analytic Hessian. Deterministic.
+
+    ``latency`` shifts the clock: H(t) = exp(a + lp) * max(t - latency, 0)**rho, for data in
+    which no event can occur before ``latency`` months (UCDP's episode coding)."""
     reference = {c: 0.0 for c in covariates} | dict(reference or {})
     use = df.dropna(subset=[*covariates, start_col, stop_col, event_col])
     Z = _design(use, covariates, reference)
-    t0 = use[start_col].to_numpy(float)
-    t1 = use[stop_col].to_numpy(float)
+    if latency > 0:
+        early = use[stop_col] <= latency
+        if (early & (use[event_col] == 1)).any():
+            raise ValueError(f"fit_weibull_ph: events before the latency of {latency} months")
+        use = use[~early]
+        Z = _design(use, covariates, reference)
+    t0 = np.maximum(use[start_col].to_numpy(float) - latency, 0.0)
+    t1 = use[stop_col].to_numpy(float) - latency
     d = use[event_col].to_numpy(float)
     if np.any(t1 <= t0) or np.any(t1 <= 0):
         raise ValueError("fit_weibull_ph: every row needs stop > start >= 0")
@@ -414,26 +432,158 @@ def fit_weibull_ph(
             break
     ll, S, H = _weibull_loglik_grad_hess(theta, Z, t0, t1, d)
     inv = np.linalg.inv(-H)
-    vrob = None
-    n_clusters = 0
-    if cluster_col is not None and cluster_col in use.columns:
-        cl = use[cluster_col].to_numpy()
-        groups = pd.Series(range(len(cl))).groupby(cl).indices
-        n_clusters = len(groups)
-        B = np.zeros_like(H)
-        for rows in groups.values():
-            s = S[rows].sum(axis=0)
-            B += np.outer(s, s)
-        if n_clusters > 1:
-            B *= n_clusters / (n_clusters - 1)
-            vrob = inv @ B @ inv
+    vrob, n_clusters = _sandwich(use, cluster_col, S, inv)
     n_spells = int(use[spell_col].nunique()) if spell_col in use.columns else len(use)
     return WeibullPH(
         covariates=list(covariates), reference={c: float(reference[c]) for c in covariates},
         a=float(theta[0]), rho=float(math.exp(theta[1])), beta=theta[2:].copy(), vcov=inv,
         vcov_robust=vrob, loglik=ll, n_rows=len(use), n_spells=n_spells, n_events=int(d.sum()),
-        n_clusters=n_clusters, converged=converged,
+        n_clusters=n_clusters, converged=converged, latency=float(latency),
     )
+
+
+@dataclass
+class PiecewisePH:
+    """A fitted piecewise-exponential PH model: constant baseline hazard exp(alpha_j) per
+    month on [breaks[j], breaks[j+1]) of the shifted clock t - latency (the last piece is open).
+    """
+
+    covariates: list[str]
+    reference: dict[str, float]
+    breaks: np.ndarray
+    log_rates: np.ndarray
+    beta: np.ndarray
+    vcov: np.ndarray  # over (alpha_1..J, beta...)
+    vcov_robust: np.ndarray | None
+    loglik: float
+    n_rows: int
+    n_spells: int
+    n_events: int
+    n_clusters: int
+    converged: bool
+    events_per_piece: list[int]
+    latency: float = 0.0
+
+    @property
+    def n_base(self) -> int:
+        return len(self.log_rates)
+
+    @property
+    def param_names(self) -> list[str]:
+        return [f"log_rate_piece_{j}" for j in range(self.n_base)] + self.covariates
+
+    def se(self, robust: bool = True) -> np.ndarray:
+        v = self.vcov_robust if (robust and self.vcov_robust is not None) else self.vcov
+        return np.sqrt(np.diag(v))
+
+    def linear_predictor(self, X: pd.DataFrame) -> np.ndarray:
+        return _design(X, self.covariates, self.reference) @ self.beta
+
+    def baseline_cumhaz(self, t) -> np.ndarray:
+        t = np.maximum(np.asarray(t, float) - self.latency, 0.0)
+        lo = self.breaks
+        hi = np.append(self.breaks[1:], np.inf)
+        expo = np.clip(t[..., None], lo, hi) - lo
+        return expo @ np.exp(self.log_rates)
+
+    def survival(self, X: pd.DataFrame, t: float) -> np.ndarray:
+        return np.exp(-np.exp(self.linear_predictor(X)) * float(self.baseline_cumhaz(t)))
+
+
+def _piece_exposure(t0, t1, d, breaks):
+    lo = breaks[None, :]
+    hi = np.append(breaks[1:], np.inf)[None, :]
+    E = np.clip(np.minimum(t1[:, None], hi) - np.maximum(t0[:, None], lo), 0.0, None)
+    D = ((t1[:, None] > lo) & (t1[:, None] <= hi)) * d[:, None]
+    return E, D.astype(float)
+
+
+def fit_piecewise_ph(
+    df: pd.DataFrame,
+    covariates: list[str],
+    reference: dict[str, float] | None = None,
+    breaks=(0.0, 3.0, 6.0, 12.0, 24.0, 36.0, 60.0, 120.0),
+    latency: float = 0.0,
+    cluster_col: str | None = "cluster",
+    spell_col: str | None = "spell",
+    max_iter: int = 100,
+) -> PiecewisePH:
+    """Maximum-likelihood piecewise-exponential PH (Poisson form) on counting-process rows,
+    Newton-Raphson with the analytic Hessian; cluster-robust sandwich covariance."""
+    reference = {c: 0.0 for c in covariates} | dict(reference or {})
+    breaks = np.asarray(breaks, float)
+    use = df.dropna(subset=[*covariates, "start", "stop", "event"])
+    if latency > 0:
+        if ((use["stop"] <= latency) & (use["event"] == 1)).any():
+            raise ValueError(f"fit_piecewise_ph: events before the latency of {latency} months")
+        use = use[use["stop"] > latency]
+    Z = _design(use, covariates, reference)
+    t0 = np.maximum(use["start"].to_numpy(float) - latency, 0.0)
+    t1 = use["stop"].to_numpy(float) - latency
+    d = use["event"].to_numpy(float)
+    E, D = _piece_exposure(t0, t1, d, breaks)
+    ev = D.sum(axis=0)
+    if np.any(ev == 0):
+        raise ValueError(f"fit_piecewise_ph: no events in piece(s) {np.flatnonzero(ev == 0)} "
+                         f"of breaks {breaks.tolist()}; merge pieces")
+    J, k = len(breaks), len(covariates)
+    theta = np.concatenate([np.log(ev / E.sum(axis=0)), np.zeros(k)])
+
+    def terms(th):
+        alpha, beta = th[:J], th[J:]
+        xb = Z @ beta
+        mu = E * np.exp(alpha[None, :] + xb[:, None])
+        ll = float(np.sum(D * (alpha[None, :] + xb[:, None])) - mu.sum())
+        m_i = mu.sum(axis=1)
+        S = np.column_stack([D - mu, Z * (d - m_i)[:, None]])
+        H = np.zeros((J + k, J + k))
+        H[:J, :J] = -np.diag(mu.sum(axis=0))
+        H[:J, J:] = -(mu.T @ Z)
+        H[J:, :J] = H[:J, J:].T
+        H[J:, J:] = -(Z * m_i[:, None]).T @ Z
+        return ll, S, H
+
+    converged = False
+    for _ in range(max_iter):
+        ll, S, H = terms(theta)
+        # lstsq: a covariate with no events in a CV training fold makes -H singular
+        step = np.linalg.lstsq(-H, S.sum(axis=0), rcond=None)[0]
+        scale = 1.0
+        for _half in range(40):
+            cand = theta + scale * step
+            if terms(cand)[0] >= ll - 1e-12:
+                break
+            scale /= 2.0
+        theta = cand
+        if np.max(np.abs(scale * step)) < 1e-10:
+            converged = True
+            break
+    ll, S, H = terms(theta)
+    inv = np.linalg.pinv(-H)
+    vrob, n_clusters = _sandwich(use, cluster_col, S, inv)
+    n_spells = int(use[spell_col].nunique()) if spell_col in use.columns else len(use)
+    return PiecewisePH(
+        covariates=list(covariates), reference={c: float(reference[c]) for c in covariates},
+        breaks=breaks, log_rates=theta[:J].copy(), beta=theta[J:].copy(), vcov=inv,
+        vcov_robust=vrob, loglik=ll, n_rows=len(use), n_spells=n_spells,
+        n_events=int(d.sum()), n_clusters=n_clusters, converged=converged,
+        events_per_piece=[int(x) for x in ev], latency=float(latency),
+    )
+
+
+def _sandwich(use: pd.DataFrame, cluster_col: str | None, S: np.ndarray, inv: np.ndarray):
+    if cluster_col is None or cluster_col not in use.columns:
+        return None, 0
+    cl = use[cluster_col].to_numpy()
+    groups = pd.Series(range(len(cl))).groupby(cl).indices
+    if len(groups) < 2:
+        return None, len(groups)
+    B = np.zeros_like(inv)
+    for rows in groups.values():
+        s = S[rows].sum(axis=0)
+        B += np.outer(s, s)
+    B *= len(groups) / (len(groups) - 1)
+    return inv @ B @ inv, len(groups)
 
 
 def fit_cox(df: pd.DataFrame, covariates: list[str], cluster_col: str = "cluster"):
@@ -452,13 +602,13 @@ def fit_cox(df: pd.DataFrame, covariates: list[str], cluster_col: str = "cluster
 # --------------------------------------------------------------------------------------------
 
 
-def covariate_table(m: WeibullPH, df: pd.DataFrame | None = None) -> dict:
+def covariate_table(m: WeibullPH | PiecewisePH, df: pd.DataFrame | None = None) -> dict:
     se_r, se_m = m.se(robust=True), m.se(robust=False)
     out = {}
     for i, c in enumerate(m.covariates):
-        b, s = float(m.beta[i]), float(se_r[2 + i])
+        b, s = float(m.beta[i]), float(se_r[m.n_base + i])
         row = {
-            "coef": b, "se_robust": s, "se_model": float(se_m[2 + i]),
+            "coef": b, "se_robust": s, "se_model": float(se_m[m.n_base + i]),
             "hazard_ratio": math.exp(b),
             "hr_ci95": [math.exp(b - 1.959964 * s), math.exp(b + 1.959964 * s)],
             "p_value": float(_two_sided_p(b / s)), "reference": m.reference[c],
@@ -478,11 +628,11 @@ def _two_sided_p(z: float) -> float:
     return math.erfc(abs(z) / math.sqrt(2.0))
 
 
-def contrast(m: WeibullPH, c1: str, c2: str) -> dict:
+def contrast(m: WeibullPH | PiecewisePH, c1: str, c2: str) -> dict:
     """Hazard ratio exp(b1 - b2) with a robust 95% CI (e.g. UN vs non-UN peacekeeping)."""
     V = m.vcov_robust if m.vcov_robust is not None else m.vcov
-    i, j = 2 + m.covariates.index(c1), 2 + m.covariates.index(c2)
-    b = float(m.beta[i - 2] - m.beta[j - 2])
+    i, j = m.n_base + m.covariates.index(c1), m.n_base + m.covariates.index(c2)
+    b = float(m.beta[i - m.n_base] - m.beta[j - m.n_base])
     s = math.sqrt(V[i, i] + V[j, j] - 2 * V[i, j])
     return {"contrast": f"{c1} vs {c2}", "hazard_ratio": math.exp(b),
             "hr_ci95": [math.exp(b - 1.959964 * s), math.exp(b + 1.959964 * s)],
@@ -526,11 +676,16 @@ def _folds(clusters: np.ndarray, k: int, seed: int) -> np.ndarray:
     return np.array([fold_of[c] for c in clusters])
 
 
+FORECASTERS = ("piecewise_ph", "weibull_ph", "cox_ph", "km_base_rate")
+
+
 def cross_validate(rows: pd.DataFrame, covariates: list[str], reference: dict[str, float],
-                   k: int = K_FOLDS, seed: int = CV_SEED, with_cox: bool = True) -> dict:
+                   k: int = K_FOLDS, seed: int = CV_SEED, latency: float = 0.0,
+                   breaks=None) -> dict:
     """Grouped k-fold CV (folds are whole conflicts). Scores each held-out spell from its
     ceasefire-time covariates: Harrell's concordance and IPCW Brier at 24 and 60 months, for the
-    Weibull PH, the lifelines Cox and the Kaplan-Meier base rate (marginal survival)."""
+    piecewise-exponential PH, the Weibull PH, the lifelines Cox and the Kaplan-Meier base rate
+    (marginal survival of the training folds)."""
     from lifelines import KaplanMeierFitter
     from lifelines.utils import concordance_index
 
@@ -538,40 +693,61 @@ def cross_validate(rows: pd.DataFrame, covariates: list[str], reference: dict[st
     sp = spells(rows, covariates)
     fold = _folds(sp["cluster"].to_numpy(), k, seed)
     G = _censoring_km(sp["stop"].to_numpy(), sp["event"].to_numpy())
-    preds = {m: {h: np.full(len(sp), np.nan) for h in HORIZONS_MONTHS}
-             for m in ("weibull_ph", "cox_ph", "km_base_rate")}
-    risk = {m: np.full(len(sp), np.nan) for m in ("weibull_ph", "cox_ph", "km_base_rate")}
+    preds = {m: {h: np.full(len(sp), np.nan) for h in HORIZONS_MONTHS} for m in FORECASTERS}
+    risk = {m: np.full(len(sp), np.nan) for m in FORECASTERS}
+    pw_kw = {} if breaks is None else {"breaks": breaks}
     for f in range(k):
         test = fold == f
-        train_spells = set(sp.loc[~test, "spell"])
-        tr = rows[rows["spell"].isin(train_spells)]
+        tr = rows[rows["spell"].isin(set(sp.loc[~test, "spell"]))]
         te = sp[test]
-        m = fit_weibull_ph(tr, covariates, reference)
-        risk["weibull_ph"][test] = m.linear_predictor(te)
-        for h in HORIZONS_MONTHS:
-            preds["weibull_ph"][h][test] = m.survival(te, h)
+        fitted = {
+            "weibull_ph": fit_weibull_ph(tr, covariates, reference, latency=latency),
+            "piecewise_ph": fit_piecewise_ph(tr, covariates, reference, latency=latency,
+                                             **pw_kw),
+        }
+        for name, m in fitted.items():
+            risk[name][test] = m.linear_predictor(te)
+            for h in HORIZONS_MONTHS:
+                preds[name][h][test] = m.survival(te, h)
         sp_tr = sp[~test]
         km = KaplanMeierFitter().fit(sp_tr["stop"], sp_tr["event"])
         risk["km_base_rate"][test] = 0.0
         for h in HORIZONS_MONTHS:
             preds["km_base_rate"][h][test] = float(km.survival_function_at_times(h).iloc[0])
-        if with_cox:
-            cph = fit_cox(tr, covariates)
-            risk["cox_ph"][test] = cph.predict_log_partial_hazard(te[covariates]).to_numpy()
-            sf = cph.predict_survival_function(te[covariates], times=list(HORIZONS_MONTHS))
-            for h in HORIZONS_MONTHS:
-                preds["cox_ph"][h][test] = sf.loc[h].to_numpy()
+        cph = fit_cox(tr, covariates)
+        risk["cox_ph"][test] = cph.predict_log_partial_hazard(te[covariates]).to_numpy()
+        sf = cph.predict_survival_function(te[covariates], times=list(HORIZONS_MONTHS))
+        for h in HORIZONS_MONTHS:
+            preds["cox_ph"][h][test] = sf.loc[h].to_numpy()
     T, E = sp["stop"].to_numpy(), sp["event"].to_numpy()
     res = {"k_folds": k, "seed": seed, "grouping": "conflict cluster", "n_spells": len(sp),
-           "n_events": int(E.sum()), "models": {}}
-    for name in ("weibull_ph", "cox_ph", "km_base_rate"):
-        if not with_cox and name == "cox_ph":
-            continue
+           "n_events": int(E.sum()), "brier": "IPCW (Graf et al. 1999), censoring KM on all spells",
+           "models": {}}
+    for name in FORECASTERS:
         r = {"concordance": float(concordance_index(T, -risk[name], E))}
         for h in HORIZONS_MONTHS:
             r[f"brier_{h}m"] = brier_ipcw(T, E, preds[name][h], h, G)
+            r[f"mean_p_recur_{h}m"] = float(np.mean(1.0 - preds[name][h]))
         res["models"][name] = r
     return res
+
+
+def repeated_cv(rows: pd.DataFrame, covariates: list[str], reference: dict[str, float],
+                repeats: int = 5, k: int = K_FOLDS, latency: float = 0.0, breaks=None) -> dict:
+    """The k-fold CV of ``cross_validate`` for seeds CV_SEED .. CV_SEED + repeats - 1; the
+    first repeat is reported as is, and the mean and SD over repeats beside it."""
+    runs = [cross_validate(rows, covariates, reference, k=k, seed=CV_SEED + r, latency=latency,
+                           breaks=breaks) for r in range(repeats)]
+    out = runs[0]
+    summary = {}
+    for name in out["models"]:
+        summary[name] = {}
+        for metric in out["models"][name]:
+            vals = np.array([run["models"][name][metric] for run in runs])
+            summary[name][metric] = {"mean": float(vals.mean()), "sd": float(vals.std(ddof=1))}
+    out["repeats"] = {"n": repeats, "seeds": [CV_SEED + r for r in range(repeats)],
+                      "models": summary}
+    return out
 
 
 def km_base_rates(sp: pd.DataFrame, months=(6, 12, 24, 60, 120)) -> dict:
@@ -637,21 +813,45 @@ def _round(x, nd=10):
     return x
 
 
-def model_entry(m: WeibullPH, rows: pd.DataFrame, formula: str, dataset: str, cv: dict | None,
-                cox=None) -> dict:
+def _formula(m: WeibullPH | PiecewisePH) -> str:
+    lp = " + ".join(f"b_{c}*({c} - ref_{c})" for c in m.covariates)
+    clock = f"max(t - {m.latency:g}, 0)" if m.latency else "t"
+    if isinstance(m, WeibullPH):
+        return f"H(t|x) = exp(log_scale_a + {lp}) * {clock}**shape_rho"
+    return f"H(t|x) = exp({lp}) * H0({clock}), H0 piecewise linear (constant monthly rates)"
+
+
+def model_entry(m: WeibullPH | PiecewisePH, rows: pd.DataFrame, dataset: str,
+                cv: dict | None, cox=None) -> dict:
     months = np.arange(1, BASELINE_MONTHS + 1, dtype=float)
-    H = math.exp(m.a) * months**m.rho
-    Hprev = math.exp(m.a) * (months - 1.0) ** m.rho
+    se = m.se()
+    if isinstance(m, WeibullPH):
+        H = math.exp(m.a) * np.maximum(months - m.latency, 0.0) ** m.rho
+        Hprev = math.exp(m.a) * np.maximum(months - 1.0 - m.latency, 0.0) ** m.rho
+        baseline = {
+            "log_scale_a": m.a, "shape_rho": m.rho, "latency_months": m.latency,
+            "cumulative_hazard": "H0(t) = exp(log_scale_a) * max(t - latency_months, 0)**shape_rho",
+            "se_log_scale_a": float(se[0]), "se_log_shape_rho": float(se[1]),
+        }
+        family, beyond = "weibull_ph", "the Weibull formula"
+    else:
+        H, Hprev = m.baseline_cumhaz(months), m.baseline_cumhaz(months - 1.0)
+        baseline = {
+            "breaks_months": m.breaks.tolist(), "latency_months": m.latency,
+            "log_rates": m.log_rates.tolist(),
+            "rates_per_month": np.exp(m.log_rates).tolist(),
+            "se_log_rates": se[: m.n_base].tolist(),
+            "events_per_piece": m.events_per_piece,
+            "cumulative_hazard": "H0(t) = sum_j rates_per_month[j] * overlap([breaks[j], "
+                                 "breaks[j+1]), [0, t - latency_months]); last piece open",
+        }
+        family, beyond = "piecewise_exponential_ph", "the last piece's constant rate"
     entry = {
         "dataset": dataset,
-        "family": "weibull_ph",
-        "formula": formula,
+        "family": family,
+        "formula": _formula(m),
         "time_unit": "month (30.4375 days) since the ceasefire / episode end",
-        "baseline": {
-            "log_scale_a": m.a, "shape_rho": m.rho,
-            "cumulative_hazard": "H0(t) = exp(log_scale_a) * t**shape_rho",
-            "se_log_scale_a": float(m.se()[0]), "se_log_shape_rho": float(m.se()[1]),
-        },
+        "baseline": baseline,
         "covariates": covariate_table(m, rows),
         "descriptions": {c: DESCRIPTIONS.get(c, c) for c in m.covariates},
         "param_names": m.param_names,
@@ -661,7 +861,7 @@ def model_entry(m: WeibullPH, rows: pd.DataFrame, formula: str, dataset: str, cv
         "n_clusters": m.n_clusters, "converged": m.converged,
         "monthly_baseline_hazard": (1.0 - np.exp(-(H - Hprev))).tolist(),
         "monthly_baseline_hazard_note": "P(recurrence in month m | none before), m = 1.."
-        f"{BASELINE_MONTHS}, at the reference covariates; beyond, use the Weibull formula",
+        f"{BASELINE_MONTHS}, at the reference covariates; beyond, use {beyond}",
     }
     if cv is not None:
         entry["cross_validation"] = cv
@@ -677,8 +877,8 @@ def model_entry(m: WeibullPH, rows: pd.DataFrame, formula: str, dataset: str, cv
     return entry
 
 
-def score_post_soviet(data_dir: Path, rows: pd.DataFrame, m_all: WeibullPH,
-                      m_out: WeibullPH) -> dict:
+def score_post_soviet(data_dir: Path, rows: pd.DataFrame, m_all: WeibullPH | PiecewisePH,
+                      m_out: WeibullPH | PiecewisePH) -> dict:
     """Score the post-Soviet analogue spells (Fortna clust2 == FSU; cross-checked against the
     extract file) with the full fit and with a fit that leaves all FSU spells out."""
     ext = _read_csv(data_dir, FORTNA_POSTSOVIET_FILE, ["id", "cname", "cfdate"])
@@ -741,23 +941,36 @@ def fit_all(data_dir: Path, cv: bool = True) -> dict:
     walter = load_walter(data_dir)
 
     ref_f = _reference(fortna, FORTNA_MAIN)
-    m_f = fit_weibull_ph(fortna, FORTNA_MAIN, ref_f)
-    m_f3 = fit_weibull_ph(fortna, FORTNA_SPLIT, _reference(fortna, FORTNA_SPLIT))
-    m_u = fit_weibull_ph(ucdp, UCDP_MAIN, _reference(ucdp, UCDP_MAIN))
-    m_w = fit_weibull_ph(walter, WALTER_MAIN, _reference(walter, WALTER_MAIN))
-    m_f_out = fit_weibull_ph(fortna[fortna["fsu"] == 0], FORTNA_MAIN, ref_f)
-    models_cov = {"fortna_pk": (m_f, fortna, FORTNA_MAIN), "fortna_pk_split": (m_f3, fortna,
-                  FORTNA_SPLIT), "ucdp_episodes": (m_u, ucdp, UCDP_MAIN),
-                  "walter2015": (m_w, walter, WALTER_MAIN)}
-    datasets = {"fortna_pk": "fortna_pk_pkept", "fortna_pk_split": "fortna_pk_pkept",
-                "ucdp_episodes": "ucdp_termination", "walter2015": "walter2015"}
+    ref_f3 = _reference(fortna, FORTNA_SPLIT)
+    ref_u = _reference(ucdp, UCDP_MAIN)
+    pw_u = {"latency": UCDP_LATENCY, "breaks": UCDP_BREAKS}
+    specs = {  # name: (fitted model, rows, covariates, dataset, CV keyword arguments or None)
+        "fortna_pk": (fit_piecewise_ph(fortna, FORTNA_MAIN, ref_f), fortna, FORTNA_MAIN,
+                      "fortna_pk_pkept", {}),
+        "fortna_pk_weibull": (fit_weibull_ph(fortna, FORTNA_MAIN, ref_f), fortna, FORTNA_MAIN,
+                              "fortna_pk_pkept", None),
+        "fortna_pk_split": (fit_piecewise_ph(fortna, FORTNA_SPLIT, ref_f3), fortna,
+                            FORTNA_SPLIT, "fortna_pk_pkept", {}),
+        "ucdp_episodes": (fit_piecewise_ph(ucdp, UCDP_MAIN, ref_u, **pw_u), ucdp, UCDP_MAIN,
+                          "ucdp_termination", pw_u),
+        "ucdp_episodes_weibull": (fit_weibull_ph(ucdp, UCDP_MAIN, ref_u, latency=UCDP_LATENCY),
+                                  ucdp, UCDP_MAIN, "ucdp_termination", None),
+        "walter2015": (fit_weibull_ph(walter, WALTER_MAIN, _reference(walter, WALTER_MAIN)),
+                       walter, WALTER_MAIN, "walter2015", None),
+    }
+    m_f, m_f3 = specs["fortna_pk"][0], specs["fortna_pk_split"][0]
+    m_f_out = fit_piecewise_ph(fortna[fortna["fsu"] == 0], FORTNA_MAIN, ref_f)
     models = {}
-    for name, (m, rows, cov) in models_cov.items():
-        formula = ("H(t|x) = exp(log_scale_a + " + " + ".join(
-            f"b_{c}*({c} - ref)" for c in cov) + ") * t**shape_rho")
-        cvres = cross_validate(rows, cov, m.reference) if cv and name != "walter2015" else None
-        cox = fit_cox(rows, cov)
-        models[name] = model_entry(m, rows, formula, datasets[name], cvres, cox)
+    for name, (m, rows, cov, dataset, cv_kw) in specs.items():
+        cvres = (repeated_cv(rows, cov, m.reference, **cv_kw)
+                 if cv and cv_kw is not None else None)
+        models[name] = model_entry(m, rows, dataset, cvres, fit_cox(rows, cov))
+        if cv_kw is not None and cvres is None:
+            models[name]["cross_validation"] = "skipped (--no-cv)"
+        elif cv_kw is None:
+            models[name]["cross_validation"] = (
+                "see the piecewise model on the same covariates (weibull_ph row)"
+                if name != "walter2015" else "not run: 61 spells, 24 events")
 
     sp_f = spells(fortna, [])
     sp_u = spells(ucdp, [])

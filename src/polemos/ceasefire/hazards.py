@@ -1,16 +1,20 @@
 """Empirical recurrence hazards after a ceasefire: a light loader for the shipped fit.
 
 Reads ``hazard_coefficients.json`` (written by ``polemos.analysis.fit_ceasefire_hazards``) with
-json + numpy only. Each model is a Weibull proportional-hazards model in months since the
-ceasefire::
+json + numpy only. Each model is a proportional-hazards model in months since the ceasefire::
 
-    H(t | x) = exp(a + sum_k b_k (x_k - ref_k)) * t**rho,    S(t | x) = exp(-H(t | x))
+    H(t | x) = exp(sum_k b_k (x_k - ref_k)) * H0(max(t - L, 0)),    S(t | x) = exp(-H)
+
+with H0 either piecewise linear (``piecewise_exponential_ph``: a constant monthly rate per
+piece, the last piece open-ended; the default models) or Weibull, H0(u) = exp(a) * u**rho
+(``weibull_ph``). L, ``latency``, is 0 except in the UCDP-episode models, where 12 months must
+pass before UCDP can code a new episode.
 
 Covariates left out of the ``covariates`` dict sit at their reference value (0 for the 0/1
 indicators, the sample mean for continuous controls), so ``survival(t)`` with no covariates is
 the reference ceasefire: a truce, no peacekeepers, no decisive victory, average war.
 
-    >>> m = load_hazard_model()                       # default: Fortna civil-war ceasefires
+    >>> m = load_hazard_model()     # default: Fortna civil-war ceasefires, piecewise baseline
     >>> m.survival(np.array([24.0, 60.0]), {"nonun_pk": 1.0})
 """
 
@@ -51,8 +55,9 @@ class HazardModel:
     """A fitted Weibull PH recurrence model (time in months since the ceasefire)."""
 
     name: str
-    log_scale: float
-    shape: float
+    family: str
+    latency: float
+    baseline: Mapping = field(repr=False)
     coefficients: Mapping[str, float]
     reference: Mapping[str, float]
     hr_ci95: Mapping[str, tuple[float, float]]
@@ -95,7 +100,31 @@ class HazardModel:
         t = np.asarray(months, dtype=float)
         if np.any(t < 0):
             raise ValueError("months must be >= 0")
-        return np.exp(self.log_scale + self.linear_predictor(covariates)) * t**self.shape
+        return np.exp(self.linear_predictor(covariates)) * self.baseline_cumulative_hazard(t)
+
+    def baseline_cumulative_hazard(self, months: ArrayLike) -> np.ndarray:
+        """H0 at the reference covariates."""
+        u = np.maximum(np.asarray(months, dtype=float) - self.latency, 0.0)
+        b = self.baseline
+        if self.family == "weibull_ph":
+            return np.exp(b["log_scale_a"]) * u ** b["shape_rho"]
+        lo = np.asarray(b["breaks_months"], dtype=float)
+        hi = np.append(lo[1:], np.inf)
+        return (np.clip(u[..., None], lo, hi) - lo) @ np.asarray(b["rates_per_month"], float)
+
+    def baseline_hazard_rate(self, months: ArrayLike) -> np.ndarray:
+        """Instantaneous baseline hazard per month at the reference covariates (0 before L)."""
+        u = np.asarray(months, dtype=float) - self.latency
+        b = self.baseline
+        if self.family == "weibull_ph":
+            rho = b["shape_rho"]
+            with np.errstate(divide="ignore"):
+                rate = rho * np.exp(b["log_scale_a"]) * np.where(u > 0, u, 1.0) ** (rho - 1.0)
+        else:
+            lo = np.asarray(b["breaks_months"], dtype=float)
+            rates = np.asarray(b["rates_per_month"], float)
+            rate = rates[np.clip(np.searchsorted(lo, u, side="right") - 1, 0, len(lo) - 1)]
+        return np.where(u > 0, rate, 0.0)
 
     def survival(
         self, months: ArrayLike, covariates: Mapping[str, ArrayLike] | None = None
@@ -106,10 +135,8 @@ class HazardModel:
     def hazard_rate(
         self, months: ArrayLike, covariates: Mapping[str, ArrayLike] | None = None
     ) -> np.ndarray:
-        """Instantaneous hazard per month, rho * exp(a + lp) * t**(rho - 1) (t > 0)."""
-        t = np.asarray(months, dtype=float)
-        scale = np.exp(self.log_scale + self.linear_predictor(covariates))
-        return self.shape * scale * t ** (self.shape - 1.0)
+        """Instantaneous hazard per month, exp(lp) * h0(t); 0 before the latency."""
+        return np.exp(self.linear_predictor(covariates)) * self.baseline_hazard_rate(months)
 
     def monthly_hazard(
         self, months: ArrayLike, covariates: Mapping[str, ArrayLike] | None = None
@@ -136,13 +163,14 @@ def load_hazard_model(name: str | None = None, path: str | Path | None = None) -
     if name not in data["models"]:
         raise KeyError(f"unknown hazard model {name!r}; available: {', '.join(data['models'])}")
     e = data["models"][name]
-    if e.get("family") != "weibull_ph":
+    if e.get("family") not in ("weibull_ph", "piecewise_exponential_ph"):
         raise ValueError(f"model {name!r}: unsupported family {e.get('family')!r}")
     cov = e["covariates"]
     return HazardModel(
         name=name,
-        log_scale=float(e["baseline"]["log_scale_a"]),
-        shape=float(e["baseline"]["shape_rho"]),
+        family=e["family"],
+        latency=float(e["baseline"].get("latency_months", 0.0)),
+        baseline=e["baseline"],
         coefficients={k: float(v["coef"]) for k, v in cov.items()},
         reference={k: float(v["reference"]) for k, v in cov.items()},
         hr_ci95={k: (float(v["hr_ci95"][0]), float(v["hr_ci95"][1])) for k, v in cov.items()},
