@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 
 from polemos.ceasefire.schema import CeasefireSpec
 from polemos.scenario.quantity import Figure, Kind, Quantity, Strict, Unit
@@ -209,6 +209,12 @@ class Scenario(Strict):
     record: dict[str, RecordItem] = Field(default_factory=dict)
     parameters: dict[str, dict[str, Parameter]] = Field(default_factory=dict)
     ceasefire: CeasefireSpec | None = None
+    _origin: list[str] = PrivateAttr(default_factory=list)  # files read, base first
+
+    @property
+    def origin(self) -> list[str]:
+        """The files this scenario was read from (base scenarios first)."""
+        return self._origin
 
     # --- convenience -------------------------------------------------------------------------
     @property

@@ -188,6 +188,7 @@ def build(loaded: Loaded, strict: bool = False) -> Scenario:
         problems.append(Problem(f, line, ".".join(map(str, path)), msg))
     if problems:
         raise ScenarioError(problems)
+    sc._origin = [str(Path(f).resolve()) for f in loaded.files if f != "--set"]
     return sc
 
 

@@ -1,0 +1,54 @@
+"""The calibrated posterior shipped with a scenario: ``posterior.csv`` beside its TOML files.
+
+One row per accepted particle, one column per calibrated parameter (``component.name``).
+A derived scenario (``extends``) uses its base's posterior; a parameter set with ``--set``
+takes the set value in every run (its posterior column is dropped).
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+
+FILENAME = "posterior.csv"
+
+
+def posterior_path(scenario) -> Path | None:
+    """The posterior file of the scenario or of the scenario it extends, if any."""
+    for f in reversed(scenario.origin):
+        cand = Path(f).parent / FILENAME
+        if cand.is_file():
+            return cand
+    return None
+
+
+def load_posterior(scenario) -> dict[str, np.ndarray] | None:
+    """name -> samples, only for parameters still calibrated in this scenario."""
+    path = posterior_path(scenario)
+    if path is None:
+        return None
+    with path.open() as fh:
+        rows = list(csv.DictReader(fh))
+    if not rows:
+        return None
+    out = {}
+    for name in rows[0]:
+        comp, _, key = name.partition(".")
+        p = scenario.parameters.get(comp, {}).get(key)
+        if p is None or p.kind != "calibrated" or "overridden" in p.note:
+            continue
+        out[name] = np.array([float(r[name]) for r in rows])
+    return out or None
+
+
+def write_posterior(path: Path, samples: dict[str, np.ndarray]) -> None:
+    """Write accepted particles as CSV (one column per parameter)."""
+    names = sorted(samples)
+    n = len(samples[names[0]])
+    with Path(path).open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(names)
+        for i in range(n):
+            w.writerow([f"{samples[k][i]:.6g}" for k in names])

@@ -1,0 +1,30 @@
+"""Components: one mechanism each, with fixed hooks called by the engine.
+
+``init(sim)`` once per chunk of runs, ``step(sim, day)`` once per day in the engine's order,
+``finalize(sim)`` at the end. A component reads and writes arrays of ``sim.state`` shaped
+(runs, ...), draws random numbers only from its own named streams, and never loops over runs
+or sectors.
+"""
+
+from __future__ import annotations
+
+
+class Component:
+    """Base class of a mechanism. ``name`` names its random streams and its parameters."""
+
+    name: str = "component"
+    #: parameter names this component reads (``component.name`` in the scenario)
+    params: tuple[str, ...] = ()
+
+    def init(self, sim) -> None:  # noqa: B027 - optional hook
+        """Create this component's state arrays."""
+
+    def step(self, sim, day: int) -> None:  # noqa: B027 - optional hook
+        """Advance one day."""
+
+    def finalize(self, sim) -> None:  # noqa: B027 - optional hook
+        """Compute this component's end-of-run results."""
+
+    def describe(self) -> str:
+        doc = (type(self).__doc__ or "").strip().splitlines()
+        return doc[0] if doc else self.name

@@ -1,0 +1,21 @@
+"""The mechanisms of the campaign, one module each, in the engine's default step order."""
+
+from polemos.campaign.components.air_defence import AirDefence
+from polemos.campaign.components.drones import Drones
+from polemos.campaign.components.fires import Fires
+from polemos.campaign.components.front import Front
+from polemos.campaign.components.ground_combat import GroundCombat
+from polemos.campaign.components.logistics import Logistics
+from polemos.campaign.components.movement import Movement
+from polemos.campaign.components.termination import Termination
+
+
+def default_components() -> list:
+    """The default step order: front → air defence → drones → fires → ground combat →
+    movement → logistics → termination."""
+    return [Front(), AirDefence(), Drones(), Fires(), GroundCombat(), Movement(), Logistics(),
+            Termination()]
+
+
+__all__ = ["AirDefence", "Drones", "Fires", "Front", "GroundCombat", "Logistics", "Movement",
+           "Termination", "default_components"]

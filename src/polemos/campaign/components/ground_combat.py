@@ -1,0 +1,120 @@
+"""Ground combat at each contested sector: a Lanchester-family attrition law with terrain,
+posture and fortification multipliers from Dupuy's Quantified Judgment Model (QJM).
+
+Per active sector, with effective strengths A (attacker) and D (defender) in
+personnel-equivalents (personnel in contact + ``ground_combat.armour_weight`` × armoured
+vehicles), per day:
+
+    dD/dt = −α · A^w · D^(1−w) · v_D          dA/dt = −β · D^w · A^(1−w)
+
+w = ``ground_combat.exponent`` (1: Lanchester's square law, aimed fire; 0.5: the linear law's
+"mixed" form). In the deterministic limit (no noise, v_D = 1, constant modifiers) the state
+equation is β(D0^{2w} − D^{2w}) = α(A0^{2w} − A^{2w}) (tested). The defender's strength is
+multiplied by the QJM terrain defence factor of its sector's relief and its posture (fortified
+inside the pre-war fortified belt, prepared beyond it) and by its supply; its casualties by the
+QJM vulnerability of that posture and the terrain casualty factor. Equipment is lost in
+proportion to personnel losses × ``ground_combat.armour_loss_ratio`` (armour) or
+``ground_combat.artillery_loss_ratio`` (guns). Daily variation: multiplicative log-normal noise
+with ``ground_combat.daily_sigma``. Sources: Dupuy, *Numbers, Prediction and War* (1979/1985)
+factor tables as transcribed in OPORD-QJM; Lanchester (1916); Helmbold (1965).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from polemos.campaign.component import Component
+
+RELIEF_KEYS = ("plain", "foothill", "mountain")
+
+
+def lanchester_losses(A, D, alpha, beta, w, dt=1.0):
+    """Losses (to A, to D) over ``dt`` days of the Lanchester-family law (Euler step)."""
+    A = np.maximum(A, 0.0)
+    D = np.maximum(D, 0.0)
+    loss_d = alpha * A ** w * D ** (1 - w) * dt
+    loss_a = beta * D ** w * A ** (1 - w) * dt
+    return loss_a, loss_d
+
+
+def in_fortified_belt(sim) -> np.ndarray:
+    """(n, S) bool: the attacker has not yet advanced through the sector's fortified belt."""
+    return sim.state.ctrl * sim.theatre.depth_km[None, :] < sim.bound["fort_depth_km"]
+
+
+def by_relief(sim, stem: str) -> np.ndarray:
+    """(n, S) parameter ``stem_plain|foothill|mountain`` of each sector's relief, per run."""
+    p, relief = sim.params, sim.theatre.relief[None, :]
+    out = np.zeros((sim.state.n, sim.theatre.n_sectors))
+    for i, key in enumerate(RELIEF_KEYS):
+        out = np.where(relief == i, p[f"{stem}_{key}"], out)
+    return out
+
+
+def posture_mix(belt, fortified, prepared):
+    """Per sector, the fortified value inside the belt and the prepared one beyond it."""
+    return prepared + (fortified - prepared) * belt
+
+
+class GroundCombat(Component):
+    """Lanchester-family attrition with terrain, posture and fortification (QJM factors)."""
+
+    name = "ground_combat"
+    params = ("exponent", "attacker_lethality", "defender_lethality", "armour_weight",
+              "committed_share", "daily_sigma", "max_daily_loss", "armour_loss_ratio",
+              "artillery_loss_ratio", "air_superiority")
+
+    def init(self, sim):
+        p = sim.params
+        self.terrain_def = by_relief(sim, "ground_combat.terrain_defence")
+        self.terrain_cas = by_relief(sim, "ground_combat.terrain_casualty")
+        sim.vulnerability = self.vulnerability
+        n = sim.state.n
+        self.equip_ratio = np.concatenate(
+            [np.broadcast_to(p["ground_combat.armour_loss_ratio"], (n, 1))] * 2
+            + [np.broadcast_to(p["ground_combat.artillery_loss_ratio"], (n, 1))] * 2, axis=1)
+
+    def vulnerability(self, sim) -> np.ndarray:
+        """(n, S) QJM posture vulnerability × terrain casualty factor of the defender."""
+        p = sim.params
+        return self.terrain_cas * posture_mix(sim.state.belt,
+                                              p["ground_combat.vulnerability_fortified"],
+                                              p["ground_combat.vulnerability_prepared"])
+
+    def step(self, sim, day):
+        st, p = sim.state, sim.params
+        live = st.alive[:, None]
+        e = p["logistics.supply_elasticity"]
+        act = st.active
+        armour = st.equip[:, :, 0] + st.equip[:, :, 1]                     # (n, 2)
+        strength = p["ground_combat.committed_share"] * (
+            st.pers + p["ground_combat.armour_weight"] * armour)             # (n, 2)
+        air = 1 + (p["ground_combat.air_superiority"] - 1) * st.isr_cov
+        A = (strength[:, 0:1] * st.supply[:, 0:1] ** e * air) * st.a_share
+        posture = posture_mix(st.belt, p["ground_combat.posture_fortified"],
+                              p["ground_combat.posture_prepared"])
+        D_raw = strength[:, 1:2] * st.d_share
+        D = D_raw * self.terrain_def * posture * st.sector_supply ** e
+        # one logarithm and one exponential per active element: x = (A/D)^w
+        log_r = np.zeros_like(A)
+        np.log(A / np.where(act, D, 1.0), out=log_r, where=act & (A > 0) & (D > 0))
+        st.log_ratio = log_r
+        st.ratio = np.where(act, np.exp(log_r), 0.0)
+        w = p["ground_combat.exponent"]
+        x = np.ones_like(A)
+        np.exp(w * log_r, out=x, where=act)
+        loss_d = p["ground_combat.attacker_lethality"] * D * x        # α A^w D^(1-w)
+        loss_a = p["ground_combat.defender_lethality"] * A / x        # β D^w A^(1-w)
+        noise = sim.streams.noise_factor("ground_combat", day, p["ground_combat.daily_sigma"],
+                                         sim.theatre.n_sectors)
+        cap = p["ground_combat.max_daily_loss"]
+        loss_d = np.minimum(loss_d * self.vulnerability(sim) * noise, cap * D_raw) * act
+        loss_a = np.minimum(loss_a * noise, cap * strength[:, 0:1] * st.a_share) * act
+        cas = np.stack([loss_a.sum(axis=1), loss_d.sum(axis=1)], axis=1) * live       # (n, 2)
+        st.cas_today += cas
+        # equipment lost in proportion to the personnel loss rate of the forces in contact
+        frac = np.divide(cas, strength, out=np.zeros_like(cas), where=strength > 0)
+        lost = np.minimum(st.equip * (p["ground_combat.committed_share"] * frac)[:, :, None]
+                          * self.equip_ratio[:, None, :], st.equip)
+        st.equip -= lost
+        st.equip_lost += lost

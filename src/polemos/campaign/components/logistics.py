@@ -1,0 +1,97 @@
+"""Logistics: routes, supply, cut-off sectors, mobilisation and reinforcement.
+
+A route is open while its side holds every sector on its path (the attacker holds less than
+``logistics.cut_share`` of each) and no objective that cuts it has fallen; drone and missile
+strikes on it reduce its capacity by ``logistics.damage_per_strike`` each, repaired at
+``logistics.repair_share`` per day. A side's daily throughput is the sum of its open routes'
+capacities (t/day). Supply ratio = min(1, throughput / (personnel ×
+``logistics.consumption_t_per_person_day``)); combat power scales with supply^
+``logistics.supply_elasticity``. Defender sectors that no open route reaches through sectors it
+still holds are cut off: they live on ``logistics.stock_days`` of stocks, then fight at
+``logistics.cutoff_power``. Mobilised troops arrive at most at the mobilisation rate and at
+most at what the network can lift: throughput × ``logistics.troop_lift_share`` /
+``logistics.t_per_person_moved`` persons per day. So the "ten times faster" of the sources is
+an output: the ratio of the two sides' lift, read off the network (recorded daily).
+Sources: [CK] claim 6; route data in the scenario.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from polemos.campaign.component import Component
+
+
+class Logistics(Component):
+    """Road and rail throughput, supply, cut-off sectors and mobilisation."""
+
+    name = "logistics"
+    params = ("cut_share", "damage_per_strike", "repair_share", "consumption_t_per_person_day",
+              "supply_elasticity", "stock_days", "cutoff_power", "troop_lift_share",
+              "t_per_person_moved", "theatre_share_attacker", "theatre_share_defender")
+
+    def init(self, sim):
+        th, st, p = sim.theatre, sim.state, sim.params
+        f = {k[7:]: v for k, v in sim.bound.items() if k.startswith("forces.")}   # (n, 2)
+        share = np.concatenate([p["logistics.theatre_share_attacker"],
+                                p["logistics.theatre_share_defender"]], axis=1)   # (n, 2)
+        st.pers = share * (f["personnel_standing"] + f["volunteers"] + f["foreign_fighters"])
+        st.strength0 = st.pers.copy()
+        st.mob_left = f["personnel_mobilised"].copy()
+        st.mob_rate = f["personnel_mobilised"] / np.maximum(f["mobilisation_days"], 1.0)
+        st.stock = np.broadcast_to(p["logistics.stock_days"], st.stock.shape).copy()
+        self.route_def = (th.route_side == 1)
+        self.path = th.route_path.astype(float)                    # (R, S)
+        self.def_sector = ~th.attacker_held0
+        self.steps = max(1, th.n_sectors - 1)
+        self.update_network(sim)
+
+    def update_network(self, sim):
+        th, st, p = sim.theatre, sim.state, sim.params
+        # a defender route closes when the attacker holds cut_share of any sector on its path
+        held_att = (st.ctrl >= p["logistics.cut_share"]).astype(float)      # (n, S)
+        blocked = (held_att @ self.path.T) > 0                               # (n, R)
+        cut_by_obj = np.zeros_like(blocked)
+        if th.objective_cuts.size:
+            fallen = (st.objective_day >= 0).astype(float)                   # (n, O)
+            cut_by_obj = (fallen @ th.objective_cuts.astype(float)) > 0
+        st.route_open = ~((blocked | cut_by_obj) & self.route_def[None, :])
+        cap = sim.bound["route_capacity_t"] * (1 - st.interdiction) * st.route_open
+        throughput = np.stack([(cap * ~self.route_def).sum(axis=1),
+                               (cap * self.route_def).sum(axis=1)], axis=1)  # (n, 2)
+        demand = st.pers * p["logistics.consumption_t_per_person_day"]
+        st.supply = np.minimum(1.0, np.divide(throughput, demand, out=np.ones_like(demand),
+                                              where=demand > 0))
+        st.lift = throughput * p["logistics.troop_lift_share"] / p["logistics.t_per_person_moved"]
+        # defender sectors reached by an open route through sectors it still holds
+        held_def = (st.ctrl < p["logistics.cut_share"]) & self.def_sector
+        reach = ((st.route_open & self.route_def).astype(float) @ self.path) > 0
+        reach &= held_def
+        for _ in range(self.steps):
+            grown = reach | (((reach.astype(float) @ th.adjacency) > 0) & held_def)
+            if np.array_equal(grown, reach):
+                break
+            reach = grown
+        st.connected = reach | ~th.contestable[None, :]
+        return throughput
+
+    def step(self, sim, day):
+        th, st, p = sim.theatre, sim.state, sim.params
+        live = st.alive[:, None]
+        # strikes on the defender's open routes, spread by capacity
+        open_def = (st.route_open & self.route_def[None, :]) * sim.bound["route_capacity_t"]
+        tot = open_def.sum(axis=1, keepdims=True)
+        share = np.divide(open_def, tot, out=np.zeros_like(open_def), where=tot > 0)
+        dmg = st.drone_strikes_on_routes * share * p["logistics.damage_per_strike"] * live
+        st.interdiction = np.clip(st.interdiction * (1 - p["logistics.repair_share"]) + dmg, 0, 1)
+        self.update_network(sim)
+        # cut-off sectors draw down stocks
+        st.stock = np.where(st.connected, p["logistics.stock_days"],
+                            np.maximum(st.stock - live, 0.0))
+        st.sector_supply = np.where(st.connected, st.supply[:, 1:2],
+                                    np.where(st.stock > 0, 1.0, p["logistics.cutoff_power"]))
+        # mobilisation, limited by the rate and by what the network can lift
+        arrive = np.minimum(np.minimum(st.mob_left, st.mob_rate), st.lift) * live
+        st.mob_left -= arrive
+        st.pers += arrive
+        sim.record.lift[:, day - 1, :] = st.lift

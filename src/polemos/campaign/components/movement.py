@@ -1,0 +1,64 @@
+"""Movement and control: the attacker advances (or is pushed back) in each active sector.
+
+Advance per day (km) = ``movement.advance_km_per_day`` (QJM: infantry against a prepared
+defence at power ratio 1.46) × ``movement.advance_scale`` × terrain factor of the relief
+(QJM ``movement.terrain_advance_*``) × posture factor (``movement.posture_advance_fortified``
+inside the fortified belt, ``movement.posture_advance_prepared`` beyond it) × (R / 1.46)^γ for a
+power ratio R ≥ 1 (γ = ``movement.ratio_exponent``); below 1, the defender counter-attacks at
+``movement.counterattack_share`` of the same rate with the inverse ratio. The advance turns into
+control as a share of the sector's depth (√area). A sector counts as taken when the attacker
+holds ``movement.capture_share`` of it; then ``movement.encircled_share`` of the defenders in it
+are missing or captured. Sources: Dupuy QJM opposed-advance tables (OPORD-QJM transcription).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from polemos.campaign.component import Component
+from polemos.campaign.components.ground_combat import by_relief, posture_mix
+
+REFERENCE_RATIO = 1.46  # the QJM table row the base advance rate is read from
+LOG_REF = float(np.log(REFERENCE_RATIO))
+
+
+class Movement(Component):
+    """Advance per day by relief, posture and force ratio; control as a share of each sector."""
+
+    name = "movement"
+    params = ("advance_km_per_day", "advance_scale", "terrain_advance_plain",
+              "terrain_advance_foothill", "terrain_advance_mountain",
+              "posture_advance_fortified", "posture_advance_prepared", "ratio_exponent",
+              "counterattack_share", "capture_share", "encircled_share")
+
+    def init(self, sim):
+        p, th = sim.params, sim.theatre
+        terr = by_relief(sim, "movement.terrain_advance")
+        self.base = (p["movement.advance_km_per_day"] * p["movement.advance_scale"] * terr
+                     / th.depth_km[None, :])                                  # share per day
+        self.contestable = th.contestable[None, :]
+
+    def step(self, sim, day):
+        st, p = sim.state, sim.params
+        live = st.alive[:, None]
+        posture = posture_mix(st.belt, p["movement.posture_advance_fortified"],
+                              p["movement.posture_advance_prepared"])
+        g = p["movement.ratio_exponent"]
+        # rate ∝ (R/1.46)^γ forward when R ≥ 1; counter-attack ∝ ((1/R)/1.46)^γ when R < 1
+        speed = np.zeros_like(st.ratio)
+        np.exp(g * (np.abs(st.log_ratio) - LOG_REF), out=speed, where=st.active)
+        sign = np.where(st.log_ratio >= 0, 1.0, -p["movement.counterattack_share"])
+        delta = self.base * posture * speed * sign * st.active * live
+        before = st.ctrl
+        st.ctrl = np.clip(before + delta, 0.0, 1.0)
+        st.ctrl = np.where(self.contestable, st.ctrl, before)
+        cap = p["movement.capture_share"]
+        newly = (st.ctrl >= cap) & (st.sector_day < 0)
+        st.sector_day = np.where(newly, day, st.sector_day)
+        trapped = (newly * st.d_share).sum(axis=1, keepdims=True)
+        st.missing_today[:, 1:2] += (p["movement.encircled_share"] * trapped
+                                     * p["ground_combat.committed_share"] * st.pers[:, 1:2])
+        obj_sec = sim.theatre.objective_sector
+        if len(obj_sec):
+            fell = (st.ctrl[:, obj_sec] >= cap) & (st.objective_day < 0)
+            st.objective_day = np.where(fell, day, st.objective_day)

@@ -1,0 +1,135 @@
+"""The engine: runs all runs of a chunk at once, one day at a time, through the components.
+
+    sim = Simulation(scenario, run_ids=np.arange(1000), seed=1)
+    sim.run()                     # arrays in sim.state and sim.record
+
+:func:`run_ensemble` splits an ensemble into chunks (optionally over worker processes) and
+joins the compact arrays; results are identical whatever the chunk size or worker count,
+because every random number is keyed by (seed, stream, day, global run index).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from polemos.campaign.components import default_components
+from polemos.campaign.components.casualties import Casualties
+from polemos.campaign.params import build_params
+from polemos.campaign.state import new_record, new_state
+from polemos.campaign.theatre import compile_theatre
+from polemos.rng import Streams
+
+DEFAULT_MAX_DAYS = 120
+
+
+def components_in_order() -> list:
+    """The default components with the casualty bookkeeping placed after movement."""
+    comps = default_components()
+    names = [c.name for c in comps]
+    comps.insert(names.index("movement") + 1, Casualties())
+    return comps
+
+
+def step_order(components=None) -> list[tuple[str, str]]:
+    """(name, one-line description) of each component in the order it steps."""
+    return [(c.name, c.describe()) for c in (components or components_in_order())]
+
+
+class Simulation:
+    """One chunk of runs of a scenario (global run indices ``run_ids``)."""
+
+    def __init__(self, scenario, run_ids, seed: int = 0, mode: str = "point",
+                 posterior: dict | None = None, fixed: dict | None = None,
+                 max_days: int = DEFAULT_MAX_DAYS, components=None, theatre=None,
+                 settlement_rule: Callable | None = None):
+        self.scenario = scenario
+        self.theatre = theatre if theatre is not None else compile_theatre(scenario)
+        self.run_ids = np.asarray(run_ids)
+        self.streams = Streams(seed, self.run_ids)
+        self.params = build_params(scenario, self.streams, mode, posterior, fixed)
+        self.max_days = int(max_days)
+        self.components = components if components is not None else components_in_order()
+        self.settlement_rule = settlement_rule
+        self.bound = self.theatre.bind(self.params, len(self.run_ids))
+        self.state = new_state(self.theatre, len(self.run_ids), self.bound)
+        self.record = new_record(self.theatre, len(self.run_ids), self.max_days)
+        self.sorties_per_day = np.zeros((len(self.run_ids), len(self.theatre.drone_ids)))
+        self.days_run = 0
+
+    def run(self) -> Simulation:
+        for c in self.components:
+            c.init(self)
+        for day in range(1, self.max_days + 1):
+            for c in self.components:
+                c.step(self, day)
+            self.days_run = day
+            if not self.state.alive.any():
+                break
+        for c in self.components:
+            c.finalize(self)
+        self._freeze_after_end()
+        return self
+
+    def _freeze_after_end(self) -> None:
+        """After a run ends its control map stays as it was on its last day."""
+        rec, st = self.record, self.state
+        days = np.arange(1, self.max_days + 1)[None, :]
+        last = np.clip(st.end_day, 1, self.max_days) - 1
+        final = rec.ctrl[np.arange(st.n), last]                       # (n, S)
+        after = days > st.end_day[:, None]
+        rec.ctrl = np.where(after[:, :, None], final[:, None, :], rec.ctrl)
+        rec.lift = np.where(after[:, :, None], 0, rec.lift)
+
+
+@dataclass
+class Ensemble:
+    """What to run: how many runs, the seed, where parameters come from, chunking."""
+
+    runs: int = 1000
+    seed: int = 0
+    mode: str = "posterior"
+    chunk_size: int = 20000
+    workers: int = 1
+    max_days: int = DEFAULT_MAX_DAYS
+    fixed: dict = field(default_factory=dict)
+
+
+def _run_chunk(args) -> dict:
+    scenario, run_ids, ens, posterior = args
+    fixed = {k: np.asarray(v)[run_ids] for k, v in ens.fixed.items()}
+    sim = Simulation(scenario, run_ids, ens.seed, ens.mode, posterior, fixed, ens.max_days)
+    sim.run()
+    from polemos.results import compact
+
+    return compact(sim)
+
+
+def run_ensemble(scenario, ens: Ensemble, posterior: dict | None = None, progress=None):
+    """Run ``ens.runs`` runs in chunks (serially or over ``ens.workers`` processes) and return
+    :class:`polemos.results.CampaignResults`."""
+    from polemos.results import CampaignResults, join
+
+    if posterior is None and ens.mode == "posterior":
+        from polemos.analysis.posterior import load_posterior
+
+        posterior = load_posterior(scenario)
+    bounds = list(range(0, ens.runs, ens.chunk_size)) + [ens.runs]
+    tasks = [(scenario, np.arange(a, b), ens, posterior) for a, b in zip(bounds, bounds[1:])]
+    parts = []
+    if ens.workers > 1 and len(tasks) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(ens.workers) as pool:
+            for part in pool.map(_run_chunk, tasks):
+                parts.append(part)
+                if progress:
+                    progress(len(part["end_day"]))
+    else:
+        for t in tasks:
+            parts.append(_run_chunk(t))
+            if progress:
+                progress(len(t[1]))
+    return CampaignResults(join(parts), compile_theatre(scenario), scenario, ens)

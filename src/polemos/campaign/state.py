@@ -1,0 +1,71 @@
+"""The simulation's state and its daily record: plain numpy arrays shaped (runs, ...)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+
+# end causes
+ONGOING, DECISIVE, BREAKPOINT_DEFENDER, BREAKPOINT_ATTACKER, TRUCE, INTERVENTION, \
+    SETTLEMENT, HORIZON = range(8)
+END_CAUSES = ("ongoing", "decisive objective", "defender breakpoint", "attacker breakpoint",
+              "truce held", "outside intervention", "negotiated settlement", "horizon")
+
+
+class State(SimpleNamespace):
+    """Named arrays of one chunk of runs; per-run scalars are shaped (runs, 1)."""
+
+
+def new_state(theatre, n: int, bound: dict) -> State:
+    """Day-0 state of ``n`` runs (``bound``: per-run fields from :meth:`Theatre.bind`)."""
+    S, R, O = theatre.n_sectors, len(theatre.route_ids), len(theatre.objective_ids)
+    A, D = len(theatre.ad_ids), len(theatre.drone_ids)
+    E = theatre.equipment.shape[1]
+    f = np.float64
+    return State(
+        n=n,
+        ctrl=np.broadcast_to(theatre.attacker_held0.astype(f), (n, S)).copy(),
+        pers=np.zeros((n, 2)),
+        equip=bound["equipment"].copy(),
+        ad=bound["ad_count"].copy(),
+        drones=bound["drone_count"].copy(),
+        munitions=np.zeros((n, D)),
+        mob_left=np.zeros((n, 2)),
+        interdiction=np.zeros((n, R)),
+        route_open=np.ones((n, R), dtype=bool),
+        stock=np.zeros((n, S)),
+        supply=np.ones((n, 2)),
+        sector_supply=np.ones((n, S)),
+        connected=np.ones((n, S), dtype=bool),
+        active=np.zeros((n, S), dtype=bool),
+        a_share=np.zeros((n, S)),
+        d_share=np.zeros((n, S)),
+        ratio=np.zeros((n, S)),
+        isr_cov=np.zeros((n, 1)),
+        drone_strikes_on_routes=np.zeros((n, 1)),
+        lift=np.zeros((n, 2)),
+        cas_today=np.zeros((n, 2)),
+        missing_today=np.zeros((n, 2)),
+        killed=np.zeros((n, 2)),
+        wounded=np.zeros((n, 2)),
+        missing=np.zeros((n, 2)),
+        equip_lost=np.zeros((n, 2, E)),
+        ad_lost=np.zeros((n, A)),
+        drones_lost=np.zeros((n, D)),
+        strength0=np.zeros((n, 2)),
+        alive=np.ones(n, dtype=bool),
+        end_day=np.zeros(n, dtype=np.int32),
+        end_cause=np.zeros(n, dtype=np.int8),
+        objective_day=np.full((n, O), -1, dtype=np.int32),
+        sector_day=np.full((n, S), -1, dtype=np.int32),
+    )
+
+
+def new_record(theatre, n: int, days: int) -> State:
+    """Daily series kept for results: compact dtypes, preallocated (no growing lists)."""
+    return State(
+        killed=np.zeros((n, days, 2), dtype=np.float32),
+        ctrl=np.zeros((n, days, theatre.n_sectors), dtype=np.uint8),  # attacker share, %
+        lift=np.zeros((n, days, 2), dtype=np.float32),
+    )

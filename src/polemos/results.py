@@ -1,0 +1,170 @@
+"""Campaign results: compact arrays from the engine, a per-run table, an xarray Dataset,
+medians with 10–90% bands, NetCDF and Parquet output.
+
+Labelled containers are built here, at the edge; the engine itself only touches numpy arrays.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from polemos.campaign.state import DECISIVE, END_CAUSES, INTERVENTION
+from polemos.campaign.theatre import EQUIPMENT
+
+SIDE_LABELS = ("attacker", "defender")
+
+
+def compact(sim) -> dict[str, np.ndarray]:
+    """The arrays kept from a finished chunk (no Python objects)."""
+    st, rec = sim.state, sim.record
+    return {
+        "run": sim.run_ids.astype(np.int64),
+        "end_day": st.end_day.copy(), "end_cause": st.end_cause.copy(),
+        "objective_day": st.objective_day.copy(), "sector_day": st.sector_day.copy(),
+        "ctrl_final": st.ctrl.astype(np.float32),
+        "killed": st.killed.astype(np.float32), "wounded": st.wounded.astype(np.float32),
+        "missing": st.missing.astype(np.float32), "strength0": st.strength0.astype(np.float32),
+        "equip_lost": st.equip_lost.astype(np.float32), "ad_lost": st.ad_lost.astype(np.float32),
+        "drones_lost": st.drones_lost.astype(np.float32),
+        "daily_killed": rec.killed, "daily_ctrl": rec.ctrl, "daily_lift": rec.lift,
+    }
+
+
+def join(parts: list[dict]) -> dict[str, np.ndarray]:
+    """Concatenate chunks along runs, in run order."""
+    out = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    order = np.argsort(out["run"], kind="stable")
+    return {k: v[order] for k, v in out.items()}
+
+
+def band(x, axis=0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(median, 10th, 90th percentile) along ``axis``."""
+    q = np.nanpercentile(np.asarray(x, dtype=float), [50, 10, 90], axis=axis)
+    return q[0], q[1], q[2]
+
+
+class CampaignResults:
+    """Results of an ensemble: ``arrays`` (run-major numpy), ``table()``, ``dataset()``."""
+
+    def __init__(self, arrays, theatre, scenario=None, ensemble=None):
+        self.arrays = arrays
+        self.theatre = theatre
+        self.scenario = scenario
+        self.ensemble = ensemble
+
+    @property
+    def n(self) -> int:
+        return len(self.arrays["run"])
+
+    # --- derived per-run quantities ---------------------------------------------------------
+    def area_taken_share(self) -> np.ndarray:
+        """Share of the defender's pre-war area (outside its rear) the attacker took."""
+        th = self.theatre
+        return (self.arrays["ctrl_final"] * th.area_km2 * th.contestable).sum(1) / th.defender_area0
+
+    def handed_over_share(self) -> np.ndarray:
+        """Share handed over under the terms: districts (outside the former autonomous region)
+        the defender still held, when the war ended by its defeat or an imposed ceasefire."""
+        th = self.theatre
+        district = np.array([r == "district" for r in th.region]) & th.contestable
+        held = ((1 - self.arrays["ctrl_final"]) * th.area_km2 * district).sum(1)
+        lost_war = np.isin(self.arrays["end_cause"], (DECISIVE, INTERVENTION))
+        return np.where(lost_war, held / th.defender_area0, 0.0)
+
+    def defender_area_by_day(self) -> np.ndarray:
+        """(runs, days) area the defender holds outside its rear, km²."""
+        th = self.theatre
+        ctrl = self.arrays["daily_ctrl"].astype(np.float32) / 100.0
+        return th.defender_area0 - (ctrl * (th.area_km2 * th.contestable)).sum(-1)
+
+    def objective_day(self, oid: str) -> np.ndarray:
+        """Day the objective fell (NaN if it did not)."""
+        d = self.arrays["objective_day"][:, self.theatre.objective_ids.index(oid)].astype(float)
+        return np.where(d < 0, np.nan, d)
+
+    def lift_ratio(self) -> np.ndarray:
+        """Per run, the attacker's over the defender's daily troop lift, averaged over the war."""
+        lift = self.arrays["daily_lift"].astype(float)
+        days = np.arange(lift.shape[1])[None, :] < self.arrays["end_day"][:, None]
+        a = (lift[:, :, 0] * days).sum(1)
+        d = (lift[:, :, 1] * days).sum(1)
+        return np.divide(a, d, out=np.full_like(a, np.inf), where=d > 0)
+
+    def table(self):
+        """One row per run (pandas DataFrame)."""
+        import pandas as pd
+
+        a, th = self.arrays, self.theatre
+        cols = {
+            "run": a["run"], "duration_days": a["end_day"],
+            "end_cause": [END_CAUSES[c] for c in a["end_cause"]],
+            "area_taken_share": self.area_taken_share(),
+            "handed_over_share": self.handed_over_share(),
+            "lift_ratio": self.lift_ratio(),
+        }
+        for oid in th.objective_ids:
+            cols[f"{oid}_fall_day"] = self.objective_day(oid)
+        for i, side in enumerate(th.sides):
+            for k in ("killed", "wounded", "missing"):
+                cols[f"{k}_{side}"] = a[k][:, i]
+            for j, cat in enumerate(EQUIPMENT):
+                cols[f"lost_{cat}_{side}"] = a["equip_lost"][:, i, j]
+        cols[f"lost_air_defence_{th.sides[1]}"] = a["ad_lost"].sum(1)
+        cols[f"lost_drones_{th.sides[0]}"] = a["drones_lost"].sum(1)
+        for j, sid in enumerate(th.sector_ids):
+            cols[f"final_attacker_share_{sid}"] = a["ctrl_final"][:, j]
+        return pd.DataFrame(cols)
+
+    def dataset(self):
+        """xarray Dataset with dims (run, day, sector, side, category)."""
+        import xarray as xr
+
+        a, th = self.arrays, self.theatre
+        days = np.arange(1, a["daily_killed"].shape[1] + 1)
+        ds = xr.Dataset(
+            {
+                "daily_killed": (("run", "day", "side"), a["daily_killed"]),
+                "attacker_control": (("run", "day", "sector"),
+                                     a["daily_ctrl"].astype(np.float32) / 100),
+                "troop_lift": (("run", "day", "side"), a["daily_lift"]),
+                "defender_area_km2": (("run", "day"), self.defender_area_by_day()),
+                "killed": (("run", "side"), a["killed"]),
+                "wounded": (("run", "side"), a["wounded"]),
+                "missing": (("run", "side"), a["missing"]),
+                "equipment_lost": (("run", "side", "category"), a["equip_lost"]),
+                "duration_days": ("run", a["end_day"]),
+                "end_cause": ("run", a["end_cause"]),
+                "area_taken_share": ("run", self.area_taken_share()),
+            },
+            coords={"run": a["run"], "day": days, "sector": th.sector_ids,
+                    "side": list(th.sides), "category": list(EQUIPMENT)},
+            attrs={"end_causes": ", ".join(f"{i}={c}" for i, c in enumerate(END_CAUSES))},
+        )
+        ds["attacker_control"].attrs["units"] = "share of sector area"
+        ds["daily_killed"].attrs["units"] = "persons per day"
+        ds["troop_lift"].attrs["units"] = "persons per day"
+        if self.scenario is not None:
+            ds.attrs["scenario"] = self.scenario.name
+        if self.ensemble is not None:
+            ds.attrs.update(runs=self.n, seed=self.ensemble.seed, mode=self.ensemble.mode)
+        return ds
+
+    def save(self, out: Path) -> list[Path]:
+        """Write ``campaign.nc`` (NetCDF) and ``runs.parquet``; returns the paths."""
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        nc, pq = out / "campaign.nc", out / "runs.parquet"
+        self.dataset().to_netcdf(nc, engine="h5netcdf")
+        self.table().to_parquet(pq, index=False)
+        return [nc, pq]
+
+    def summary(self) -> dict[str, tuple[float, float, float]]:
+        """metric -> (median, p10, p90) over runs."""
+        t = self.table()
+        keys = ["duration_days", "area_taken_share", "handed_over_share", "lift_ratio"]
+        keys += [c for c in t.columns if c.endswith("_fall_day")]
+        keys += [c for c in t.columns if c.startswith(("killed_", "wounded_", "missing_"))]
+        keys += [c for c in t.columns if c.startswith("lost_")]
+        return {k: tuple(float(x) for x in band(t[k].to_numpy())) for k in keys}
