@@ -411,7 +411,8 @@ def _simulate(inputs: CeasefireInputs, runs: int, seed: int, months: int,
     lc_out = np.where(lc_month <= M, lc_month, 0)
     attrs = {"scenario": inputs.scenario_name, "seed": int(seed), "runs": int(runs),
              "months": M, "start_date": str(spec.start_date), "hazard_model": prior.model,
-             "uncertainty": int(bool(uncertainty)), "sides": [spec.attacker, other]}
+             "uncertainty": int(bool(uncertainty)), "sides": [spec.attacker, other],
+             "threshold_deaths": float(thr)}
     return Forecast(np.arange(1, M + 1), p_off, p_clash, p_init, deaths, off_month, initiator,
                     clash_month, lc_out, success, tech_month, shock_month,
                     {k: v[rows] for k, v in S.draws.items()}, attrs)
