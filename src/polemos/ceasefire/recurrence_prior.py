@@ -2,10 +2,11 @@
 
 The PH model ``H(t | x) = exp(sum_k b_k (x_k - ref_k)) H0(t)`` (piecewise-exponential or Weibull
 baseline ``H0``) is evaluated at the case's covariates with the peacekeeping indicators at 0 (no
-peacekeepers); the peacekeeping coefficient (UN or non-UN) is returned apart, because the forecast applies it month by month,
-scaled by the force's strength. With ``coefficient_uncertainty`` the coefficients are drawn per
-run from a normal with the fit's cluster-robust covariance (``vcov_robust``, stream
-``hazard_coefficients``), so the bands include the sampling error of the fit.
+peacekeepers); the peacekeeping coefficient (UN or non-UN) is returned apart, because the
+forecast applies it month by month, scaled by the force's strength. With
+``coefficient_uncertainty`` the baseline and coefficients are drawn per run from a normal with
+the fit's cluster-robust covariance (``vcov_robust``, stream ``hazard_coefficients``), so the
+bands include the sampling error of the fit.
 """
 
 from __future__ import annotations
