@@ -117,6 +117,89 @@ def summary(scenario: ScenarioArg = DEFAULT, set_: SetOpt = None) -> None:
     print_summary(load_or_exit(scenario, set_), _console())
 
 
+def _run_with_progress(sc, ens, console):
+    """Run an ensemble with a progress bar."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from polemos.campaign.engine import run_ensemble
+
+    with Progress("[progress.description]{task.description}", BarColumn(),
+                  MofNCompleteColumn(), TimeElapsedColumn(), console=console,
+                  transient=True) as bar:
+        task = bar.add_task(f"simulating {sc.name}", total=ens.runs)
+        return run_ensemble(sc, ens, progress=lambda k: bar.advance(task, k))
+
+
+@app.command()
+def run(
+    scenario: ScenarioArg = DEFAULT,
+    runs: Annotated[int, typer.Option(min=1, help="Number of runs.")] = 10000,
+    seed: Annotated[int, typer.Option(help="Seed of the random streams.")] = 2020,
+    out: Annotated[Path, typer.Option(help="Folder for results and plots.")] = Path("results"),
+    set_: SetOpt = None,
+    mode: Annotated[str, typer.Option(help="Parameters: posterior | prior | point.")]
+    = "posterior",
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    chunk_size: Annotated[int, typer.Option(min=1, help="Runs per chunk.")] = 20000,
+    max_days: Annotated[int, typer.Option(min=1, help="Horizon, days.")] = 120,
+    show_steps: Annotated[bool, typer.Option(help="Print the step order and exit.")] = False,
+    plots: Annotated[bool, typer.Option(help="Write PNG plots.")] = True,
+) -> None:
+    """Simulate a campaign: the outcome distribution beside the record, NetCDF/Parquet, plots."""
+    console = _console()
+    if show_steps:
+        from polemos.campaign.engine import step_order
+
+        for i, (name, doc) in enumerate(step_order(), start=1):
+            console.print(f"{i}. {name}: {doc}")
+        return
+    if mode not in ("posterior", "prior", "point"):
+        _fail([f"--mode: must be posterior, prior or point, got {mode!r}"])
+    sc = load_or_exit(scenario, set_)
+    from polemos.campaign.engine import Ensemble
+    from polemos.campaign.report import plot, print_summary
+
+    ens = Ensemble(runs=runs, seed=seed, mode=mode, chunk_size=chunk_size, workers=workers,
+                   max_days=max_days)
+    res = _run_with_progress(sc, ens, console)
+    print_summary(res, console)
+    written = res.save(out)
+    if plots:
+        written += plot(res, out)
+    console.print("Wrote " + ", ".join(str(p) for p in written))
+
+
+@app.command()
+def compare(
+    scenario_a: Annotated[str, typer.Argument(help="Baseline scenario (name or path).")],
+    scenario_b: Annotated[str, typer.Argument(help="Counterfactual scenario (name or path).")],
+    runs: Annotated[int, typer.Option(min=2)] = 4000,
+    seed: int = 2020,
+    mode: str = "posterior",
+    out: Annotated[Path, typer.Option(help="Folder for the plot.")] = Path("results"),
+) -> None:
+    """Paired differences B − A on the same random streams, with bands; writes a plot."""
+    from polemos.analysis.compare import paired_differences, plot_differences, print_differences
+    from polemos.campaign.engine import Ensemble
+
+    console = _console()
+    sa, sb = load_or_exit(scenario_a), load_or_exit(scenario_b)
+    ens = Ensemble(runs=runs, seed=seed, mode=mode)
+    ra, rb = _run_with_progress(sa, ens, console), _run_with_progress(sb, ens, console)
+    print_differences(scenario_a, scenario_b, paired_differences(ra, rb), console)
+    console.print(f"Wrote {plot_differences(scenario_a, scenario_b, ra, rb, out)}")
+
+
+def _register_ceasefire_commands() -> None:
+    from polemos.ceasefire import commands
+
+    app.command("forecast")(commands.forecast)
+    app.command("score")(commands.score)
+
+
+_register_ceasefire_commands()
+
+
 def main() -> None:  # pragma: no cover
     app()
 

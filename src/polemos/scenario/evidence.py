@@ -83,6 +83,7 @@ def fmt_value(e: Entry | Figure) -> str:
 
 def print_register(sc: Scenario, console, contested_only: bool = False) -> None:
     """Rich tables of the register (``contested_only``: the contested figures side by side)."""
+    from rich.markup import escape
     from rich.table import Table
 
     if not contested_only:
@@ -91,7 +92,8 @@ def print_register(sc: Scenario, console, contested_only: bool = False) -> None:
         for col in ("key", "value (range)", "unit", "kind", "sources", "date"):
             t.add_column(col, overflow="fold")
         for e in register(sc):
-            t.add_row(e.path, fmt_value(e), e.unit, e.kind, source_label(sc, e.sources), e.date)
+            t.add_row(e.path, fmt_value(e), e.unit, e.kind, escape(source_label(sc, e.sources)),
+                      e.date)
         console.print(t)
     groups = contested(sc)
     if not groups:
@@ -104,7 +106,8 @@ def print_register(sc: Scenario, console, contested_only: bool = False) -> None:
             t.add_column(col, overflow="fold")
         for e in entries:
             label = "headline" if e.by == "register" else e.by
-            t.add_row(label, e.kind, fmt_value(e), e.date, source_label(sc, e.sources), e.note)
+            t.add_row(label, e.kind, fmt_value(e), e.date, escape(source_label(sc, e.sources)),
+                      escape(e.note))
         console.print(t)
 
 

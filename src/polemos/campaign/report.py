@@ -1,0 +1,185 @@
+"""Readable output of a campaign ensemble: the outcome distribution beside the record, and plots.
+
+Every number printed is a median with its 10–90% band and the number of runs; the record column
+shows each side's official figure and the independent estimates, with their sources.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from polemos.results import CampaignResults, band
+
+
+def _fmt(x: float, pct: bool = False) -> str:
+    if np.isnan(x):
+        return "–"
+    return f"{x:.1%}" if pct else f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
+
+
+def _band_txt(values, pct=False) -> str:
+    v = np.asarray(values, dtype=float)
+    ok = v[~np.isnan(v)]
+    if ok.size == 0:
+        return "never"
+    m, lo, hi = band(ok)
+    share = "" if ok.size == v.size else f" ({ok.size / v.size:.0%} of runs)"
+    return f"{_fmt(m, pct)} [{_fmt(lo, pct)}–{_fmt(hi, pct)}]{share}"
+
+
+def record_text(sc, key: str) -> str:
+    """The record item ``key`` as 'value (range) — sources'."""
+    item = sc.record.get(key)
+    if item is None:
+        return ""
+    lo, hi = item.range
+    rng = f" ({lo:,.4g}–{hi:,.4g})" if lo != hi else ""
+    return f"{item.value:,.4g}{rng} [{', '.join(item.sources)}]"
+
+
+def figure_claims_text(sc, fid: str) -> str:
+    """A register figure's headline and claims, one per line, with who counted."""
+    fig = sc.figures.get(fid)
+    if fig is None:
+        return ""
+    lines = [f"{fig.value:,.0f} {fig.kind} [{', '.join(fig.sources)}]"]
+    for c in fig.claims:
+        if c.kind in ("estimate",) or c.by == "independent":
+            lo, hi = c.range
+            v = f"{c.value:,.0f}" if lo == hi else f"{lo:,.0f}–{hi:,.0f}"
+            lines.append(f"{v} {c.by} {c.kind} [{', '.join(c.sources)}]")
+    return "\n".join(lines[:4])
+
+
+def summary_rows(res: CampaignResults) -> list[tuple[str, str, str]]:
+    """(metric, model median [10–90%], record) rows."""
+    sc, th, t = res.scenario, res.theatre, res.table()
+    att, dfd = th.sides
+    rows = [
+        ("war duration, days", _band_txt(t.duration_days), record_text(sc, "duration_days")),
+    ]
+    for oid in th.objective_ids:
+        rows.append((f"day {sc.objectives[oid].name} fell", _band_txt(t[f"{oid}_fall_day"]),
+                     record_text(sc, f"{oid}_fall_day")))
+    rows += [
+        ("area taken in fighting (share of pre-war)", _band_txt(t.area_taken_share, True),
+         record_text(sc, "area_taken_share")),
+        ("area handed over under the terms (share)", _band_txt(t.handed_over_share, True),
+         record_text(sc, "area_handed_over_share") + "  (out of sample)"),
+        (f"military killed, {att}", _band_txt(t[f"killed_{att}"]),
+         record_text(sc, f"military_killed_{att}")),
+        (f"military killed, {dfd}", _band_txt(t[f"killed_{dfd}"]),
+         record_text(sc, f"military_killed_{dfd}")),
+        (f"wounded, {att}", _band_txt(t[f"wounded_{att}"]), ""),
+        (f"wounded, {dfd}", _band_txt(t[f"wounded_{dfd}"]), ""),
+        (f"missing or captured, {dfd}", _band_txt(t[f"missing_{dfd}"]), ""),
+        (f"troop lift, {att} / {dfd} (network)", _band_txt(t.lift_ratio),
+         "about ten times faster [ck] (claim)"),
+    ]
+    for cat in ("tanks", "ifv_apc", "tube_artillery", "rocket_launchers"):
+        rows.append((f"{cat.replace('_', ' ')} lost, {dfd}", _band_txt(t[f"lost_{cat}_{dfd}"]),
+                     "(out of sample)"))
+    rows.append((f"air defence lost, {dfd}", _band_txt(t[f"lost_air_defence_{dfd}"]), ""))
+    rows.append((f"drones and loitering munitions lost or spent, {att}",
+                 _band_txt(t[f"lost_drones_{att}"]), ""))
+    return rows
+
+
+def print_summary(res: CampaignResults, console) -> None:
+    """Rich tables: outcome distribution beside the record; end causes; contested dead."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from polemos.campaign.state import END_CAUSES
+
+    sc, t = res.scenario, res.table()
+    ens = res.ensemble
+    title = (f"{sc.title}: {res.n:,} runs (seed {ens.seed}, parameters: {ens.mode}); "
+             "median [10–90%]")
+    tab = Table(title=title, title_justify="left")
+    tab.add_column("outcome")
+    tab.add_column("model", justify="right")
+    tab.add_column("record [sources]")
+    for row in summary_rows(res):
+        tab.add_row(*(escape(c) for c in row))
+    console.print(tab)
+    counts = t.end_cause.value_counts()
+    console.print("How the wars ended: " + "; ".join(
+        f"{c} {counts.get(c, 0) / res.n:.1%}" for c in END_CAUSES if counts.get(c, 0)))
+    dead = Table(title="Military dead: each side's count and the independent estimates "
+                 "(evidence register)", title_justify="left")
+    dead.add_column("figure")
+    dead.add_column("values [sources]")
+    for fid, fig in sc.figures.items():
+        if fig.category.startswith("military killed") and fig.claims:
+            dead.add_row(f"{fid} ({fig.subject})", escape(figure_claims_text(sc, fid)))
+    if dead.row_count:
+        console.print(dead)
+
+
+def plot(res: CampaignResults, out: Path) -> list[Path]:
+    """PNG plots: area held over time, daily killed against the record, losses by category."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    sc, th = res.scenario, res.theatre
+    days_max = int(np.nanmax(res.arrays["end_day"]))
+    days = np.arange(1, days_max + 1)
+    paths = []
+
+    area = res.defender_area_by_day()[:, :days_max]
+    m, lo, hi = band(area)
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    ax.fill_between(days, lo, hi, alpha=0.3, label="10–90% of runs")
+    ax.plot(days, m, label="median")
+    ax.axvline(44, color="k", ls=":", lw=1, label="ceasefire, 10 Nov 2020 (day 44)")
+    ax.axhline(th.defender_area0 * (1 - 0.325), color="grey", ls="--", lw=1,
+               label="area left after 32.5% taken in fighting")
+    ax.set(xlabel="day of war (day 1 = 27 Sep 2020)", ylabel="km²",
+           title=f"Area held by {th.sides[1]} ({res.n:,} runs)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    paths.append(out / "area_held.png")
+    fig.savefig(paths[-1], dpi=110)
+    plt.close(fig)
+
+    daily = res.arrays["daily_killed"][:, :days_max, :].astype(float)
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for i, side in enumerate(th.sides):
+        m, lo, hi = band(daily[:, :, i])
+        ax.fill_between(days, lo, hi, alpha=0.25)
+        ax.plot(days, m, label=f"model: killed per day, {side} (median, 10–90%)")
+    obs = sc.record.get("armenian_killed_daily")
+    if obs is not None and obs.series:
+        ax.plot(np.arange(1, len(obs.series) + 1), obs.series, "k.", ms=4,
+                label="record: Armenian servicemen killed by day (insurance cases; lower bound)")
+    ax.set(xlabel="day of war", ylabel="killed per day", title="Daily military killed")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    paths.append(out / "daily_killed.png")
+    fig.savefig(paths[-1], dpi=110)
+    plt.close(fig)
+
+    t = res.table()
+    dfd = th.sides[1]
+    cats = ["tanks", "ifv_apc", "tube_artillery", "rocket_launchers"]
+    vals = [t[f"lost_{c}_{dfd}"].to_numpy() for c in cats]
+    vals.append(t[f"lost_air_defence_{dfd}"].to_numpy())
+    labels = cats + ["air_defence"]
+    meds = [np.median(v) for v in vals]
+    err = np.array([[np.median(v) - np.percentile(v, 10), np.percentile(v, 90) - np.median(v)]
+                    for v in vals]).T
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    ax.bar(labels, meds, yerr=err, capsize=4)
+    ax.set(ylabel="systems lost (median, 10–90%)", title=f"Equipment lost by {dfd}")
+    fig.tight_layout()
+    paths.append(out / "losses_by_category.png")
+    fig.savefig(paths[-1], dpi=110)
+    plt.close(fig)
+    return paths
