@@ -188,12 +188,23 @@ def apply_overrides(loaded: Loaded, overrides: list[str]) -> None:
                 target["value"] = value
                 target.pop("low", None)
                 target.pop("high", None)
+                if "prior" in target:  # a calibrated parameter set by hand is no longer fitted
+                    for k in ("prior", "prior_shape", "fitted_to"):
+                        target.pop(k, None)
+                    target["kind"] = "estimate"
                 target["note"] = (target.get("note", "") + " [overridden by --set]").strip()
             elif isinstance(target, dict) and not isinstance(value, dict) and (
                     "ref" in target or "param" in target):
                 node[last] = value
             else:
                 node[last] = value
+                if last in ("value", "low", "high") and "prior" in node:
+                    node.pop("low", None)
+                    node.pop("high", None)
+                    node[last] = value
+                    for k in ("prior", "prior_shape", "fitted_to"):
+                        node.pop(k, None)
+                    node["kind"] = "estimate"
             loaded.where[tuple(keys)] = ("--set", None)
     if problems:
         raise ScenarioError(problems)

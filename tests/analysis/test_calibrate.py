@@ -1,0 +1,170 @@
+"""Calibration (ABC): recovery on a toy simulator with an analytic posterior, SMC weights, the
+shipped posterior's columns and support, summary statistics on a few real runs."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import stats as st
+
+from polemos.analysis import calibrate as cal
+
+# --- toy: x_i ~ N(mu, sigma^2), i = 1..m, prior mu ~ U(LO, HI); statistic = sample mean -------
+LO, HI, SIGMA, M_OBS, XBAR = -5.0, 5.0, 1.0, 25, 0.7
+SE = SIGMA / np.sqrt(M_OBS)             # sd of the sample mean: the exact posterior is N(XBAR, SE)
+TOL = SE                                 # the target's "tolerance"
+
+
+def toy_simulator(seed):
+    rng = np.random.default_rng(seed)
+
+    def run(u, generation, run_offset):
+        mu = LO + u[:, 0] * (HI - LO)
+        return (mu + SE * rng.standard_normal(len(mu)))[:, None]   # the sample mean's law
+
+    return run
+
+
+def _posterior_moments_truncated():
+    """Exact posterior of mu: N(XBAR, SE^2) truncated to [LO, HI] (mean, sd)."""
+    a, b = (LO - XBAR) / SE, (HI - XBAR) / SE
+    d = st.truncnorm(a, b, loc=XBAR, scale=SE)
+    return d.mean(), d.std()
+
+
+def test_rejection_recovers_normal_mean():
+    rng = np.random.default_rng(1)
+    n = 400_000
+    mu = rng.uniform(LO, HI, n)
+    s = (mu + SE * rng.standard_normal(n))[:, None]
+    d = cal.distance(s, np.array([XBAR]), np.array([TOL]))
+    acc, eps = cal.abc_rejection(d, epsilon=0.1)
+    m, sd = _posterior_moments_truncated()
+    assert len(acc) > 500
+    # epsilon 0.1 tolerance adds variance (0.1 SE)^2/3: negligible
+    mc = sd / np.sqrt(len(acc))
+    assert abs(mu[acc].mean() - m) < 4 * mc
+    assert abs(mu[acc].std() - sd) < 0.05 * sd
+    acc_q, eps_q = cal.abc_rejection(d, quantile=0.01)
+    assert len(acc_q) == pytest.approx(0.01 * n, rel=0.01) and eps_q > 0
+
+
+def test_smc_recovers_normal_mean_and_weights_sum_to_one():
+    res = cal.abc_smc(toy_simulator(3), 1, np.array([XBAR]), np.array([TOL]), n_particles=2000,
+                      n_initial=20000, n_proposals=10000, generations=6, seed=4)
+    assert np.isclose(res.weights.sum(), 1.0)
+    assert np.all(res.weights >= 0)
+    assert all(b <= a for a, b in zip(res.epsilons, res.epsilons[1:], strict=False))
+    # the statistic's own noise is one tolerance: 20% are kept, so epsilon ends near the 20%
+    # quantile of |N(0, 1)| (0.25) and the ABC posterior's variance is SE^2 (1 + eps^2 / 3)
+    assert res.epsilons[-1] < 0.6
+    mu = LO + res.u[:, 0] * (HI - LO)
+    w = res.weights
+    mean = float(w @ mu)
+    sd = float(np.sqrt(w @ (mu - mean) ** 2))
+    m, sd_true = _posterior_moments_truncated()
+    ess = 1.0 / np.sum(w * w)
+    # tolerance from the Monte Carlo error (ESS) and the ABC bias of epsilon (<= eps/sqrt(3) SE)
+    assert abs(mean - m) < 4 * sd_true / np.sqrt(ess) + 0.01
+    assert sd == pytest.approx(sd_true, rel=0.15)
+    idx = res.resample(1000, seed=0)
+    assert len(idx) == 1000 and abs(mu[idx].mean() - m) < 0.05
+
+
+def test_smc_weights_correct_a_non_uniform_proposal():
+    """Two parameters, one inert: its posterior must stay at the (uniform) prior."""
+    rng = np.random.default_rng(7)
+
+    def run(u, g, off):
+        mu = LO + u[:, 0] * (HI - LO)
+        return (mu + SE * rng.standard_normal(len(mu)))[:, None]
+
+    res = cal.abc_smc(run, 2, np.array([XBAR]), np.array([TOL]), n_particles=1500,
+                      n_initial=15000, n_proposals=7500, generations=4, seed=8)
+    assert np.isclose(res.weights.sum(), 1.0)
+    w, u1 = res.weights, res.u[:, 1]
+    ess = 1.0 / np.sum(w * w)
+    # uniform on [0, 1]: mean 0.5, sd 0.289
+    assert abs(w @ u1 - 0.5) < 4 * 0.289 / np.sqrt(ess)
+
+
+def test_unit_cube_round_trip_and_prior_sample():
+    priors = {"a.x": (1.0, 3.0, "uniform"), "a.y": (0.01, 10.0, "loguniform")}
+    p = cal.sample_prior(priors, 5000, seed=2)
+    assert set(p) == set(priors)
+    assert p["a.x"].min() >= 1.0 and p["a.x"].max() <= 3.0
+    assert np.median(np.log10(p["a.y"])) == pytest.approx(-0.5, abs=0.1)
+    u = cal.to_unit(priors, p)
+    back = cal.from_unit(priors, u)
+    assert np.allclose(back["a.y"], p["a.y"]) and np.allclose(back["a.x"], p["a.x"])
+
+
+def test_series_shares_and_periods():
+    assert cal.periods() == [(1, 9), (10, 18), (19, 27), (28, 36), (37, 45)]
+    x = np.zeros((2, 120))
+    x[0, :45] = 1.0
+    s = cal.series_shares(x)
+    assert np.allclose(s[0], 0.2) and np.allclose(s[1], 0.0)
+
+
+# --- the scenario -----------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def scenario():
+    from polemos.scenario import load_scenario
+
+    return load_scenario("karabakh_2020")
+
+
+def test_priors_leave_out_ceasefire(scenario):
+    from polemos.campaign.params import calibrated
+
+    pri = cal.campaign_priors(scenario)
+    assert pri and not any(k.startswith("ceasefire.") for k in pri)
+    assert any(k.startswith("inputs.") for k in pri)
+    assert set(pri) == {k for k in calibrated(scenario) if not k.startswith("ceasefire.")}
+
+
+def test_targets_from_record(scenario):
+    tg = cal.targets(scenario)
+    assert tg.names[:5] == ["duration_days", "shusha_fall_day", "area_taken_share",
+                            "military_killed_armenia", "military_killed_azerbaijan"]
+    assert list(tg.values[:2]) == [44, 43]
+    assert tg.values[5:].sum() == pytest.approx(1.0)
+    assert np.all(tg.tolerances > 0)
+
+
+def test_simulate_summary_and_run_offset(scenario):
+    params = cal.sample_prior(scenario, 6, seed=5)
+    res = cal.simulate(scenario, params, seed=3)
+    S = cal.summary_statistics(res)
+    assert S.shape == (6, len(cal.targets(scenario).names))
+    assert np.all(np.isfinite(S))
+    # a never-fallen objective counts as end_day + penalty
+    fell = res.objective_day("shusha")
+    nf = np.isnan(fell)
+    assert np.all(S[nf, 1] == S[nf, 0] + cal.NEVER_FELL_PENALTY_DAYS)
+    # particle i at run_offset k is global run k + i: same as the tail of a longer ensemble
+    tail = {k: v[3:] for k, v in params.items()}
+    res2 = cal.simulate(scenario, tail, seed=3, run_offset=3)
+    assert np.allclose(cal.summary_statistics(res2), S[3:])
+
+
+SHIPPED = Path(cal.__file__).resolve().parents[1] / "scenarios" / "karabakh_2020" / "posterior.csv"
+
+
+@pytest.mark.skipif(not SHIPPED.is_file(), reason="no shipped posterior.csv yet")
+def test_shipped_posterior_columns_and_support(scenario):
+    with SHIPPED.open() as fh:
+        rows = list(csv.reader(fh))
+    header, body = rows[0], np.array(rows[1:], dtype=float)
+    pri = cal.campaign_priors(scenario)
+    assert sorted(header) == sorted(pri)
+    assert len(body) >= 1000
+    for j, k in enumerate(header):
+        lo, hi, _ = pri[k]
+        tol = 1e-5 * max(abs(lo), abs(hi))           # values are written to 6 significant digits
+        assert body[:, j].min() >= lo - tol, k
+        assert body[:, j].max() <= hi + tol, k
