@@ -99,7 +99,7 @@ def test_malformed_is_reported_with_file_line_key_and_rule(tmp_path, case):
     lines = [str(p) for p in exc.value.problems]
     hit = [ln for ln in lines if key in ln and rule in ln]
     assert hit, f"no problem names {key!r} and {rule!r}: {lines}"
-    assert re.match(rf"^.*bad\.toml:\d+ ", hit[0]), hit[0]
+    assert re.match(r"^.*bad\.toml:\d+ ", hit[0]), hit[0]
     result = runner.invoke(app, ["validate", str(path)])
     assert result.exit_code == 1
     assert "Traceback" not in result.output

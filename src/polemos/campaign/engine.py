@@ -117,7 +117,7 @@ def run_ensemble(scenario, ens: Ensemble, posterior: dict | None = None, progres
 
         posterior = load_posterior(scenario)
     bounds = list(range(0, ens.runs, ens.chunk_size)) + [ens.runs]
-    tasks = [(scenario, np.arange(a, b), ens, posterior) for a, b in zip(bounds, bounds[1:])]
+    tasks = [(scenario, np.arange(a, b), ens, posterior) for a, b in zip(bounds, bounds[1:], strict=False)]
     parts = []
     if ens.workers > 1 and len(tasks) > 1:
         from concurrent.futures import ProcessPoolExecutor

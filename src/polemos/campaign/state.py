@@ -19,7 +19,7 @@ class State(SimpleNamespace):
 
 def new_state(theatre, n: int, bound: dict) -> State:
     """Day-0 state of ``n`` runs (``bound``: per-run fields from :meth:`Theatre.bind`)."""
-    S, R, O = theatre.n_sectors, len(theatre.route_ids), len(theatre.objective_ids)
+    S, R, n_obj = theatre.n_sectors, len(theatre.route_ids), len(theatre.objective_ids)
     A, D = len(theatre.ad_ids), len(theatre.drone_ids)
     E = theatre.equipment.shape[1]
     f = np.float64
@@ -57,7 +57,7 @@ def new_state(theatre, n: int, bound: dict) -> State:
         alive=np.ones(n, dtype=bool),
         end_day=np.zeros(n, dtype=np.int32),
         end_cause=np.zeros(n, dtype=np.int8),
-        objective_day=np.full((n, O), -1, dtype=np.int32),
+        objective_day=np.full((n, n_obj), -1, dtype=np.int32),
         sector_day=np.full((n, S), -1, dtype=np.int32),
     )
 

@@ -140,7 +140,7 @@ def print_summary(sc: Scenario, console) -> None:
                          for s in sc.sides])
     for group in ("air_defence", "drones", "electronic_warfare"):
         for sid in sc.sides:
-            for k, item in getattr(sc.forces[sid], group).items():
+            for _k, item in getattr(sc.forces[sid], group).items():
                 cells = ["" for _ in sc.sides]
                 cells[list(sc.sides).index(sid)] = fmt_value(_as_figure(sc, item.count))
                 t.add_row(f"{group}: {item.name}", *cells)

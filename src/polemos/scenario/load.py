@@ -86,7 +86,8 @@ def _merge(base: dict, over: dict, where: Where, over_where: Where, prefix: tupl
     """Deep-merge ``over`` into ``base``; with ``problems``, a leaf set twice is an error."""
     for k, v in over.items():
         path = prefix + (k,)
-        if isinstance(v, dict) and isinstance(base.get(k), dict):
+        if isinstance(v, dict) and isinstance(base.get(k), dict) and not (
+                problems is None and _replaces_quantity(base[k], v)):
             _merge(base[k], v, where, over_where, path, problems)
             continue
         if problems is not None and k in base:
@@ -100,6 +101,19 @@ def _merge(base: dict, over: dict, where: Where, over_where: Where, prefix: tupl
         for wk, wv in over_where.items():
             if wk[: len(path)] == path:
                 where[wk] = wv
+
+
+_QUANTITY_FORMS = ({"ref"}, {"param"}, {"value", "low", "high"})
+
+
+def _replaces_quantity(old: dict, new: dict) -> bool:
+    """An override of a quantity by another form (e.g. {param} by {value, sources}) replaces
+    it whole instead of merging keys."""
+    def form(d):
+        return next((i for i, keys in enumerate(_QUANTITY_FORMS) if keys & d.keys()), None)
+
+    f_old, f_new = form(old), form(new)
+    return f_old is not None and f_new is not None and f_old != f_new
 
 
 def read_scenario_files(path: Path) -> Loaded:

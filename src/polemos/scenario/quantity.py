@@ -7,7 +7,7 @@ parameter (``{param = "component.name"}``), or, outside ``--strict``, a bare num
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
@@ -86,12 +86,7 @@ def _quantity_tag(v) -> str | None:
 
 
 Quantity = Annotated[
-    Union[
-        Annotated[float, Tag("number")],
-        Annotated[FigureRef, Tag("ref")],
-        Annotated[ParamRef, Tag("param")],
-        Annotated[Figure, Tag("figure")],
-    ],
+    Annotated[float, Tag("number")] | Annotated[FigureRef, Tag("ref")] | Annotated[ParamRef, Tag("param")] | Annotated[Figure, Tag("figure")],
     Discriminator(
         _quantity_tag,
         custom_error_type="quantity",

@@ -25,11 +25,10 @@ class Fires(Component):
         live = st.alive[:, None]
         any_active = st.active.any(axis=1, keepdims=True)
         guns = st.equip[:, :, 2] + p["fires.rocket_weight"] * st.equip[:, :, 3]     # (n, 2)
-        e = p["logistics.supply_elasticity"]
-        rate = p["fires.casualties_per_tube_day"] * guns * st.supply ** e
+        rate = p["fires.casualties_per_tube_day"] * guns * st.supply_power
         vul = sim.vulnerability(sim)                                   # (n, S) defender
         def_vul = (vul * st.a_share).sum(axis=1, keepdims=True)
         noise = sim.streams.lognormal_factor("fires", day, p["fires.daily_sigma"], 2)
         to_def = rate[:, 0:1] * (1 + p["fires.isr_bonus"] * st.isr_cov) * def_vul
-        to_att = rate[:, 1:2] * (st.sector_supply * st.d_share).sum(axis=1, keepdims=True)
+        to_att = rate[:, 1:2] * (st.sector_power * st.d_share).sum(axis=1, keepdims=True)
         st.cas_today += np.concatenate([to_att, to_def], axis=1) * noise * any_active * live

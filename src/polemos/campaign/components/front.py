@@ -5,7 +5,10 @@ neighbouring sector (or has already entered it) and the defender still holds par
 attacker spreads its effort over active sectors with weights by relief (it concentrates where
 the terrain suits its drones and armour: ``front.attacker_weight_foothill``/``_mountain``, plain
 = 1); the defender spreads its force evenly over active sectors and shifts
-``front.defender_reaction`` of it to follow the attacker's weights.
+``front.defender_reaction`` of it to follow the attacker's weights. Also marks the sectors where
+the attacker is still inside the pre-war fortified belt (depth ``fortified_line_depth_km``).
+
+Shares change only when a sector's status changes, so they are recomputed only for those runs.
 """
 
 from __future__ import annotations
@@ -23,25 +26,34 @@ class Front(Component):
               "defender_reaction")
 
     def init(self, sim):
-        th, p = sim.theatre, sim.params
+        th, p, st = sim.theatre, sim.params, sim.state
         self.contestable = th.contestable[None, :]
         relief = th.relief[None, :]
         self.weight = np.where(relief == 1, p["front.attacker_weight_foothill"],
                                np.where(relief == 2, p["front.attacker_weight_mountain"], 1.0))
+        self.status = np.full(st.ctrl.shape, -1, dtype=np.int8)
+        self.belt_km = sim.bound["fort_depth_km"] / th.depth_km[None, :]  # belt as share
+        st.active_f = np.zeros_like(st.ctrl)
 
     def step(self, sim, day):
         st, p, th = sim.state, sim.params, sim.theatre
-        held = (st.ctrl >= p["front.frontier_share"]).astype(float)
-        exposed = (held @ th.adjacency) > 0
-        active = self.contestable & (st.ctrl < 1.0) & (exposed | (st.ctrl > 0))
-        w = self.weight * active
-        tot = w.sum(axis=1, keepdims=True)
-        a_share = np.divide(w, tot, out=np.zeros_like(w), where=tot > 0)
-        n_act = active.sum(axis=1, keepdims=True)
-        even = np.divide(active.astype(float), n_act, out=np.zeros_like(w), where=n_act > 0)
-        react = p["front.defender_reaction"]
-        st.active = active
-        st.a_share = a_share
-        st.d_share = (1 - react) * even + react * a_share
+        held = st.ctrl >= p["front.frontier_share"]
+        status = (held + 2 * (st.ctrl > 0) + 4 * (st.ctrl < 1.0)).astype(np.int8)
+        rows = (status != self.status).any(axis=1)
+        self.status = status
+        if rows.any():
+            ctrl = st.ctrl[rows]
+            exposed = (held[rows].astype(float) @ th.adjacency) > 0
+            active = self.contestable & (ctrl < 1.0) & (exposed | (ctrl > 0))
+            w = self.weight[rows] * active
+            tot = w.sum(axis=1, keepdims=True)
+            a_share = np.divide(w, tot, out=np.zeros_like(w), where=tot > 0)
+            n_act = active.sum(axis=1, keepdims=True)
+            even = np.divide(active.astype(float), n_act, out=np.zeros_like(w), where=n_act > 0)
+            react = p["front.defender_reaction"][rows]
+            st.active[rows] = active
+            st.active_f[rows] = active
+            st.a_share[rows] = a_share
+            st.d_share[rows] = (1 - react) * even + react * a_share
         # inside the pre-war fortified belt: the attacker has not yet advanced through it
-        st.belt = (st.ctrl * th.depth_km[None, :] < sim.bound["fort_depth_km"]).astype(float)
+        st.belt = (st.ctrl < self.belt_km).astype(float)

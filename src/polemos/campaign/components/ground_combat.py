@@ -26,6 +26,7 @@ import numpy as np
 from polemos.campaign.component import Component
 
 RELIEF_KEYS = ("plain", "foothill", "mountain")
+_TINY = 1e-9
 
 
 def lanchester_losses(A, D, alpha, beta, w, dt=1.0):
@@ -35,11 +36,6 @@ def lanchester_losses(A, D, alpha, beta, w, dt=1.0):
     loss_d = alpha * A ** w * D ** (1 - w) * dt
     loss_a = beta * D ** w * A ** (1 - w) * dt
     return loss_a, loss_d
-
-
-def in_fortified_belt(sim) -> np.ndarray:
-    """(n, S) bool: the attacker has not yet advanced through the sector's fortified belt."""
-    return sim.state.ctrl * sim.theatre.depth_km[None, :] < sim.bound["fort_depth_km"]
 
 
 def by_relief(sim, stem: str) -> np.ndarray:
@@ -84,25 +80,21 @@ class GroundCombat(Component):
     def step(self, sim, day):
         st, p = sim.state, sim.params
         live = st.alive[:, None]
-        e = p["logistics.supply_elasticity"]
-        act = st.active
+        act = st.active_f
         armour = st.equip[:, :, 0] + st.equip[:, :, 1]                     # (n, 2)
         strength = p["ground_combat.committed_share"] * (
             st.pers + p["ground_combat.armour_weight"] * armour)             # (n, 2)
         air = 1 + (p["ground_combat.air_superiority"] - 1) * st.isr_cov
-        A = (strength[:, 0:1] * st.supply[:, 0:1] ** e * air) * st.a_share
+        A = (strength[:, 0:1] * st.supply_power[:, 0:1] * air) * st.a_share
         posture = posture_mix(st.belt, p["ground_combat.posture_fortified"],
                               p["ground_combat.posture_prepared"])
         D_raw = strength[:, 1:2] * st.d_share
-        D = D_raw * self.terrain_def * posture * st.sector_supply ** e
-        # one logarithm and one exponential per active element: x = (A/D)^w
-        log_r = np.zeros_like(A)
-        np.log(A / np.where(act, D, 1.0), out=log_r, where=act & (A > 0) & (D > 0))
+        D = D_raw * self.terrain_def * posture * st.sector_power
+        # x = (A/D)^w by one float32 logarithm and exponential per element (masked to fronts)
+        log_r = np.log(((A + _TINY) / (D + _TINY)).astype(np.float32)) * act
         st.log_ratio = log_r
-        st.ratio = np.where(act, np.exp(log_r), 0.0)
-        w = p["ground_combat.exponent"]
-        x = np.ones_like(A)
-        np.exp(w * log_r, out=x, where=act)
+        st.ratio = np.exp(log_r) * act
+        x = np.exp(p["ground_combat.exponent"].astype(np.float32) * log_r)
         loss_d = p["ground_combat.attacker_lethality"] * D * x        # α A^w D^(1-w)
         loss_a = p["ground_combat.defender_lethality"] * A / x        # β D^w A^(1-w)
         noise = sim.streams.noise_factor("ground_combat", day, p["ground_combat.daily_sigma"],

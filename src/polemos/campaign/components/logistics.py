@@ -44,39 +44,52 @@ class Logistics(Component):
         self.path = th.route_path.astype(float)                    # (R, S)
         self.def_sector = ~th.attacker_held0
         self.steps = max(1, th.n_sectors - 1)
+        self.e = p["logistics.supply_elasticity"]
+        self.cutoff_power = p["logistics.cutoff_power"] ** self.e          # (n, 1)
+        self.key = np.full(st.ctrl.shape[:1] + (th.n_sectors + len(th.objective_ids),), -1,
+                           dtype=np.int8)
+        st.supply_power = np.ones((st.n, 2))
+        st.sector_power = np.ones_like(st.ctrl)
         self.update_network(sim)
 
     def update_network(self, sim):
+        """Open routes, throughput, supply and the sectors an open route still reaches.
+        Route states and reach change only when control crosses ``cut_share`` or an objective
+        falls, so they are recomputed only for those runs."""
         th, st, p = sim.theatre, sim.state, sim.params
-        # a defender route closes when the attacker holds cut_share of any sector on its path
-        held_att = (st.ctrl >= p["logistics.cut_share"]).astype(float)      # (n, S)
-        blocked = (held_att @ self.path.T) > 0                               # (n, R)
-        cut_by_obj = np.zeros_like(blocked)
-        if th.objective_cuts.size:
-            fallen = (st.objective_day >= 0).astype(float)                   # (n, O)
-            cut_by_obj = (fallen @ th.objective_cuts.astype(float)) > 0
-        st.route_open = ~((blocked | cut_by_obj) & self.route_def[None, :])
+        held_att = st.ctrl >= p["logistics.cut_share"]                      # (n, S)
+        fallen = st.objective_day >= 0                                      # (n, O)
+        key = np.concatenate([held_att, fallen], axis=1).astype(np.int8)
+        rows = (key != self.key).any(axis=1)
+        self.key = key
+        if rows.any():
+            blocked = (held_att[rows].astype(float) @ self.path.T) > 0      # (m, R)
+            if th.objective_cuts.size:
+                blocked |= (fallen[rows].astype(float) @ th.objective_cuts.astype(float)) > 0
+            route_open = ~(blocked & self.route_def[None, :])
+            st.route_open[rows] = route_open
+            # defender sectors reached by an open route through sectors it still holds
+            held_def = ~held_att[rows] & self.def_sector
+            reach = ((route_open & self.route_def).astype(float) @ self.path) > 0
+            reach &= held_def
+            for _ in range(self.steps):
+                grown = reach | (((reach.astype(float) @ th.adjacency) > 0) & held_def)
+                if np.array_equal(grown, reach):
+                    break
+                reach = grown
+            st.connected[rows] = reach | ~th.contestable[None, :]
         cap = sim.bound["route_capacity_t"] * (1 - st.interdiction) * st.route_open
         throughput = np.stack([(cap * ~self.route_def).sum(axis=1),
                                (cap * self.route_def).sum(axis=1)], axis=1)  # (n, 2)
         demand = st.pers * p["logistics.consumption_t_per_person_day"]
         st.supply = np.minimum(1.0, np.divide(throughput, demand, out=np.ones_like(demand),
                                               where=demand > 0))
+        st.supply_power = st.supply ** self.e
         st.lift = throughput * p["logistics.troop_lift_share"] / p["logistics.t_per_person_moved"]
-        # defender sectors reached by an open route through sectors it still holds
-        held_def = (st.ctrl < p["logistics.cut_share"]) & self.def_sector
-        reach = ((st.route_open & self.route_def).astype(float) @ self.path) > 0
-        reach &= held_def
-        for _ in range(self.steps):
-            grown = reach | (((reach.astype(float) @ th.adjacency) > 0) & held_def)
-            if np.array_equal(grown, reach):
-                break
-            reach = grown
-        st.connected = reach | ~th.contestable[None, :]
         return throughput
 
     def step(self, sim, day):
-        th, st, p = sim.theatre, sim.state, sim.params
+        _th, st, p = sim.theatre, sim.state, sim.params
         live = st.alive[:, None]
         # strikes on the defender's open routes, spread by capacity
         open_def = (st.route_open & self.route_def[None, :]) * sim.bound["route_capacity_t"]
@@ -85,11 +98,14 @@ class Logistics(Component):
         dmg = st.drone_strikes_on_routes * share * p["logistics.damage_per_strike"] * live
         st.interdiction = np.clip(st.interdiction * (1 - p["logistics.repair_share"]) + dmg, 0, 1)
         self.update_network(sim)
-        # cut-off sectors draw down stocks
-        st.stock = np.where(st.connected, p["logistics.stock_days"],
-                            np.maximum(st.stock - live, 0.0))
-        st.sector_supply = np.where(st.connected, st.supply[:, 1:2],
-                                    np.where(st.stock > 0, 1.0, p["logistics.cutoff_power"]))
+        # cut-off sectors draw down stocks, then fight at cutoff_power
+        conn = st.connected
+        st.stock = np.where(conn, p["logistics.stock_days"], np.maximum(st.stock - live, 0.0))
+        has_stock = st.stock > 0
+        st.sector_supply = np.where(conn, st.supply[:, 1:2],
+                                    np.where(has_stock, 1.0, p["logistics.cutoff_power"]))
+        st.sector_power = np.where(conn, st.supply_power[:, 1:2],
+                                   np.where(has_stock, 1.0, self.cutoff_power))
         # mobilisation, limited by the rate and by what the network can lift
         arrive = np.minimum(np.minimum(st.mob_left, st.mob_rate), st.lift) * live
         st.mob_left -= arrive

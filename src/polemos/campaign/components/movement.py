@@ -45,10 +45,10 @@ class Movement(Component):
                               p["movement.posture_advance_prepared"])
         g = p["movement.ratio_exponent"]
         # rate ∝ (R/1.46)^γ forward when R ≥ 1; counter-attack ∝ ((1/R)/1.46)^γ when R < 1
-        speed = np.zeros_like(st.ratio)
-        np.exp(g * (np.abs(st.log_ratio) - LOG_REF), out=speed, where=st.active)
-        sign = np.where(st.log_ratio >= 0, 1.0, -p["movement.counterattack_share"])
-        delta = self.base * posture * speed * sign * st.active * live
+        speed = np.exp(g.astype(np.float32) * (np.abs(st.log_ratio) - LOG_REF))
+        back = st.log_ratio < 0
+        sign = 1.0 - (1.0 + p["movement.counterattack_share"]) * back
+        delta = self.base * posture * speed * sign * st.active_f * live
         before = st.ctrl
         st.ctrl = np.clip(before + delta, 0.0, 1.0)
         st.ctrl = np.where(self.contestable, st.ctrl, before)
