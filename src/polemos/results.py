@@ -29,6 +29,8 @@ def compact(sim) -> dict[str, np.ndarray]:
         "equip_lost": st.equip_lost.astype(np.float32), "ad_lost": st.ad_lost.astype(np.float32),
         "drones_lost": st.drones_lost.astype(np.float32),
         "daily_killed": rec.killed, "daily_ctrl": rec.ctrl, "daily_lift": rec.lift,
+        "terms_attacker_share": getattr(st, "terms_attacker_share",
+                                        np.full(st.n, np.nan)).astype(np.float32),
     }
 
 
@@ -103,6 +105,7 @@ class CampaignResults:
             "area_taken_share": self.area_taken_share(),
             "handed_over_share": self.handed_over_share(),
             "lift_ratio": self.lift_ratio(),
+            "settlement_attacker_share": a["terms_attacker_share"],
         }
         for oid in th.objective_ids:
             cols[f"{oid}_fall_day"] = self.objective_day(oid)

@@ -1,6 +1,7 @@
 """The mechanisms of the campaign, one module each, in the engine's default step order."""
 
 from polemos.campaign.components.air_defence import AirDefence
+from polemos.campaign.components.bargaining import Bargaining
 from polemos.campaign.components.drones import Drones
 from polemos.campaign.components.fires import Fires
 from polemos.campaign.components.front import Front
@@ -12,10 +13,10 @@ from polemos.campaign.components.termination import Termination
 
 def default_components() -> list:
     """The default step order: front → air defence → drones → fires → ground combat →
-    movement → logistics → termination."""
+    movement → logistics → bargaining → termination."""
     return [Front(), AirDefence(), Drones(), Fires(), GroundCombat(), Movement(), Logistics(),
-            Termination()]
+            Bargaining(), Termination()]
 
 
-__all__ = ["AirDefence", "Drones", "Fires", "Front", "GroundCombat", "Logistics", "Movement",
+__all__ = ["AirDefence", "Bargaining", "Drones", "Fires", "Front", "GroundCombat", "Logistics", "Movement",
            "Termination", "default_components"]

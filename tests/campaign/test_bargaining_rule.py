@@ -1,0 +1,58 @@
+"""The campaign's negotiated-settlement rule follows the random-walk bargaining model."""
+
+import numpy as np
+
+from polemos.campaign.engine import Simulation
+from polemos.campaign.state import SETTLEMENT
+from polemos.scenario import load_scenario
+
+QUIET = ["parameters.termination.truce_hold.value=0",
+         "parameters.termination.intervention_hazard.value=0"]
+
+
+def _run(overrides):
+    sc = load_scenario("karabakh_2020", QUIET + overrides)
+    return Simulation(sc, np.arange(200), seed=4, mode="point").run()
+
+
+def test_common_beliefs_and_costs_settle_at_the_first_talks():
+    sim = _run(["parameters.bargaining.attacker_belief.value=0.6",
+                "parameters.bargaining.defender_belief.value=0.6",
+                "parameters.bargaining.belief_strength.value=1000",
+                "parameters.bargaining.cost_attacker.value=0.1",
+                "parameters.bargaining.cost_defender.value=0.1"])
+    first_talks = int(sim.params.scalar("termination.truce_day_1"))
+    reached = sim.state.end_day >= first_talks
+    assert reached.sum() > 50
+    assert (sim.state.end_cause[reached] == SETTLEMENT).all()
+    assert (sim.state.end_day[reached] == first_talks).all()
+    terms = sim.state.terms_attacker_share[reached]
+    assert np.isfinite(terms).all() and ((terms >= 0) & (terms <= 1)).all()
+
+
+def test_mutual_optimism_with_small_costs_never_settles():
+    sim = _run(["parameters.bargaining.attacker_belief.value=0.95",
+                "parameters.bargaining.defender_belief.value=0.05",
+                "parameters.bargaining.belief_strength.value=1000",
+                "parameters.bargaining.cost_attacker.value=0.001",
+                "parameters.bargaining.cost_defender.value=0.001"])
+    assert not (sim.state.end_cause == SETTLEMENT).any()
+
+
+def test_terms_follow_the_line_of_control():
+    """With common beliefs p = 1/2 and equal costs the terms are the line: i / N."""
+    sc = load_scenario("karabakh_2020", QUIET + [
+        "parameters.bargaining.attacker_belief.value=0.5",
+        "parameters.bargaining.defender_belief.value=0.5",
+        "parameters.bargaining.belief_strength.value=100000",
+        "parameters.bargaining.cost_attacker.value=0.1",
+        "parameters.bargaining.cost_defender.value=0.1"])
+    sim = Simulation(sc, np.arange(300), seed=4, mode="prior").run()
+    settled = sim.state.end_cause == SETTLEMENT
+    assert settled.sum() > 50
+    th = sim.theatre
+    units = int(sim.params.scalar("bargaining.units"))
+    taken = (sim.state.ctrl * th.area_km2 * th.contestable).sum(1)[settled] / th.defender_area0
+    line = np.clip(np.round(taken * units), 1, units - 1) / units
+    assert len(np.unique(line)) > 2  # the runs stopped at different lines
+    np.testing.assert_allclose(sim.state.terms_attacker_share[settled], line, atol=2e-3)
