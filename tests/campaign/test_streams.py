@@ -59,10 +59,16 @@ def test_inert_component_changes_nothing(karabakh):
 def test_identical_until_the_day_they_differ():
     """All truces moved to day 30 and made to hold: the runs agree exactly on days 1-30."""
     k = 30
-    base = load_scenario("karabakh_2020", ["parameters.termination.truce_hold.value=0",
-                                           "parameters.termination.intervention_hazard.value=0"])
-    alt = load_scenario("karabakh_2020", ["parameters.termination.truce_hold.value=1",
-                                          "parameters.termination.intervention_hazard.value=0"]
+    no_talks = ["parameters.termination.intervention_hazard.value=0",
+                "parameters.bargaining.cost_attacker.value=0.0001",
+                "parameters.bargaining.cost_defender.value=0.0001",
+                "parameters.bargaining.attacker_belief.value=0.95",
+                "parameters.bargaining.defender_belief.value=0.05",
+                "parameters.bargaining.belief_strength.value=1000"]
+    base = load_scenario("karabakh_2020", ["parameters.termination.truce_hold.value=0"]
+                         + no_talks)
+    alt = load_scenario("karabakh_2020", ["parameters.termination.truce_hold.value=1"]
+                        + no_talks
                         + [f"parameters.termination.truce_day_{i}.value={k}" for i in (1, 2, 3)])
     a = Simulation(base, np.arange(200), seed=11, mode="point").run()
     b = Simulation(alt, np.arange(200), seed=11, mode="point").run()
