@@ -1,0 +1,44 @@
+"""The benchmark script runs and writes the expected JSON (a smoke test: no timing asserted)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_campaign.py"
+
+ROW_KEYS = {
+    "group", "case", "runs", "chunk", "chunks", "sectors", "max_days", "days_stepped_per_chunk",
+    "mean_run_days", "repeats", "sim_s", "sim_s_all", "sim_cpu_s", "runs_per_s", "runs_per_cpu_s",
+    "sector_days_per_s",
+    "live_sector_days_per_s", "import_s", "load_s", "startup_s", "process_wall_s",
+    "sim_peak_mb", "rss_peak_mb", "kb_per_run",
+}
+
+
+def test_dry_run_writes_expected_json(tmp_path):
+    out = tmp_path / "results.json"
+    proc = subprocess.run([sys.executable, str(SCRIPT), "--quick", "--dry-run", "--out", str(out)],
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(out.read_text())
+    assert data["mode"] == "dry-run"
+    assert {"machine", "threads", "plan", "fixed_overrides", "chunk_size", "target", "results",
+            "scaling", "total_wall_s"} <= data.keys()
+    assert {"nproc", "cpu_model", "numpy", "loadavg_start"} <= data["machine"].keys()
+    assert {"time_vs_runs_fixed", "time_vs_runs_realistic", "time_vs_sectors",
+            "memory_vs_runs_fixed_upto_chunk"} <= data["scaling"].keys()
+    rows = data["results"]
+    assert {(r["group"], r["case"]) for r in rows} == {
+        ("runs", "fixed"), ("runs", "realistic"), ("sectors", "fixed")}
+    for r in rows:
+        assert ROW_KEYS <= r.keys()
+        assert r["max_days"] == 5
+        assert r["runs"] <= 50
+    fixed = [r for r in rows if r["case"] == "fixed"]
+    # the fixed-duration case really lasts max_days for every run
+    assert all(r["mean_run_days"] == 5 for r in fixed)
+    # the synthetic theatres have more sectors
+    assert sorted(r["sectors"] for r in rows if r["group"] == "sectors") == [21, 42]
