@@ -50,7 +50,8 @@ sample size of 2 of 2,000 after one generation):
   2009 use component-wise normals; truncation keeps every proposal inside the prior's support
   and its normaliser is exact);
 * only the *active* dimensions are perturbed: those whose accepted marginal after generation 0
-  differs from the prior (one-sample KS test, p < 0.001). The others are drawn afresh from the
+  differs from the prior (one-sample KS test, p < 0.001; re-tested on each generation's
+  equal-weight resample, and a dimension once active stays so). The others are drawn afresh from the
   prior, an independence kernel whose density cancels from the weights. This costs efficiency,
   not validity: every particle is still accepted on all its parameters, so a parameter screened
   out is still conditioned on the data.
@@ -327,7 +328,7 @@ def abc_smc(simulator: Callable[[np.ndarray, int, int], np.ndarray], dim: int,
             target_values: np.ndarray, tolerances: np.ndarray, n_particles: int = 1000,
             n_initial: int | None = None, n_proposals: int | None = None,
             generations: int = 5, seed: int = 0, active: np.ndarray | None = None,
-            screen_alpha: float = 1e-3, min_eps_drop: float = 0.0,
+            screen_alpha: float = 1e-3, rescreen: bool = True, min_eps_drop: float = 0.0,
             log: Callable[[str], None] | None = None) -> SMCResult:
     """Sequential ABC (population Monte Carlo with adaptive epsilon quantiles).
 
@@ -336,7 +337,8 @@ def abc_smc(simulator: Callable[[np.ndarray, int, int], np.ndarray], dim: int,
 
     * Generation 0 keeps the ``n_particles`` closest of ``n_initial`` prior draws (rejection).
     * Unless ``active`` (a boolean mask) is given, the dimensions whose accepted marginal
-      differs from the prior (:func:`screen_active`) are the *active* ones.
+      differs from the prior (:func:`screen_active`) are the *active* ones; with ``rescreen``
+      each generation adds those that have come to differ since.
     * Each later generation draws ``n_proposals`` ancestors from the weighted population and
       perturbs every active dimension with a normal kernel truncated to [0, 1], of variance
       twice the population's weighted variance (Beaumont et al. 2009); inactive dimensions are
@@ -369,6 +371,9 @@ def abc_smc(simulator: Callable[[np.ndarray, int, int], np.ndarray], dim: int,
     offset = n_initial
     for g in range(1, generations):
         t0 = time.perf_counter()
+        if rescreen and g > 1:
+            active = active | screen_active(x[systematic_resample(w, len(w), seed + g)],
+                                            screen_alpha)
         sd = np.sqrt(np.maximum(2.0 * weighted_var(x[:, active], w), 1e-8))
         anc = rng.choice(len(x), size=n_proposals, p=w)
         x_new = rng.random((n_proposals, dim))
@@ -392,8 +397,9 @@ def abc_smc(simulator: Callable[[np.ndarray, int, int], np.ndarray], dim: int,
         hist.append({"generation": g, "epsilon": eps, "proposals": n_proposals,
                      "accepted": int(len(acc)), "ess": float(1.0 / np.sum(w * w)),
                      "seconds": time.perf_counter() - t0})
+        hist[-1]["active"] = int(active.sum())
         res = SMCResult(x, w, d_new[acc], s_new[acc], active, hist)
-        log(f"generation {g}: {n_proposals} proposals, epsilon {eps:.3f}, "
+        log(f"generation {g}: {n_proposals} proposals, epsilon {eps:.3f}, {active.sum()} active, "
             f"ESS {hist[-1]['ess']:.0f}, {hist[-1]['seconds']:.1f} s")
         if drop < min_eps_drop:
             log(f"epsilon fell by {drop:.1%} < {min_eps_drop:.1%}: stopping")
@@ -500,11 +506,11 @@ def main(argv=None) -> int:
                                  description="ABC-SMC calibration of a scenario's campaign "
                                              "parameters to its [record] targets")
     ap.add_argument("--scenario", default="karabakh_2020")
-    ap.add_argument("--particles", type=int, default=2000)
-    ap.add_argument("--initial", type=int, default=None, help="prior draws (10 x particles)")
+    ap.add_argument("--particles", type=int, default=1000)
+    ap.add_argument("--initial", type=int, default=None, help="prior draws (20 x particles)")
     ap.add_argument("--proposals", type=int, default=None,
-                    help="proposals per generation (5 x particles)")
-    ap.add_argument("--generations", type=int, default=6)
+                    help="proposals per generation (10 x particles)")
+    ap.add_argument("--generations", type=int, default=8)
     ap.add_argument("--seed", type=int, default=20201110)
     ap.add_argument("--posterior-rows", type=int, default=2000)
     ap.add_argument("--evaluate-runs", type=int, default=10000)
@@ -512,7 +518,7 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, default=None,
                     help="posterior CSV (default: posterior.csv beside the scenario)")
     ap.add_argument("--report", type=Path, default=None,
-                    help="JSON report (default: calibration-report.json beside --out)")
+                    help="JSON report (default: docs/calibration-report.json)")
     a = ap.parse_args(argv)
     from polemos.analysis.posterior import FILENAME, write_posterior
     from polemos.scenario import load_scenario
@@ -529,7 +535,10 @@ def main(argv=None) -> int:
             a.out = Path(tempfile.mkdtemp(prefix="polemos-calibrate-")) / FILENAME
         else:
             a.out = Path(sc.origin[-1]).parent / FILENAME
-    a.report = a.report or a.out.with_name("calibration-report.json")
+    if a.report is None:                       # docs/ of the repository, else beside --out
+        docs = Path(__file__).resolve().parents[3] / "docs"
+        a.report = (docs if docs.is_dir() and not _reduced() else a.out.parent) \
+            / "calibration-report.json"
     priors = campaign_priors(sc)
     tg = targets(sc)
 
@@ -539,8 +548,9 @@ def main(argv=None) -> int:
     log(f"{len(priors)} calibrated campaign parameters, {len(tg.names)} summary statistics")
     t0 = time.perf_counter()
     smc = abc_smc(scenario_simulator(sc, priors, a.seed, a.chunk_size), len(priors),
-                  tg.values, tg.tolerances, n_particles=a.particles, n_initial=a.initial,
-                  n_proposals=a.proposals, generations=a.generations, seed=a.seed, log=log)
+                  tg.values, tg.tolerances, n_particles=a.particles,
+                  n_initial=a.initial or 20 * a.particles,
+                  n_proposals=a.proposals or 10 * a.particles, generations=a.generations, seed=a.seed, log=log)
     t_cal = time.perf_counter() - t0
     idx = smc.resample(a.posterior_rows, a.seed)
     samples = from_unit(priors, smc.u[idx])
