@@ -16,7 +16,7 @@ def test_default_summary_matches_baseline():
     assert want["runs"] == got["runs"] and want["seed"] == got["seed"]
     assert set(want["summary"]) == set(got["summary"])
     for key, ref in want["summary"].items():
-        for a, b in zip(got["summary"][key], ref):
+        for a, b in zip(got["summary"][key], ref, strict=True):
             if math.isnan(b):
                 assert math.isnan(a), key
             else:

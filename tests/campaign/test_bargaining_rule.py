@@ -56,3 +56,30 @@ def test_terms_follow_the_line_of_control():
     line = np.clip(np.round(taken * units), 1, units - 1) / units
     assert len(np.unique(line)) > 2  # the runs stopped at different lines
     np.testing.assert_allclose(sim.state.terms_attacker_share[settled], line, atol=2e-3)
+
+
+def test_grid_integrator_agrees_with_the_quadrature():
+    from polemos.bargaining.beliefs import BetaBeliefs
+    from polemos.bargaining.settlement import continuation_values
+    from polemos.campaign.components.bargaining import BeliefIntegrator
+
+    rng = np.random.default_rng(0)
+    n, units = 2000, 20
+    b = BetaBeliefs.from_means(rng.uniform(0.5, 0.95, n), rng.uniform(0.05, 0.6, n),
+                               rng.uniform(2, 60, n), n)
+    pos = rng.integers(1, units, n)
+    ca, cb = rng.uniform(0.005, 0.3, n), rng.uniform(0.005, 0.3, n)
+    from polemos.campaign.components.bargaining import MIN_SHAPE
+
+    va, vb = BeliefIntegrator(units).values(pos, b, ca, cb)
+    smooth = (np.minimum(b.a, b.b) >= MIN_SHAPE).all(axis=1)
+    assert 200 < smooth.sum() < n
+    qa, qb = continuation_values(pos.astype(float), units, b, ca, cb, nodes=48)
+    np.testing.assert_allclose(va[smooth], qa[smooth], atol=0.02)
+    np.testing.assert_allclose(vb[smooth], qb[smooth], atol=0.02)
+    decided = smooth & (np.abs(qa + qb - units) > 0.05)
+    np.testing.assert_array_equal((va + vb <= units)[decided], (qa + qb <= units)[decided])
+    # peaked beliefs go to the package's own quadrature
+    ra, rb = continuation_values(pos.astype(float), units, b, ca, cb)
+    np.testing.assert_allclose(va[~smooth], ra[~smooth], rtol=1e-12)
+    np.testing.assert_allclose(vb[~smooth], rb[~smooth], rtol=1e-12)

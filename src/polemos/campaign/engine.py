@@ -91,7 +91,7 @@ class Ensemble:
     runs: int = 1000
     seed: int = 0
     mode: str = "posterior"
-    chunk_size: int = 20000
+    chunk_size: int = 2000
     workers: int = 1
     max_days: int = DEFAULT_MAX_DAYS
     fixed: dict = field(default_factory=dict)

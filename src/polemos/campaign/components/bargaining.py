@@ -8,10 +8,11 @@ on every day's outcome. At mediated talks — the three humanitarian truces of 2
 (``termination.truce_day_1..3``) — the sides settle when their expected values of fighting on,
 each under its own belief and net of its daily cost (``bargaining.cost_attacker``,
 ``bargaining.cost_defender``, in units of the contested area per day), add up to no more than
-the whole (:func:`polemos.bargaining.settlement.settlement_possible`). The contested area is
-``bargaining.units`` units; the position is the share the attacker has taken. The terms
-(:func:`~polemos.bargaining.settlement.settlement_terms`, equal split of the surplus) follow
-the line of control. Sources: Smith & Stam (2003, 2004); Blainey (1973).
+the whole (the rule of :func:`polemos.bargaining.settlement.settlement_possible`, integrated
+over beliefs on a p-grid by :class:`BeliefIntegrator`). The contested area is
+``bargaining.units`` units; the position is the share the attacker has taken. The terms (equal
+split of the surplus, as :func:`~polemos.bargaining.settlement.settlement_terms`) follow the
+line of control. Sources: Smith & Stam (2003, 2004); Blainey (1973).
 """
 
 from __future__ import annotations
@@ -19,10 +20,60 @@ from __future__ import annotations
 import numpy as np
 
 from polemos.bargaining.beliefs import BetaBeliefs
-from polemos.bargaining.settlement import settlement_possible, settlement_terms
+from polemos.bargaining.random_walk import expected_duration
 from polemos.campaign.component import Component
 
-QUADRATURE_NODES = 12  # per panel; see polemos.bargaining.settlement (error ~1e-3 units)
+GRID = 512  # points of the p-grid on which beliefs are integrated (midpoint rule)
+MIN_SHAPE = 5.0  # Beta shapes below this are integrated by quadrature instead
+
+
+class BeliefIntegrator:
+    """Expected continuation values under Beta beliefs, for many runs at once.
+
+    ``V_A = i + E[(2p − 1) τ] − c_A E[τ]`` and ``V_B = N − i + E[(1 − 2p) τ] − c_B E[τ]``
+    (Smith & Stam; :func:`polemos.bargaining.settlement.continuation_values`), with
+    ``E[τ | p]`` the gambler's-ruin duration tabulated once on a midpoint p-grid and each run's
+    Beta density evaluated on the grid (one exponential per grid point and run). Agrees with
+    the Gauss–Legendre quadrature of :mod:`polemos.bargaining.settlement` (tested).
+    """
+
+    def __init__(self, units: int, grid: int = GRID):
+        self.units = units
+        g = (np.arange(grid) + 0.5) / grid
+        self.log_g = np.log(g).astype(np.float32)
+        self.log_1g = np.log1p(-g).astype(np.float32)
+        i = np.arange(units + 1)[:, None]
+        tau = expected_duration(i, units, g[None, :])                      # (N+1, G)
+        self.tau = tau.astype(np.float32)
+        self.signed = ((2 * g[None, :] - 1) * tau).astype(np.float32)      # (N+1, G)
+
+    def values(self, pos, beliefs, cost_a, cost_b):
+        """(V_A, V_B) per run; ``pos`` integer positions in 1..N-1. Beliefs with a shape
+        parameter below ``MIN_SHAPE`` (densities too peaked at 0 or 1 for the grid) go to the
+        Gauss–Legendre quadrature of :mod:`polemos.bargaining.settlement`."""
+        from polemos.bargaining.settlement import continuation_values
+
+        pos = np.asarray(pos, dtype=int)
+        out = []
+        for side in (0, 1):
+            a = beliefs.a[:, side:side + 1].astype(np.float32)
+            b = beliefs.b[:, side:side + 1].astype(np.float32)
+            logw = (a - 1) * self.log_g + (b - 1) * self.log_1g
+            w = np.exp(logw - logw.max(axis=1, keepdims=True))
+            w /= w.sum(axis=1, keepdims=True)
+            out.append(((w * self.tau[pos]).sum(1, dtype=np.float64),
+                        (w * self.signed[pos]).sum(1, dtype=np.float64)))
+        (tau_a, sig_a), (tau_b, sig_b) = out
+        va = pos + sig_a - cost_a * tau_a
+        vb = self.units - pos - sig_b - cost_b * tau_b
+        rough = (np.minimum(beliefs.a, beliefs.b) < MIN_SHAPE).any(axis=1)
+        if rough.any():
+            idx = np.flatnonzero(rough)
+            ca = np.broadcast_to(cost_a, pos.shape)[idx]
+            cb = np.broadcast_to(cost_b, pos.shape)[idx]
+            va[idx], vb[idx] = continuation_values(pos[idx].astype(float), self.units,
+                                                   beliefs.take(idx), ca, cb)
+        return va, vb
 
 
 class Bargaining(Component):
@@ -38,6 +89,7 @@ class Bargaining(Component):
                                               p["bargaining.defender_belief"][:, 0],
                                               p["bargaining.belief_strength"][:, 0], st.n)
         self.units = int(p.scalar("bargaining.units"))
+        self.integrator = BeliefIntegrator(self.units)
         self.area = th.area_km2 * th.contestable
         self.taken = (st.ctrl * self.area).sum(axis=1)
         self.talks = {int(p.scalar(f"termination.truce_day_{i}")) for i in (1, 2, 3)}
@@ -65,10 +117,9 @@ class Bargaining(Component):
         b = self.beliefs.take(idx)
         ca = p["bargaining.cost_attacker"][idx, 0]
         cb = p["bargaining.cost_defender"][idx, 0]
-        ok = settlement_possible(pos, self.units, b, ca, cb, nodes=QUADRATURE_NODES)
-        if ok.any():
-            terms = settlement_terms(pos[ok], self.units, b.take(np.flatnonzero(ok)), ca[ok],
-                                     cb[ok], nodes=QUADRATURE_NODES)
-            st.terms_attacker_share[idx[ok]] = terms / self.units
+        va, vb = self.integrator.values(pos, b, ca, cb)
+        ok = va + vb <= self.units * (1.0 + 1e-12)       # a split beats fighting for both
+        terms = np.clip(0.5 * (self.units + va - vb), 0.0, self.units)   # equal surplus split
+        st.terms_attacker_share[idx[ok]] = terms[ok] / self.units
         out[idx] = ok
         return out
