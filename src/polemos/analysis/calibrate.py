@@ -85,8 +85,16 @@ def campaign_priors(scenario) -> dict[str, tuple[float, float, str]]:
     name -> (low, high, shape)."""
     from polemos.campaign.params import calibrated
 
+    def fitted(name: str) -> bool:
+        """A parameter is fitted when one of its targets is a calibration target; those that
+        name only validation items (``not_fitted``, ``ceasefire_prior_only``) keep their prior."""
+        comp, _, key = name.partition(".")
+        targets = scenario.parameters[comp][key].fitted_to
+        return any(scenario.record[t].use == "calibration" for t in targets
+                   if t in scenario.record)
+
     return {k: v for k, v in calibrated(scenario).items()
-            if k.partition(".")[0] not in EXCLUDED_GROUPS}
+            if k.partition(".")[0] not in EXCLUDED_GROUPS and fitted(k)}
 
 
 def _priors(scenario_or_priors) -> dict[str, tuple[float, float, str]]:

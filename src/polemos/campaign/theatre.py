@@ -53,6 +53,8 @@ class Theatre:
     ew_count: np.ndarray             # (2,) electronic-warfare systems per side (jamming, counter-drone)
     #: (field, index, parameter): elements set by a calibrated parameter, which varies by run
     param_links: list = None
+    #: (S,) links from each sector to the nearest decisive objective (S if unreachable)
+    objective_hops: np.ndarray = None
 
     def bind(self, params, n: int) -> dict[str, np.ndarray]:
         """Per-run copies, shaped (n, ...), of the fields that parameters set."""
@@ -131,6 +133,7 @@ def compile_theatre(sc) -> Theatre:
     ad_count = np.array([q(a.count, "ad_count", (i,)) for i, a in enumerate(ad.values())])
     drone_count = np.array([q(d.count, "drone_count", (i,)) for i, d in enumerate(drones.values())])
     held0 = np.array([s.controller == att for s in secs])
+    decisive = [idx[sc.objectives[o].sector] for o in oids if sc.objectives[o].decisive]
     return Theatre(
         sector_ids=ids, sector_names=[s.name for s in secs], sides=sides, area_km2=area,
         relief=np.array([RELIEF.index(s.relief) for s in secs]),
@@ -154,5 +157,23 @@ def compile_theatre(sc) -> Theatre:
         ad_count=ad_count.astype(float),
         drone_ids=list(drones), drone_role=[d.role for d in drones.values()],
         drone_count=drone_count.astype(float),
-        ew_count=ew, param_links=links,
+        ew_count=ew, param_links=links, objective_hops=hops_to(adj, decisive),
     )
+
+
+def hops_to(adjacency: np.ndarray, targets: list[int]) -> np.ndarray:
+    """Breadth-first distance (in links) from every sector to the nearest target sector."""
+    n = adjacency.shape[0]
+    hops = np.full(n, n, dtype=float)
+    frontier = list(targets)
+    for t in targets:
+        hops[t] = 0
+    while frontier:
+        nxt = []
+        for i in frontier:
+            for j in np.flatnonzero(adjacency[i]):
+                if hops[j] > hops[i] + 1:
+                    hops[j] = hops[i] + 1
+                    nxt.append(j)
+        frontier = nxt
+    return hops

@@ -4,7 +4,9 @@ A defender sector is *active* when the attacker holds at least ``front.frontier_
 neighbouring sector (or has already entered it) and the defender still holds part of it. The
 attacker spreads its effort over active sectors with weights by relief (it concentrates where
 the terrain suits its drones and armour: ``front.attacker_weight_foothill``/``_mountain``, plain
-= 1); the defender spreads its force evenly over active sectors and shifts
+= 1) and towards its decisive objective (× exp(−``front.objective_focus`` × links from the
+sector to the objective): [CK] claims 3 and 9, the southern breakthrough turned north towards
+Shusha/Shushi); the defender spreads its force evenly over active sectors and shifts
 ``front.defender_reaction`` of it to follow the attacker's weights. Also marks the sectors where
 the attacker is still inside the pre-war fortified belt (depth ``fortified_line_depth_km``).
 
@@ -23,7 +25,7 @@ class Front(Component):
 
     name = "front"
     params = ("frontier_share", "attacker_weight_foothill", "attacker_weight_mountain",
-              "defender_reaction")
+              "objective_focus", "defender_reaction")
 
     def init(self, sim):
         th, p, st = sim.theatre, sim.params, sim.state
@@ -31,6 +33,7 @@ class Front(Component):
         relief = th.relief[None, :]
         self.weight = np.where(relief == 1, p["front.attacker_weight_foothill"],
                                np.where(relief == 2, p["front.attacker_weight_mountain"], 1.0))
+        self.weight = self.weight * np.exp(-p["front.objective_focus"] * th.objective_hops[None, :])
         self.status = np.full(st.ctrl.shape, -1, dtype=np.int8)
         self.belt_km = sim.bound["fort_depth_km"] / th.depth_km[None, :]  # belt as share
         st.active_f = np.zeros_like(st.ctrl)
