@@ -3,8 +3,11 @@ and move the outcome in the direction their mechanism implies.
 
 Paired runs on common random numbers (same seed, prior mode); a difference must exceed 3
 standard errors of the paired mean difference. Measured differences: docs/counterfactuals.md.
-The strike drones' effect on area taken is real but small (about 5 standard errors at 600 runs,
-seed-dependent), so their test uses the direct effects: Armenian dead and tanks lost.
+Key metrics: the area taken by day 21 rather than at the end measures how fast the attacker
+goes; the end of the war is endogenous (a slower attacker settles less often at the mediated
+talks and fights on longer), so the final area taken moves much less than the pace. The strike
+drones' effect on the pace is real but small, so their test uses the direct effects: Armenian
+dead and tanks lost.
 """
 
 from pathlib import Path
@@ -56,6 +59,15 @@ def _area(r):
     return r.area_taken_share()
 
 
+def _area_by_day_21(r):
+    """Share of the defender's area taken by day 21 (the line on the last day if it ended)."""
+    return 1 - r.defender_area_by_day()[:, 20] / r.theatre.defender_area0
+
+
+def _duration(r):
+    return r.table()["duration_days"].to_numpy()
+
+
 def _killed_defender(r):
     return r.table()[f"killed_{r.theatre.sides[1]}"].to_numpy()
 
@@ -79,13 +91,14 @@ def test_validates_strict(name):
 @pytest.mark.parametrize("name, metric, sign", [
     ("no_strike_drones", _killed_defender, -1),   # fewer Armenian dead without strike drones
     ("no_strike_drones", _lost_tanks_defender, -1),
-    ("modern_air_defence", _area, -1),
+    ("modern_air_defence", _area_by_day_21, -1),  # a slower attacker
     ("modern_air_defence", _killed_defender, -1),
-    ("second_fortified_line", _area, -1),
-    ("second_road", _area, -1),
+    ("second_fortified_line", _area_by_day_21, -1),
+    ("second_fortified_line", _duration, +1),     # a later end
+    ("second_road", _area_by_day_21, -1),
     ("second_road", _lift_ratio, -1),             # the "ten times faster" gap narrows
     ("attacker_without_rail", _lift_ratio, -1),   # the attacker moves troops more slowly
-    ("attacker_without_rail", _area, -1),
+    ("attacker_without_rail", _area_by_day_21, -1),
     ("equal_numbers", _area, -1),
 ])
 def test_direction(base, results, name, metric, sign):
