@@ -124,7 +124,14 @@ def test_priors_leave_out_ceasefire(scenario):
     pri = cal.campaign_priors(scenario)
     assert pri and not any(k.startswith("ceasefire.") for k in pri)
     assert any(k.startswith("inputs.") for k in pri)
-    assert set(pri) == {k for k in calibrated(scenario) if not k.startswith("ceasefire.")}
+    def has_calibration_target(name):
+        comp, _, key = name.partition(".")
+        return any(scenario.record[t].use == "calibration"
+                   for t in scenario.parameters[comp][key].fitted_to)
+
+    assert set(pri) == {k for k in calibrated(scenario)
+                        if not k.startswith("ceasefire.") and has_calibration_target(k)}
+    assert "inputs.arm_ada_tanks" not in pri  # read by no mechanism: not fitted
 
 
 def test_targets_from_record(scenario):

@@ -3,7 +3,9 @@ posture and fortification multipliers from Dupuy's Quantified Judgment Model (QJ
 
 Per active sector, with effective strengths A (attacker) and D (defender) in
 personnel-equivalents (personnel in contact + ``ground_combat.armour_weight`` × armoured
-vehicles), per day:
+vehicles + ``ground_combat.artillery_weight`` × guns and rocket launchers, the QJM's way of
+counting fire support in combat power; so drones that destroy armour and artillery weaken the
+side that loses them), per day:
 
     dD/dt = −α · A^w · D^(1−w) · v_D          dA/dt = −β · D^w · A^(1−w)
 
@@ -57,6 +59,7 @@ class GroundCombat(Component):
 
     name = "ground_combat"
     params = ("exponent", "attacker_lethality", "defender_lethality", "armour_weight",
+              "artillery_weight",
               "committed_share", "daily_sigma", "max_daily_loss", "armour_loss_ratio",
               "artillery_loss_ratio", "air_superiority")
 
@@ -82,8 +85,10 @@ class GroundCombat(Component):
         live = st.alive[:, None]
         act = st.active_f
         armour = st.equip[:, :, 0] + st.equip[:, :, 1]                     # (n, 2)
+        guns = st.equip[:, :, 2] + st.equip[:, :, 3]                        # (n, 2)
         strength = p["ground_combat.committed_share"] * (
-            st.pers + p["ground_combat.armour_weight"] * armour)             # (n, 2)
+            st.pers + p["ground_combat.armour_weight"] * armour
+            + p["ground_combat.artillery_weight"] * guns)                   # (n, 2)
         air = 1 + (p["ground_combat.air_superiority"] - 1) * st.isr_cov
         A = (strength[:, 0:1] * st.supply_power[:, 0:1] * air) * st.a_share
         posture = posture_mix(st.belt, p["ground_combat.posture_fortified"],
