@@ -53,9 +53,13 @@ TARGET_RUNS = 10_000
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 # Every run lasts FIXED_DAYS days: no truce holds, no intervention, breakpoints (a share of
-# initial strength lost) set out of reach, the decisive objective never untenable.
+# initial strength lost) set out of reach, the decisive objective never untenable, and the
+# truces / mediated talks (where the bargaining component may settle) moved past the horizon.
 FIXED_OVERRIDES = (
     "parameters.termination.truce_hold.value=0",
+    "parameters.termination.truce_day_1.value=1000",
+    "parameters.termination.truce_day_2.value=1001",
+    "parameters.termination.truce_day_3.value=1002",
     "parameters.termination.intervention_hazard.value=0",
     "parameters.termination.breakpoint_defender.value=10",
     "parameters.termination.breakpoint_attacker.value=10",
@@ -235,6 +239,20 @@ def threads_note() -> dict:
     return note
 
 
+def git_state() -> dict:
+    root = Path(__file__).resolve().parents[1]
+
+    def git(*a):
+        try:
+            return subprocess.run(["git", *a], cwd=root, capture_output=True, text=True,
+                                  check=False).stdout.strip()
+        except OSError:
+            return None
+
+    return {"head": git("rev-parse", "--short", "HEAD"),
+            "dirty": git("status", "--short", "--untracked-files=no", "src")}
+
+
 def machine() -> dict:
     model = None
     try:
@@ -283,6 +301,7 @@ def main(argv=None) -> int:
 
     p = plan(args)
     mach = machine()
+    git0 = git_state()
     t_all = time.perf_counter()
     specs = []
     for case in p["cases"]:
@@ -339,6 +358,8 @@ def main(argv=None) -> int:
         "mode": "dry-run" if args.dry_run else "quick" if args.quick else "full",
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": mach,
+        "git_start": git0,
+        "git_end": git_state(),
         "threads": threads_note(),
         "plan": p,
         "fixed_overrides": list(FIXED_OVERRIDES),
