@@ -83,3 +83,39 @@ def plot_differences(name_a, name_b, res_a, res_b, out: Path) -> Path:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def markdown_table(base: str, others: list[str], runs: int = 4000, seed: int = 2020,
+                   mode: str = "posterior") -> str:
+    """Paired differences of several counterfactuals against ``base`` as a markdown table."""
+    from polemos.campaign.engine import Ensemble, run_ensemble
+    from polemos.scenario import load_scenario
+
+    ens = Ensemble(runs=runs, seed=seed, mode=mode)
+    ref = run_ensemble(load_scenario(base), ens)
+    lines = [f"Paired differences against `{base}` ({runs:,} runs, seed {seed}, parameters: "
+             f"{mode}); mean ± 2 SE of the paired difference.", "",
+             "| counterfactual | " + " | ".join(METRICS) + " |",
+             "|---|" + "---:|" * len(METRICS)]
+    for other in others:
+        d = paired_differences(ref, run_ensemble(load_scenario(other), ens))
+        cells = []
+        for m in METRICS:
+            key = m.format(att=ref.theatre.sides[0], dfd=ref.theatre.sides[1])
+            v = d.get(key)
+            cells.append("–" if v is None else f"{v['diff_mean']:+.3g} ± {2 * v['diff_se']:.2g}")
+        lines.append(f"| {Path(other).stem} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # python -m polemos.analysis.compare [--runs N]
+    import argparse
+
+    from polemos.scenarios import ROOT
+
+    ap = argparse.ArgumentParser(description="markdown table of the campaign counterfactuals")
+    ap.add_argument("--runs", type=int, default=4000)
+    ap.add_argument("--seed", type=int, default=2020)
+    a = ap.parse_args()
+    files = sorted(str(p) for p in ROOT.glob("campaign_*.toml"))
+    print(markdown_table("karabakh_2020", files, a.runs, a.seed))
