@@ -93,9 +93,11 @@ def markdown_table(base: str, others: list[str], runs: int = 4000, seed: int = 2
 
     ens = Ensemble(runs=runs, seed=seed, mode=mode)
     ref = run_ensemble(load_scenario(base), ens)
+    att, dfd = ref.theatre.sides
+    names = [m.format(att=att, dfd=dfd) for m in METRICS]
     lines = [f"Paired differences against `{base}` ({runs:,} runs, seed {seed}, parameters: "
              f"{mode}); mean ± 2 SE of the paired difference.", "",
-             "| counterfactual | " + " | ".join(METRICS) + " |",
+             "| counterfactual | " + " | ".join(names) + " |",
              "|---|" + "---:|" * len(METRICS)]
     for other in others:
         d = paired_differences(ref, run_ensemble(load_scenario(other), ens))
