@@ -36,6 +36,31 @@ def _fail(problems, console=None) -> None:
     raise typer.Exit(1)
 
 
+def prepare_out(out: Path) -> Path:
+    """Create the output folder before any work is done, or exit 1 with a clear message."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".polemos-write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as e:
+        _fail([f"--out {out}: cannot write there ({e.strerror or e})"])
+    return out
+
+
+def save_or_fallback(write, out: Path, console) -> list[Path]:
+    """Write results with ``write(folder)``; if the folder fails mid-way, write them to a new
+    temporary folder instead, so that nothing computed is lost."""
+    try:
+        return write(out)
+    except OSError as e:
+        import tempfile
+
+        alt = Path(tempfile.mkdtemp(prefix="polemos-results-"))
+        console.print(f"[red]Could not write to {out} ({e.strerror or e}); writing to {alt}[/red]")
+        return write(alt)
+
+
 def load_or_exit(spec: str, overrides=(), strict: bool = False):
     """Load a scenario or print its problems and exit 1 (never a traceback)."""
     from polemos.scenario import ScenarioError, load_scenario
@@ -156,6 +181,7 @@ def run(
     if mode not in ("posterior", "prior", "point"):
         _fail([f"--mode: must be posterior, prior or point, got {mode!r}"])
     sc = load_or_exit(scenario, set_)
+    prepare_out(out)
     from polemos.campaign.engine import Ensemble
     from polemos.campaign.report import plot, print_summary
 
@@ -163,9 +189,11 @@ def run(
                    max_days=max_days)
     res = _run_with_progress(sc, ens, console)
     print_summary(res, console)
-    written = res.save(out)
-    if plots:
-        written += plot(res, out)
+
+    def write(folder):
+        return res.save(folder) + (plot(res, folder) if plots else [])
+
+    written = save_or_fallback(write, out, console)
     console.print("Wrote " + ", ".join(str(p) for p in written))
 
 
@@ -184,10 +212,13 @@ def compare(
 
     console = _console()
     sa, sb = load_or_exit(scenario_a), load_or_exit(scenario_b)
+    prepare_out(out)
     ens = Ensemble(runs=runs, seed=seed, mode=mode)
     ra, rb = _run_with_progress(sa, ens, console), _run_with_progress(sb, ens, console)
     print_differences(scenario_a, scenario_b, paired_differences(ra, rb), console)
-    console.print(f"Wrote {plot_differences(scenario_a, scenario_b, ra, rb, out)}")
+    path = save_or_fallback(lambda f: [plot_differences(scenario_a, scenario_b, ra, rb, f)],
+                            out, console)
+    console.print(f"Wrote {path[0]}")
 
 
 def _register_ceasefire_commands() -> None:

@@ -38,14 +38,15 @@ def forecast(
     """Forecast whether fighting resumes after the ceasefire (curves with 10-90% bands)."""
     from polemos.ceasefire.forecast import run_forecast
     from polemos.ceasefire.inputs import ceasefire_inputs
-    from polemos.cli import load_or_exit
+    from polemos.cli import _console, load_or_exit, prepare_out, save_or_fallback
 
     sc = load_or_exit(scenario, set_ or ())
     if sc.ceasefire is None:
         _err(f"{scenario}: the scenario has no [ceasefire] table; nothing to forecast")
+    prepare_out(out)
     f = run_forecast(ceasefire_inputs(sc), runs=runs, seed=seed, months=months)
     _print_forecast(f, scenario)
-    written = write_forecast(f, out)
+    written = save_or_fallback(lambda folder: write_forecast(f, folder), out, _console())
     print(f"written: {', '.join(str(p) for p in written)}")
 
 
