@@ -336,9 +336,12 @@ def main(argv=None) -> int:
     scaling["time_vs_runs_fixed_upto_chunk"] = slope(
         *zip(*[(r["runs"], r["sim_s"]) for r in by_runs["fixed"] if r["runs"] <= CHUNK],
              strict=True)) if by_runs["fixed"] else None
-    scaling["memory_vs_runs_fixed_upto_chunk"] = slope(
-        *zip(*[(r["runs"], max(r["sim_peak_mb"], 1e-3)) for r in by_runs["fixed"]
-               if r["runs"] <= CHUNK], strict=True)) if by_runs["fixed"] else None
+    # memory vs runs held in memory at once (min(runs, chunk)); below 10,000 runs the
+    # simulation fits in memory already touched at start-up, so those points are left out
+    mem = [(min(r["runs"], r["chunk"]), r["sim_peak_mb"]) for r in by_runs["fixed"]
+           if r["runs"] >= 10_000 or args.dry_run]
+    scaling["memory_vs_runs_in_memory_fixed"] = slope(
+        [m[0] for m in mem], [max(m[1], 1e-3) for m in mem])
     scaling["time_vs_sectors"] = slope([r["sectors"] for r in by_sec],
                                        [r["sim_s"] for r in by_sec])
     for c, rs in by_runs.items():

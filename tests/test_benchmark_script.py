@@ -29,7 +29,7 @@ def test_dry_run_writes_expected_json(tmp_path):
             "scaling", "total_wall_s"} <= data.keys()
     assert {"nproc", "cpu_model", "numpy", "loadavg_start"} <= data["machine"].keys()
     assert {"time_vs_runs_fixed", "time_vs_runs_realistic", "time_vs_sectors",
-            "memory_vs_runs_fixed_upto_chunk"} <= data["scaling"].keys()
+            "memory_vs_runs_in_memory_fixed"} <= data["scaling"].keys()
     rows = data["results"]
     assert {(r["group"], r["case"]) for r in rows} == {
         ("runs", "fixed"), ("runs", "realistic"), ("sectors", "fixed")}
