@@ -1,7 +1,8 @@
 """Named random streams: common random numbers that do not depend on chunking.
 
 Every random number is a pure function of (seed, stream name, day, global run index, slot):
-a counter-based generator (SplitMix64 finaliser applied to a hashed counter). So
+a counter-based generator (Philox4x64 keyed by the stream and the day, its counter by the run).
+So
 
 * the same seed gives identical results whatever the batch size or the number of workers;
 * a component that draws from its own stream cannot change any other component's numbers;
@@ -60,13 +61,33 @@ class Streams:
         return self._keys[name]
 
     def uniform(self, name: str, day: int, width: int = 1) -> np.ndarray:
-        """U(0,1) of shape (runs, width), open at both ends."""
-        with np.errstate(over="ignore"):
-            base = _mix(np.array([self._key(name) ^ (np.uint64(day) * _GOLDEN)]))[0]
-            ctr = (self.run_ids[:, None] * np.uint64(width + 1)
-                   + np.arange(width, dtype=np.uint64)[None, :])
-            z = _mix(ctr * _GOLDEN + base)
-        return ((z >> np.uint64(11)).astype(np.float64) + 0.5) * _TO_UNIT
+        """U(0,1) of shape (runs, width).
+
+        Philox4x64 (a counter-based generator, Salmon et al. 2011) keyed by (stream, day):
+        run r's numbers sit at counter blocks [r·b, (r+1)·b), b = ⌈width/4⌉, so any run's
+        numbers are found without generating the others, whatever the chunk."""
+        blocks = (width + 3) // 4
+        key = np.array([self._key(name), np.uint64(day)], dtype=np.uint64)
+        out = np.empty((len(self.run_ids), width))
+        for lo, hi, first in self._segments():
+            bg = np.random.Philox(key=key)
+            if first:
+                bg.advance(int(first) * blocks)
+            draws = np.random.Generator(bg).random((hi - lo) * blocks * 4)
+            out[lo:hi] = draws.reshape(hi - lo, blocks * 4)[:, :width]
+        return out
+
+    def _segments(self) -> list[tuple[int, int, int]]:
+        """(start, stop, first global run) of each run of consecutive global indices."""
+        if not hasattr(self, "_segs"):
+            ids = self.run_ids.astype(np.int64)
+            cuts = np.flatnonzero(np.diff(ids) != 1) + 1
+            starts = np.concatenate([[0], cuts])
+            stops = np.concatenate([cuts, [len(ids)]])
+            self._segs = [(int(a), int(b), int(ids[a])) for a, b in zip(starts, stops,
+                                                                         strict=True)
+                          if b > a]
+        return self._segs
 
     def normal(self, name: str, day: int, width: int = 1) -> np.ndarray:
         """Standard normal of shape (runs, width) (inverse CDF of :meth:`uniform`)."""
