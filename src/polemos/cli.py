@@ -165,7 +165,7 @@ def run(
     mode: Annotated[str, typer.Option(help="Parameters: posterior | prior | point.")]
     = "posterior",
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
-    chunk_size: Annotated[int, typer.Option(min=1, help="Runs per chunk.")] = 2000,
+    chunk_size: Annotated[int, typer.Option(min=1, help="Runs per chunk.")] = 10000,
     max_days: Annotated[int, typer.Option(min=1, help="Horizon, days.")] = 120,
     show_steps: Annotated[bool, typer.Option(help="Print the step order and exit.")] = False,
     plots: Annotated[bool, typer.Option(help="Write PNG plots.")] = True,

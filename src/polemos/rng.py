@@ -22,6 +22,7 @@ _M2 = np.uint64(0x94D049BB133111EB)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _TO_UNIT = 2.0 ** -53
 _TABLE_SIZE = 4096
+DENSE_SPAN = 50_000  # runs: spans up to this are generated as one block (cheaper than segments)
 
 
 def _normal_table() -> np.ndarray:
@@ -68,14 +69,32 @@ class Streams:
         numbers are found without generating the others, whatever the chunk."""
         blocks = (width + 3) // 4
         key = np.array([self._key(name), np.uint64(day)], dtype=np.uint64)
-        out = np.empty((len(self.run_ids), width))
-        for lo, hi, first in self._segments():
-            bg = np.random.Philox(key=key)
-            if first:
-                bg.advance(int(first) * blocks)
-            draws = np.random.Generator(bg).random((hi - lo) * blocks * 4)
-            out[lo:hi] = draws.reshape(hi - lo, blocks * 4)[:, :width]
+        ids = self.run_ids
+        first, last = int(ids.min()), int(ids.max())
+        if last - first + 1 <= max(4 * len(ids), DENSE_SPAN):  # one block, first to last run
+            block = self._block(key, first, last + 1, blocks, width)
+            return block if len(ids) == last - first + 1 and ids[0] == first and \
+                self._contiguous else block[ids.astype(np.int64) - first]
+        out = np.empty((len(ids), width))
+        for lo, hi, start in self._segments():
+            out[lo:hi] = self._block(key, start, start + hi - lo, blocks, width)
         return out
+
+    @staticmethod
+    def _block(key, start: int, stop: int, blocks: int, width: int) -> np.ndarray:
+        """Numbers of global runs start..stop-1 of the stream keyed ``key``."""
+        bg = np.random.Philox(key=key)
+        if start:
+            bg.advance(start * blocks)
+        draws = np.random.Generator(bg).random((stop - start) * blocks * 4)
+        return draws.reshape(stop - start, blocks * 4)[:, :width]
+
+    @property
+    def _contiguous(self) -> bool:
+        if not hasattr(self, "_contig"):
+            self._contig = bool(len(self.run_ids) < 2 or
+                                (np.diff(self.run_ids.astype(np.int64)) == 1).all())
+        return self._contig
 
     def _segments(self) -> list[tuple[int, int, int]]:
         """(start, stop, first global run) of each run of consecutive global indices."""

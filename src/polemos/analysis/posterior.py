@@ -30,16 +30,17 @@ def load_posterior(scenario) -> dict[str, np.ndarray] | None:
     if path is None:
         return None
     with path.open() as fh:
-        rows = list(csv.DictReader(fh))
-    if not rows:
+        names = next(csv.reader(fh), [])
+        values = np.loadtxt(fh, delimiter=",", ndmin=2)
+    if not names or values.size == 0:
         return None
     out = {}
-    for name in rows[0]:
+    for j, name in enumerate(names):
         comp, _, key = name.partition(".")
         p = scenario.parameters.get(comp, {}).get(key)
         if p is None or p.kind != "calibrated" or "overridden" in p.note:
             continue
-        out[name] = np.array([float(r[name]) for r in rows])
+        out[name] = values[:, j].copy()
     return out or None
 
 

@@ -23,6 +23,8 @@ from polemos.campaign.theatre import compile_theatre
 from polemos.rng import Streams
 
 DEFAULT_MAX_DAYS = 120
+COMPACT_BELOW = 0.5      # drop ended runs from the arrays when fewer than this share are alive
+COMPACT_MIN_RUNS = 256   # ... and more than this many rows are being stepped
 
 
 def components_in_order() -> list:
@@ -59,19 +61,86 @@ class Simulation:
         self.sorties_per_day = np.zeros((len(self.run_ids), len(self.theatre.drone_ids)))
         self.days_run = 0
 
-    def run(self) -> Simulation:
+    def run(self, compact: bool = True) -> Simulation:
+        """Step all runs day by day until every run has ended. With ``compact``, runs that have
+        ended are dropped from the arrays once most have (their results are kept): every
+        random number is keyed by the global run index, so this changes no result (tested)."""
         for c in self.components:
             c.init(self)
+        full_state, full_record = self.state, self.record
+        rows = np.arange(len(self.run_ids))          # rows of the full arrays being stepped
         for day in range(1, self.max_days + 1):
             for c in self.components:
                 c.step(self, day)
             self.days_run = day
-            if not self.state.alive.any():
+            alive = self.state.alive
+            if not alive.any():
                 break
+            if (compact and len(rows) > COMPACT_MIN_RUNS
+                    and alive.mean() < COMPACT_BELOW):
+                self._write_back(full_state, full_record, rows)
+                self._take(np.flatnonzero(alive), len(rows))
+                rows = rows[alive]
+        if len(rows) < len(self.run_ids):
+            self._write_back(full_state, full_record, rows)
+            self.state, self.record = full_state, full_record
+            self.streams = Streams(self.streams.seed, self.run_ids)
+            self.params = self._full_params
+            self.bound = self._full_bound
         for c in self.components:
             c.finalize(self)
         self._freeze_after_end()
         return self
+
+    def _write_back(self, full_state, full_record, rows) -> None:
+        """Copy the stepped rows of state and record into the full-size arrays."""
+        n = len(rows)
+        for full, cur in ((full_state, self.state), (full_record, self.record)):
+            if full is cur:
+                continue
+            for k, v in vars(cur).items():
+                if isinstance(v, np.ndarray) and v.ndim and v.shape[0] == n:
+                    target = getattr(full, k, None)
+                    if isinstance(target, np.ndarray) and target.shape[1:] == v.shape[1:]:
+                        target[rows] = v
+                    else:  # an array a component created after the start
+                        new = np.zeros((len(self.run_ids),) + v.shape[1:], dtype=v.dtype)
+                        new[rows] = v
+                        setattr(full, k, new)
+                elif k == "n":
+                    continue
+
+    def _take(self, keep: np.ndarray, n: int) -> None:
+        """Keep rows ``keep`` of every per-run array (state, record, parameters, bound inputs,
+        component caches, random streams)."""
+        from copy import copy
+
+        if not hasattr(self, "_full_params"):
+            self._full_params, self._full_bound = self.params, self.bound
+
+        def cut(v):
+            if isinstance(v, np.ndarray) and v.ndim and v.shape[0] == n:
+                return v[keep]
+            if hasattr(v, "take") and getattr(v, "runs", None) == n:
+                return v.take(keep)
+            return v
+
+        state = copy(self.state)
+        for k, v in vars(state).items():
+            setattr(state, k, cut(v))
+        state.n = len(keep)
+        self.state = state
+        record = copy(self.record)
+        for k, v in vars(record).items():
+            setattr(record, k, cut(v))
+        self.record = record
+        self.params = type(self.params)({k: cut(v) for k, v in self.params.values.items()})
+        self.bound = {k: cut(v) for k, v in self.bound.items()}
+        self.sorties_per_day = cut(self.sorties_per_day)
+        for c in self.components:
+            for k, v in list(vars(c).items()):
+                setattr(c, k, cut(v))
+        self.streams = Streams(self.streams.seed, self.streams.run_ids[keep])
 
     def _freeze_after_end(self) -> None:
         """After a run ends its control map stays as it was on its last day."""
@@ -91,16 +160,17 @@ class Ensemble:
     runs: int = 1000
     seed: int = 0
     mode: str = "posterior"
-    chunk_size: int = 2000
+    chunk_size: int = 10000
     workers: int = 1
     max_days: int = DEFAULT_MAX_DAYS
     fixed: dict = field(default_factory=dict)
 
 
 def _run_chunk(args) -> dict:
-    scenario, run_ids, ens, posterior = args
+    scenario, run_ids, ens, posterior, theatre = args
     fixed = {k: np.asarray(v)[run_ids] for k, v in ens.fixed.items()}
-    sim = Simulation(scenario, run_ids, ens.seed, ens.mode, posterior, fixed, ens.max_days)
+    sim = Simulation(scenario, run_ids, ens.seed, ens.mode, posterior, fixed, ens.max_days,
+                     theatre=theatre)
     sim.run()
     from polemos.results import compact
 
@@ -117,7 +187,9 @@ def run_ensemble(scenario, ens: Ensemble, posterior: dict | None = None, progres
 
         posterior = load_posterior(scenario)
     bounds = list(range(0, ens.runs, ens.chunk_size)) + [ens.runs]
-    tasks = [(scenario, np.arange(a, b), ens, posterior) for a, b in zip(bounds, bounds[1:], strict=False)]
+    theatre = compile_theatre(scenario)
+    tasks = [(scenario, np.arange(a, b), ens, posterior, theatre)
+             for a, b in zip(bounds, bounds[1:], strict=False)]
     parts = []
     if ens.workers > 1 and len(tasks) > 1:
         from concurrent.futures import ProcessPoolExecutor
@@ -132,4 +204,4 @@ def run_ensemble(scenario, ens: Ensemble, posterior: dict | None = None, progres
             parts.append(_run_chunk(t))
             if progress:
                 progress(len(t[1]))
-    return CampaignResults(join(parts), compile_theatre(scenario), scenario, ens)
+    return CampaignResults(join(parts), theatre, scenario, ens)

@@ -23,7 +23,7 @@ from polemos.bargaining.beliefs import BetaBeliefs
 from polemos.bargaining.random_walk import expected_duration
 from polemos.campaign.component import Component
 
-GRID = 512  # points of the p-grid on which beliefs are integrated (midpoint rule)
+GRID = 256  # points of the p-grid on which beliefs are integrated (midpoint rule)
 MIN_SHAPE = 5.0  # Beta shapes below this are integrated by quadrature instead
 
 
