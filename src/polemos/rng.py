@@ -32,6 +32,7 @@ def _normal_table() -> np.ndarray:
 
 
 _NORMAL_TABLE = _normal_table()
+_NORMAL_TABLE32 = _NORMAL_TABLE.astype(np.float32)
 
 
 def _mix(z: np.ndarray) -> np.ndarray:
@@ -119,7 +120,9 @@ class Streams:
         with Z read from a 4096-quantile table of the standard normal (no transcendental
         function per element)."""
         idx = (self.uniform(name, day, width) * _TABLE_SIZE).astype(np.intp)
-        return np.maximum(1.0 + sigma * _NORMAL_TABLE[idx], 0.05)
+        table = _NORMAL_TABLE32 if np.asarray(sigma).dtype == np.float32 else _NORMAL_TABLE
+        one = table.dtype.type(1.0)
+        return np.maximum(one + sigma * table[idx], table.dtype.type(0.05))
 
     def lognormal_factor(self, name: str, day: int, sigma, width: int = 1) -> np.ndarray:
         """Multiplicative noise with mean 1: exp(sigma*Z - sigma^2/2)."""

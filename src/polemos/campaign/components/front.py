@@ -36,7 +36,10 @@ class Front(Component):
         self.weight = self.weight * np.exp(-p["front.objective_focus"] * th.objective_hops[None, :])
         self.status = np.full(st.ctrl.shape, -1, dtype=np.int8)
         self.belt_km = sim.bound["fort_depth_km"] / th.depth_km[None, :]  # belt as share
-        st.active_f = np.zeros_like(st.ctrl)
+        f32 = np.float32
+        st.active_f = np.zeros(st.ctrl.shape, dtype=f32)   # the (runs, sectors) arithmetic of
+        st.a_share = np.zeros(st.ctrl.shape, dtype=f32)    # fronts runs in float32
+        st.d_share = np.zeros(st.ctrl.shape, dtype=f32)
 
     def step(self, sim, day):
         st, p, th = sim.state, sim.params, sim.theatre
@@ -59,4 +62,4 @@ class Front(Component):
             st.a_share[rows] = a_share
             st.d_share[rows] = (1 - react) * even + react * a_share
         # inside the pre-war fortified belt: the attacker has not yet advanced through it
-        st.belt = (st.ctrl < self.belt_km).astype(float)
+        st.belt = (st.ctrl < self.belt_km).astype(np.float32)

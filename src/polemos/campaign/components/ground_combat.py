@@ -28,7 +28,7 @@ import numpy as np
 from polemos.campaign.component import Component
 
 RELIEF_KEYS = ("plain", "foothill", "mountain")
-_TINY = 1e-9
+_TINY = np.float32(1e-9)
 
 
 def lanchester_losses(A, D, alpha, beta, w, dt=1.0):
@@ -65,8 +65,14 @@ class GroundCombat(Component):
 
     def init(self, sim):
         p = sim.params
-        self.terrain_def = by_relief(sim, "ground_combat.terrain_defence")
-        self.terrain_cas = by_relief(sim, "ground_combat.terrain_casualty")
+        f32 = np.float32
+        self.terrain_def = by_relief(sim, "ground_combat.terrain_defence").astype(f32)
+        self.terrain_cas = by_relief(sim, "ground_combat.terrain_casualty").astype(f32)
+        # per-run factors of the (runs, sectors) arithmetic, in float32 (half the memory traffic)
+        for key in ("posture_fortified", "posture_prepared", "vulnerability_fortified",
+                    "vulnerability_prepared", "attacker_lethality", "defender_lethality",
+                    "exponent", "max_daily_loss", "daily_sigma"):
+            setattr(self, key, p[f"ground_combat.{key}"].astype(f32))
         sim.vulnerability = self.vulnerability
         n = sim.state.n
         self.equip_ratio = np.concatenate(
@@ -75,13 +81,12 @@ class GroundCombat(Component):
 
     def vulnerability(self, sim) -> np.ndarray:
         """(n, S) QJM posture vulnerability × terrain casualty factor of the defender."""
-        p = sim.params
-        return self.terrain_cas * posture_mix(sim.state.belt,
-                                              p["ground_combat.vulnerability_fortified"],
-                                              p["ground_combat.vulnerability_prepared"])
+        return self.terrain_cas * posture_mix(sim.state.belt, self.vulnerability_fortified,
+                                              self.vulnerability_prepared)
 
     def step(self, sim, day):
         st, p = sim.state, sim.params
+        f32 = np.float32
         live = st.alive[:, None]
         act = st.active_f
         armour = st.equip[:, :, 0] + st.equip[:, :, 1]                     # (n, 2)
@@ -90,24 +95,24 @@ class GroundCombat(Component):
             st.pers + p["ground_combat.armour_weight"] * armour
             + p["ground_combat.artillery_weight"] * guns)                   # (n, 2)
         air = 1 + (p["ground_combat.air_superiority"] - 1) * st.isr_cov
-        A = (strength[:, 0:1] * st.supply_power[:, 0:1] * air) * st.a_share
-        posture = posture_mix(st.belt, p["ground_combat.posture_fortified"],
-                              p["ground_combat.posture_prepared"])
-        D_raw = strength[:, 1:2] * st.d_share
+        A = (strength[:, 0:1] * st.supply_power[:, 0:1] * air).astype(f32) * st.a_share
+        posture = posture_mix(st.belt, self.posture_fortified, self.posture_prepared)
+        D_raw = strength[:, 1:2].astype(f32) * st.d_share
         D = D_raw * self.terrain_def * posture * st.sector_power
-        # x = (A/D)^w by one float32 logarithm and exponential per element (masked to fronts)
-        log_r = np.log(((A + _TINY) / (D + _TINY)).astype(np.float32)) * act
+        # x = (A/D)^w by one logarithm and one exponential per element (masked to fronts)
+        log_r = np.log((A + _TINY) / (D + _TINY)) * act
         st.log_ratio = log_r
         st.ratio = np.exp(log_r) * act
-        x = np.exp(p["ground_combat.exponent"].astype(np.float32) * log_r)
-        loss_d = p["ground_combat.attacker_lethality"] * D * x        # α A^w D^(1-w)
-        loss_a = p["ground_combat.defender_lethality"] * A / x        # β D^w A^(1-w)
-        noise = sim.streams.noise_factor("ground_combat", day, p["ground_combat.daily_sigma"],
+        x = np.exp(self.exponent * log_r)
+        loss_d = self.attacker_lethality * D * x                      # α A^w D^(1-w)
+        loss_a = self.defender_lethality * A / x                      # β D^w A^(1-w)
+        noise = sim.streams.noise_factor("ground_combat", day, self.daily_sigma,
                                          sim.theatre.n_sectors)
-        cap = p["ground_combat.max_daily_loss"]
+        cap = self.max_daily_loss
         loss_d = np.minimum(loss_d * self.vulnerability(sim) * noise, cap * D_raw) * act
-        loss_a = np.minimum(loss_a * noise, cap * strength[:, 0:1] * st.a_share) * act
-        cas = np.stack([loss_a.sum(axis=1), loss_d.sum(axis=1)], axis=1) * live       # (n, 2)
+        loss_a = np.minimum(loss_a * noise, cap * A) * act
+        cas = np.stack([loss_a.sum(axis=1, dtype=np.float64),
+                        loss_d.sum(axis=1, dtype=np.float64)], axis=1) * live  # (n, 2)
         st.cas_today += cas
         # equipment lost in proportion to the personnel loss rate of the forces in contact
         frac = np.divide(cas, strength, out=np.zeros_like(cas), where=strength > 0)

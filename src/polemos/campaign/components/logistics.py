@@ -49,7 +49,7 @@ class Logistics(Component):
         self.key = np.full(st.ctrl.shape[:1] + (th.n_sectors + len(th.objective_ids),), -1,
                            dtype=np.int8)
         st.supply_power = np.ones((st.n, 2))
-        st.sector_power = np.ones_like(st.ctrl)
+        st.sector_power = np.ones(st.ctrl.shape, dtype=np.float32)
         self.update_network(sim)
 
     def update_network(self, sim):
@@ -105,7 +105,7 @@ class Logistics(Component):
         st.sector_supply = np.where(conn, st.supply[:, 1:2],
                                     np.where(has_stock, 1.0, p["logistics.cutoff_power"]))
         st.sector_power = np.where(conn, st.supply_power[:, 1:2],
-                                   np.where(has_stock, 1.0, self.cutoff_power))
+                                   np.where(has_stock, 1.0, self.cutoff_power)).astype(np.float32)
         # mobilisation, limited by the rate and by what the network can lift
         arrive = np.minimum(np.minimum(st.mob_left, st.mob_rate), st.lift) * live
         st.mob_left -= arrive

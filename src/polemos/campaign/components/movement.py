@@ -19,7 +19,7 @@ from polemos.campaign.component import Component
 from polemos.campaign.components.ground_combat import by_relief, posture_mix
 
 REFERENCE_RATIO = 1.46  # the QJM table row the base advance rate is read from
-LOG_REF = float(np.log(REFERENCE_RATIO))
+LOG_REF = np.float32(np.log(REFERENCE_RATIO))
 
 
 class Movement(Component):
@@ -35,19 +35,20 @@ class Movement(Component):
         p, th = sim.params, sim.theatre
         terr = by_relief(sim, "movement.terrain_advance")
         self.base = (p["movement.advance_km_per_day"] * p["movement.advance_scale"] * terr
-                     / th.depth_km[None, :])                                  # share per day
+                     / th.depth_km[None, :]).astype(np.float32)              # share per day
+        self.pf = p["movement.posture_advance_fortified"].astype(np.float32)
+        self.pp = p["movement.posture_advance_prepared"].astype(np.float32)
+        self.g = p["movement.ratio_exponent"].astype(np.float32)
+        self.back = (1.0 + p["movement.counterattack_share"]).astype(np.float32)
         self.contestable = th.contestable[None, :]
 
     def step(self, sim, day):
         st, p = sim.state, sim.params
         live = st.alive[:, None]
-        posture = posture_mix(st.belt, p["movement.posture_advance_fortified"],
-                              p["movement.posture_advance_prepared"])
-        g = p["movement.ratio_exponent"]
+        posture = posture_mix(st.belt, self.pf, self.pp)
         # rate ∝ (R/1.46)^γ forward when R ≥ 1; counter-attack ∝ ((1/R)/1.46)^γ when R < 1
-        speed = np.exp(g.astype(np.float32) * (np.abs(st.log_ratio) - LOG_REF))
-        back = st.log_ratio < 0
-        sign = 1.0 - (1.0 + p["movement.counterattack_share"]) * back
+        speed = np.exp(self.g * (np.abs(st.log_ratio) - LOG_REF))
+        sign = np.float32(1.0) - self.back * (st.log_ratio < 0)
         delta = self.base * posture * speed * sign * st.active_f * live
         before = st.ctrl
         st.ctrl = np.clip(before + delta, 0.0, 1.0)
