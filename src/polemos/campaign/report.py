@@ -150,11 +150,15 @@ def plot(res: CampaignResults, out: Path) -> list[Path]:
     plt.close(fig)
 
     daily = res.arrays["daily_killed"][:, :days_max, :].astype(float)
+    fighting = days[None, :] <= res.arrays["end_day"][:, None]          # (runs, days)
+    daily = np.where(fighting[:, :, None], daily, np.nan)               # only runs still at war
+    shown = fighting.mean(axis=0) >= 0.1                                 # days with ≥10% of runs
     fig, ax = plt.subplots(figsize=(8, 4.5))
     for i, side in enumerate(th.sides):
-        m, lo, hi = band(daily[:, :, i])
-        ax.fill_between(days, lo, hi, alpha=0.25)
-        ax.plot(days, m, label=f"model: killed per day, {side} (median, 10–90%)")
+        m, lo, hi = band(daily[:, shown, i])
+        ax.fill_between(days[shown], lo, hi, alpha=0.25)
+        ax.plot(days[shown], m, label=f"model: killed per day, {side} (median, 10–90% of runs "
+                "still at war)")
     obs = sc.record.get("armenian_killed_daily")
     if obs is not None and obs.series:
         ax.plot(np.arange(1, len(obs.series) + 1), obs.series, "k.", ms=4,
