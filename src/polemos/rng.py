@@ -21,7 +21,8 @@ _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _TO_UNIT = 2.0 ** -53
-_TABLE_SIZE = 4096
+_TABLE_BITS = 16
+_TABLE_SIZE = 2 ** _TABLE_BITS
 DENSE_SPAN = 50_000  # runs: spans up to this are generated as one block (cheaper than segments)
 
 
@@ -62,8 +63,8 @@ class Streams:
             self._keys[name] = stream_key(self.seed, name)
         return self._keys[name]
 
-    def uniform(self, name: str, day: int, width: int = 1) -> np.ndarray:
-        """U(0,1) of shape (runs, width).
+    def raw(self, name: str, day: int, width: int = 1) -> np.ndarray:
+        """Raw 64-bit draws of shape (runs, width).
 
         Philox4x64 (a counter-based generator, Salmon et al. 2011) keyed by (stream, day):
         run r's numbers sit at counter blocks [r·b, (r+1)·b), b = ⌈width/4⌉, so any run's
@@ -76,18 +77,23 @@ class Streams:
             block = self._block(key, first, last + 1, blocks, width)
             return block if len(ids) == last - first + 1 and ids[0] == first and \
                 self._contiguous else block[ids.astype(np.int64) - first]
-        out = np.empty((len(ids), width))
+        out = np.empty((len(ids), width), dtype=np.uint64)
         for lo, hi, start in self._segments():
             out[lo:hi] = self._block(key, start, start + hi - lo, blocks, width)
         return out
 
+    def uniform(self, name: str, day: int, width: int = 1) -> np.ndarray:
+        """U(0,1) of shape (runs, width), open at both ends (53-bit resolution)."""
+        return ((self.raw(name, day, width) >> np.uint64(11)).astype(np.float64) + 0.5) \
+            * _TO_UNIT
+
     @staticmethod
     def _block(key, start: int, stop: int, blocks: int, width: int) -> np.ndarray:
-        """Numbers of global runs start..stop-1 of the stream keyed ``key``."""
+        """Raw draws of global runs start..stop-1 of the stream keyed ``key``."""
         bg = np.random.Philox(key=key)
         if start:
             bg.advance(start * blocks)
-        draws = np.random.Generator(bg).random((stop - start) * blocks * 4)
+        draws = bg.random_raw((stop - start) * blocks * 4)
         return draws.reshape(stop - start, blocks * 4)[:, :width]
 
     @property
@@ -115,16 +121,24 @@ class Streams:
 
         return ndtri(self.uniform(name, day, width))
 
+    def table_indices(self, name: str, day: int, width: int = 1) -> np.ndarray:
+        """Indices into the 65,536-quantile normal table, (runs, width): the four 16-bit
+        fields of each raw 64-bit draw, read as a view (no arithmetic per element)."""
+        k = -(-width // 4)
+        raw = np.ascontiguousarray(self.raw(name, day, k))                # (runs, k)
+        return raw.view(np.uint16)[:, :width]
+
     def noise_factor(self, name: str, day: int, sigma, width: int = 1) -> np.ndarray:
         """Cheap multiplicative noise, mean ≈ 1, sd ``sigma``: 1 + sigma·Z truncated at 0.05,
-        with Z read from a 4096-quantile table of the standard normal (no transcendental
+        with Z read from a 65,536-quantile table of the standard normal (no transcendental
         function per element)."""
-        idx = (self.uniform(name, day, width) * _TABLE_SIZE).astype(np.intp)
+        idx = self.table_indices(name, day, width)
         table = _NORMAL_TABLE32 if np.asarray(sigma).dtype == np.float32 else _NORMAL_TABLE
         one = table.dtype.type(1.0)
         return np.maximum(one + sigma * table[idx], table.dtype.type(0.05))
 
     def lognormal_factor(self, name: str, day: int, sigma, width: int = 1) -> np.ndarray:
-        """Multiplicative noise with mean 1: exp(sigma*Z - sigma^2/2)."""
+        """Multiplicative noise with mean 1: exp(sigma·Z − sigma²/2), Z from the quantile table."""
         sigma = np.asarray(sigma)
-        return np.exp(sigma * self.normal(name, day, width) - 0.5 * sigma * sigma)
+        z = _NORMAL_TABLE[self.table_indices(name, day, width)]
+        return np.exp(sigma * z - 0.5 * sigma * sigma)

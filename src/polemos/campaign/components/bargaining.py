@@ -91,14 +91,14 @@ class Bargaining(Component):
         self.units = int(p.scalar("bargaining.units"))
         self.integrator = BeliefIntegrator(self.units)
         self.area = th.area_km2 * th.contestable
-        self.taken = (st.ctrl * self.area).sum(axis=1)
+        self.taken = st.ctrl @ self.area
         self.talks = {int(p.scalar(f"termination.truce_day_{i}")) for i in (1, 2, 3)}
         st.terms_attacker_share = np.full(st.n, np.nan)
         sim.settlement_rule = self.settles
 
     def step(self, sim, day):
         st = sim.state
-        taken = (st.ctrl * self.area).sum(axis=1)
+        taken = st.taken_km2
         won = taken > self.taken + 1e-9
         self.taken = taken
         # an ended run learns nothing more: add zero evidence

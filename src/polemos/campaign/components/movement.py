@@ -41,6 +41,8 @@ class Movement(Component):
         self.g = p["movement.ratio_exponent"].astype(np.float32)
         self.back = (1.0 + p["movement.counterattack_share"]).astype(np.float32)
         self.contestable = th.contestable[None, :]
+        self.area = th.area_km2 * th.contestable
+        sim.state.taken_km2 = sim.state.ctrl @ self.area
 
     def step(self, sim, day):
         st, p = sim.state, sim.params
@@ -51,8 +53,12 @@ class Movement(Component):
         sign = np.float32(1.0) - self.back * (st.log_ratio < 0)
         delta = self.base * posture * speed * sign * st.active_f * live
         before = st.ctrl
-        st.ctrl = np.clip(before + delta, 0.0, 1.0)
-        st.ctrl = np.where(self.contestable, st.ctrl, before)
+        ctrl = before + delta * self.contestable
+        np.maximum(ctrl, 0.0, out=ctrl)
+        np.minimum(ctrl, 1.0, out=ctrl)
+        st.ctrl = ctrl
+        # area the attacker holds of the defender's pre-war area, km² (read by later steps)
+        st.taken_km2 = ctrl @ self.area
         cap = p["movement.capture_share"]
         newly = (st.ctrl >= cap) & (st.sector_day < 0)
         st.sector_day = np.where(newly, day, st.sector_day)

@@ -48,7 +48,7 @@ class Termination(Component):
         n = st.n
         cause = np.zeros(n, dtype=np.int8)
         lost = (st.killed + st.wounded + st.missing) / np.maximum(st.strength0, 1.0)
-        taken = (st.ctrl * th.area_km2 * th.contestable).sum(axis=1) / th.defender_area0
+        taken = st.taken_km2 / th.defender_area0
         u = sim.streams.uniform("termination", day, 2)
 
         def mark(mask, code):
