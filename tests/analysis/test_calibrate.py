@@ -103,11 +103,12 @@ def test_unit_cube_round_trip_and_prior_sample():
 
 
 def test_series_shares_and_periods():
-    assert cal.periods() == [(1, 9), (10, 18), (19, 27), (28, 36), (37, 45)]
+    assert cal.periods(45, 5) == [(1, 9), (10, 18), (19, 27), (28, 36), (37, 45)]
+    assert cal.periods() == [(1, 15), (16, 30), (31, 45)]
     x = np.zeros((2, 120))
     x[0, :45] = 1.0
     s = cal.series_shares(x)
-    assert np.allclose(s[0], 0.2) and np.allclose(s[1], 0.0)
+    assert np.allclose(s[0], 1 / 3) and np.allclose(s[1], 0.0)
 
 
 # --- the scenario -----------------------------------------------------------------------------

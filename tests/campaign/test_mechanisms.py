@@ -31,6 +31,10 @@ def ad_lost(sim):
     return sim.state.ad_lost.sum(1)
 
 
+def defender_lift(sim):
+    return sim.record.lift[:, :10, 1].mean(1)
+
+
 def def_casualties(sim):
     return (sim.state.killed + sim.state.wounded)[:, 1]
 
@@ -48,6 +52,9 @@ def def_casualties(sim):
     (["parameters.fires.isr_bonus.value=3"], def_casualties, +1),
     # deadlier artillery per tube
     (["parameters.fires.casualties_per_tube_day.value=0.5"], def_casualties, +1),
+    # ballistic missiles on the roads cut the defender's lift
+    (["parameters.logistics.missile_strikes_per_launcher_day.value=0.5",
+      "parameters.logistics.damage_per_strike.value=0.1"], defender_lift, -1),
 ])
 def test_mechanism_direction(alt, metric, sign):
     mean, se = _pair(alt, metric)

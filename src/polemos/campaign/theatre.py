@@ -37,7 +37,6 @@ class Theatre:
     route_capacity_t: np.ndarray     # (R,) tonnes per day
     route_length_km: np.ndarray      # (R,)
     route_path: np.ndarray           # (R, S) bool
-    route_terminal: np.ndarray       # (R, S) bool: sectors a route delivers into (its path)
     objective_ids: list[str]
     objective_sector: np.ndarray     # (O,) sector index
     objective_decisive: np.ndarray   # (O,) bool
@@ -147,7 +146,7 @@ def compile_theatre(sc) -> Theatre:
         route_side=np.array([0 if sc.routes[r].side == att else 1 for r in rids], dtype=int),
         route_capacity_t=caps,
         route_length_km=np.array([v(sc.routes[r].length_km) for r in rids]),
-        route_path=path, route_terminal=path.copy(),
+        route_path=path,
         objective_ids=oids,
         objective_sector=np.array([idx[sc.objectives[o].sector] for o in oids], dtype=int),
         objective_decisive=np.array([sc.objectives[o].decisive for o in oids], dtype=bool),

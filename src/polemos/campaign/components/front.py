@@ -5,8 +5,8 @@ neighbouring sector (or has already entered it) and the defender still holds par
 attacker spreads its effort over active sectors with weights by relief (it concentrates where
 the terrain suits its drones and armour: ``front.attacker_weight_foothill``/``_mountain``, plain
 = 1) and towards its decisive objective (× exp(−``front.objective_focus`` × links from the
-sector to the objective): [CK] claims 3 and 9, the southern breakthrough turned north towards
-Shusha/Shushi); the defender spreads its force evenly over active sectors and shifts
+sector to the objective; the objective itself weighs as a plain whatever its relief): [CK]
+claims 3 and 9, the southern breakthrough turned north towards Shusha/Shushi); the defender spreads its force evenly over active sectors and shifts
 ``front.defender_reaction`` of it to follow the attacker's weights. Also marks the sectors where
 the attacker is still inside the pre-war fortified belt (depth ``fortified_line_depth_km``).
 
@@ -33,6 +33,8 @@ class Front(Component):
         relief = th.relief[None, :]
         self.weight = np.where(relief == 1, p["front.attacker_weight_foothill"],
                                np.where(relief == 2, p["front.attacker_weight_mountain"], 1.0))
+        # the decisive objective itself is pursued whatever its relief
+        self.weight = np.where(th.objective_hops[None, :] == 0, 1.0, self.weight)
         self.weight = self.weight * np.exp(-p["front.objective_focus"] * th.objective_hops[None, :])
         self.status = np.full(st.ctrl.shape, -1, dtype=np.int8)
         self.belt_km = sim.bound["fort_depth_km"] / th.depth_km[None, :]  # belt as share

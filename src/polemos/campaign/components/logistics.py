@@ -2,7 +2,9 @@
 
 A route is open while its side holds every sector on its path (the attacker holds less than
 ``logistics.cut_share`` of each) and no objective that cuts it has fallen; drone and missile
-strikes on it reduce its capacity by ``logistics.damage_per_strike`` each, repaired at
+strikes on it (and the attacker's ballistic missiles, ``logistics.missile_strikes_per_launcher_day``
+per launcher: the LORA strike on the bridge to Armenia, CACI Analyst) reduce its capacity by
+``logistics.damage_per_strike`` each, repaired at
 ``logistics.repair_share`` per day. A side's daily throughput is the sum of its open routes'
 capacities (t/day). Supply ratio = min(1, throughput / (personnel ×
 ``logistics.consumption_t_per_person_day``)); combat power scales with supply^
@@ -28,7 +30,8 @@ class Logistics(Component):
     name = "logistics"
     params = ("cut_share", "damage_per_strike", "repair_share", "consumption_t_per_person_day",
               "supply_elasticity", "stock_days", "cutoff_power", "troop_lift_share",
-              "t_per_person_moved", "theatre_share_attacker", "theatre_share_defender")
+              "t_per_person_moved", "theatre_share_attacker", "theatre_share_defender",
+              "missile_strikes_per_launcher_day")
 
     def init(self, sim):
         th, st, p = sim.theatre, sim.state, sim.params
@@ -45,6 +48,7 @@ class Logistics(Component):
         self.def_sector = ~th.attacker_held0
         self.steps = max(1, th.n_sectors - 1)
         self.e = p["logistics.supply_elasticity"]
+        self.missile_rate = p["logistics.missile_strikes_per_launcher_day"]
         self.cutoff_power = p["logistics.cutoff_power"] ** self.e          # (n, 1)
         self.key = np.full(st.ctrl.shape[:1] + (th.n_sectors + len(th.objective_ids),), -1,
                            dtype=np.int8)
@@ -95,7 +99,9 @@ class Logistics(Component):
         open_def = (st.route_open & self.route_def[None, :]) * sim.bound["route_capacity_t"]
         tot = open_def.sum(axis=1, keepdims=True)
         share = np.divide(open_def, tot, out=np.zeros_like(open_def), where=tot > 0)
-        dmg = st.drone_strikes_on_routes * share * p["logistics.damage_per_strike"] * live
+        missiles = self.missile_rate * sim.bound["forces.ballistic_missiles"][:, 0:1]
+        strikes = st.drone_strikes_on_routes + missiles
+        dmg = strikes * share * p["logistics.damage_per_strike"] * live
         st.interdiction = np.clip(st.interdiction * (1 - p["logistics.repair_share"]) + dmg, 0, 1)
         self.update_network(sim)
         # cut-off sectors draw down stocks, then fight at cutoff_power
