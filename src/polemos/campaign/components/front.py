@@ -57,7 +57,7 @@ class Front(Component):
             tot = w.sum(axis=1, keepdims=True)
             a_share = np.divide(w, tot, out=np.zeros_like(w), where=tot > 0)
             n_act = active.sum(axis=1, keepdims=True)
-            even = np.divide(active.astype(float), n_act, out=np.zeros_like(w), where=n_act > 0)
+            even = active / np.maximum(n_act, 1).astype(np.float32)
             react = p["front.defender_reaction"][rows]
             st.active[rows] = active
             st.active_f[rows] = active

@@ -44,14 +44,14 @@ class Logistics(Component):
         st.mob_rate = f["personnel_mobilised"] / np.maximum(f["mobilisation_days"], 1.0)
         st.stock = np.broadcast_to(p["logistics.stock_days"], st.stock.shape).copy()
         self.route_def = (th.route_side == 1)
+        self.side_matrix = np.stack([~self.route_def, self.route_def], axis=1).astype(float)
         self.path = th.route_path.astype(float)                    # (R, S)
         self.def_sector = ~th.attacker_held0
         self.steps = max(1, th.n_sectors - 1)
         self.e = p["logistics.supply_elasticity"]
         self.missile_rate = p["logistics.missile_strikes_per_launcher_day"]
         self.cutoff_power = p["logistics.cutoff_power"] ** self.e          # (n, 1)
-        self.key = np.full(st.ctrl.shape[:1] + (th.n_sectors + len(th.objective_ids),), -1,
-                           dtype=np.int8)
+        self.key_held = self.key_fallen = None   # control and objectives last computed on
         st.supply_power = np.ones((st.n, 2))
         st.sector_power = np.ones(st.ctrl.shape, dtype=np.float32)
         self.update_network(sim)
@@ -63,9 +63,12 @@ class Logistics(Component):
         th, st, p = sim.theatre, sim.state, sim.params
         held_att = st.ctrl >= p["logistics.cut_share"]                      # (n, S)
         fallen = st.objective_day >= 0                                      # (n, O)
-        key = np.concatenate([held_att, fallen], axis=1).astype(np.int8)
-        rows = (key != self.key).any(axis=1)
-        self.key = key
+        if self.key_held is None:
+            rows = np.ones(st.n, dtype=bool)
+        else:
+            rows = ((held_att != self.key_held).any(axis=1)
+                    | (fallen != self.key_fallen).any(axis=1))
+        self.key_held, self.key_fallen = held_att, fallen
         if rows.any():
             blocked = (held_att[rows].astype(float) @ self.path.T) > 0      # (m, R)
             if th.objective_cuts.size:
@@ -83,8 +86,7 @@ class Logistics(Component):
                 reach = grown
             st.connected[rows] = reach | ~th.contestable[None, :]
         cap = sim.bound["route_capacity_t"] * (1 - st.interdiction) * st.route_open
-        throughput = np.stack([(cap * ~self.route_def).sum(axis=1),
-                               (cap * self.route_def).sum(axis=1)], axis=1)  # (n, 2)
+        throughput = cap @ self.side_matrix                                  # (n, 2)
         demand = st.pers * p["logistics.consumption_t_per_person_day"]
         st.supply = np.minimum(1.0, np.divide(throughput, demand, out=np.ones_like(demand),
                                               where=demand > 0))
