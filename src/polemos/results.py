@@ -26,6 +26,7 @@ def compact(sim) -> dict[str, np.ndarray]:
         "ctrl_final": st.ctrl.astype(np.float32),
         "killed": st.killed.astype(np.float32), "wounded": st.wounded.astype(np.float32),
         "missing": st.missing.astype(np.float32), "strength0": st.strength0.astype(np.float32),
+        "pers_final": st.pers.astype(np.float32),
         "equip_lost": st.equip_lost.astype(np.float32), "ad_lost": st.ad_lost.astype(np.float32),
         "drones_lost": st.drones_lost.astype(np.float32),
         "daily_killed": rec.killed, "daily_ctrl": rec.ctrl, "daily_lift": rec.lift,

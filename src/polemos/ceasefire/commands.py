@@ -34,6 +34,8 @@ def forecast(
     = Path("results/forecast"),
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override: key.path=value "
                                                    "(repeatable).")] = None,
+    from_war: Annotated[bool, typer.Option(help="Start each run from its own simulated war's "
+                                           "end (victory, balance, deaths).")] = False,
 ) -> None:
     """Forecast whether fighting resumes after the ceasefire (curves with 10-90% bands)."""
     from polemos.ceasefire.forecast import run_forecast
@@ -44,7 +46,17 @@ def forecast(
     if sc.ceasefire is None:
         _err(f"{scenario}: the scenario has no [ceasefire] table; nothing to forecast")
     prepare_out(out)
-    f = run_forecast(ceasefire_inputs(sc), runs=runs, seed=seed, months=months)
+    given = None
+    if from_war:
+        from polemos.campaign.engine import Ensemble, run_ensemble
+        from polemos.ceasefire.from_war import war_end_state
+        from polemos.results import band
+
+        given = war_end_state(run_ensemble(sc, Ensemble(runs=runs, seed=seed)), sc)
+        print(f"starting from {runs:,} simulated wars (median [10-90%]): " + "; ".join(
+            f"{k.rsplit('.', 1)[-1]} {m:.3g} [{lo:.3g}-{hi:.3g}]"
+            for k, (m, lo, hi) in ((k, band(v)) for k, v in given.items())))
+    f = run_forecast(ceasefire_inputs(sc), runs=runs, seed=seed, months=months, given=given)
     _print_forecast(f, scenario)
     written = save_or_fallback(lambda folder: write_forecast(f, folder), out, _console())
     print(f"written: {', '.join(str(p) for p in written)}")

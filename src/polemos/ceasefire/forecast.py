@@ -151,7 +151,8 @@ def peacekeeping_strength(present: bool, month: int, shocked: np.ndarray, after_
 
 
 def _simulate(inputs: CeasefireInputs, runs: int, seed: int, months: int,
-              uncertainty: bool, rows: slice = slice(None)) -> Forecast:
+              uncertainty: bool, rows: slice = slice(None), given: dict | None = None
+              ) -> Forecast:
     from scipy.special import gammainc, gammaincinv, ndtr
     from scipy.stats import poisson
 
@@ -161,6 +162,8 @@ def _simulate(inputs: CeasefireInputs, runs: int, seed: int, months: int,
 
     spec = inputs.spec
     S = Sampler(inputs, runs, seed, uncertainty)  # draws for the whole ensemble ...
+    for name, values in (given or {}).items():     # per-run values given (from the war)
+        S.draws[name] = np.asarray(values, dtype=float).reshape(runs)
     total = runs
     runs = len(range(total)[rows])  # ... of which this call simulates the rows ``rows``
     c = "ceasefire"
@@ -420,20 +423,23 @@ def _simulate(inputs: CeasefireInputs, runs: int, seed: int, months: int,
 
 def run_forecast(inputs: CeasefireInputs, runs: int = 5000, seed: int = 2020,
                  months: int | None = None, chunk: int | None = None,
-                 uncertainty: bool = True) -> Forecast:
+                 uncertainty: bool = True, given: dict | None = None) -> Forecast:
     """Simulate ``runs`` runs for ``months`` (default: the scenario's horizon).
 
     Every random number is drawn for the whole ensemble from its named stream and indexed by
     run; ``chunk`` runs the month loop on slices of ``chunk`` runs (less memory), taking the same
     rows of every draw, so results do not depend on it. ``uncertainty=False`` uses the central
-    value of every parameter (no prior draws).
+    value of every parameter (no prior draws). ``given`` maps parameter names (e.g.
+    ``ceasefire.victory_degree``) or figure keys to per-run values (``runs``,) that replace
+    their draws: this is how each run starts from its own war's end state (:mod:`from_war`).
     """
     months = int(months or inputs.spec.horizon_months)
     if runs < 1:
         raise ValueError("runs must be >= 1")
     if not chunk or chunk >= runs:
-        return _simulate(inputs, runs, seed, months, uncertainty)
-    parts = [_simulate(inputs, runs, seed, months, uncertainty, slice(a, min(a + chunk, runs)))
+        return _simulate(inputs, runs, seed, months, uncertainty, given=given)
+    parts = [_simulate(inputs, runs, seed, months, uncertainty, slice(a, min(a + chunk, runs)),
+                       given)
              for a in range(0, runs, int(chunk))]
     return _concat(parts)
 

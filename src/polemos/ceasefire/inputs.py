@@ -94,6 +94,8 @@ class Sampler:
         return x
 
     def _figure_draw(self, key: str, f: Figure) -> np.ndarray:
+        if key in self.draws:                      # given per run (e.g. from the war)
+            return self.draws[key]
         lo, hi = f.range
         if not self.uncertainty or lo == hi:
             return np.full(self.runs, float(f.value))
