@@ -24,6 +24,7 @@ from polemos.campaign.component import Component
 from polemos.campaign.theatre import AD_CLASSES
 
 TARGETS = ("air_defence", "artillery", "armour", "troops", "roads")
+TROOP_GROUP = 100  # persons: troops count as targets by the company; priorities are relative
 
 
 class Drones(Component):
@@ -75,7 +76,7 @@ class Drones(Component):
         eq = st.equip[:, 1, :]
         arty = eq[:, 2:4].sum(axis=1, keepdims=True)
         armour = eq[:, 0:2].sum(axis=1, keepdims=True)
-        troops = st.pers[:, 1:2] / 100.0                                  # groups of ~100
+        troops = st.pers[:, 1:2] / TROOP_GROUP
         roads = (st.route_open & (sim.theatre.route_side == 1)).sum(axis=1, keepdims=True)
         w = np.concatenate([p["drones.sead_priority"] * ad_seen, arty, armour, troops,
                             p["drones.interdiction_priority"] * roads], axis=1)
