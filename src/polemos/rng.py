@@ -115,12 +115,6 @@ class Streams:
                           if b > a]
         return self._segs
 
-    def normal(self, name: str, day: int, width: int = 1) -> np.ndarray:
-        """Standard normal of shape (runs, width) (inverse CDF of :meth:`uniform`)."""
-        from scipy.special import ndtri
-
-        return ndtri(self.uniform(name, day, width))
-
     def table_indices(self, name: str, day: int, width: int = 1) -> np.ndarray:
         """Indices into the 65,536-quantile normal table, (runs, width): the four 16-bit
         fields of each raw 64-bit draw, read as a view (no arithmetic per element)."""

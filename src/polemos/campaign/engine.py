@@ -107,8 +107,6 @@ class Simulation:
                         new = np.zeros((len(self.run_ids),) + v.shape[1:], dtype=v.dtype)
                         new[rows] = v
                         setattr(full, k, new)
-                elif k == "n":
-                    continue
 
     def _take(self, keep: np.ndarray, n: int) -> None:
         """Keep rows ``keep`` of every per-run array (state, record, parameters, bound inputs,

@@ -231,10 +231,6 @@ class Scenario(Strict):
 
         return quantity_value(q, self)
 
-    def param(self, path: str) -> float:
-        """Value of parameter ``component.name``."""
-        comp, _, name = path.partition(".")
-        return float(self.parameters[comp][name].value)
 
 
 __all__ = [

@@ -100,4 +100,3 @@ class Drones(Component):
         st.equip_lost[:, 1, :] += kill
         st.cas_today[:, 1:2] += hits[:, 3:4] * p["drones.casualties_per_troop_strike"]
         st.drone_strikes_on_routes = hits[:, 4:5]
-        st.drone_strikes = strikes
