@@ -44,7 +44,16 @@ def join(parts: list[dict]) -> dict[str, np.ndarray]:
 
 def band(x, axis=0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(median, 10th, 90th percentile) along ``axis``."""
-    q = np.nanpercentile(np.asarray(x, dtype=float), [50, 10, 90], axis=axis)
+    x = np.asarray(x, dtype=float)
+    if np.isnan(x).all():                       # e.g. an objective that fell in no run
+        nan = np.full(np.delete(x.shape, axis), np.nan) if x.ndim > 1 else np.nan
+        return nan, nan, nan
+    with np.errstate(all="ignore"):
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)   # all-NaN columns: NaN bands
+            q = np.nanpercentile(x, [50, 10, 90], axis=axis)
     return q[0], q[1], q[2]
 
 
