@@ -69,6 +69,11 @@ class Theatre:
         return out
 
     @property
+    def cols(self) -> np.ndarray:
+        """Indices of the sectors that can change hands (the defender's, outside its rear)."""
+        return np.flatnonzero(self.contestable)
+
+    @property
     def n_sectors(self) -> int:
         return len(self.sector_ids)
 

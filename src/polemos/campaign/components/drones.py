@@ -48,11 +48,11 @@ class Drones(Component):
             "drones.loitering_launch_share"] * self.loiter
         self.ad_real = np.array([AD_CLASSES[c] != "decoy" for c in th.ad_class], dtype=float)
         self.ad_dummy = 1.0 - self.ad_real
-        relief = th.relief[None, :]
+        relief = th.relief[None, th.cols]
         mask = np.where(relief == 1, p["drones.masking_foothill"], 0.0)
         mask = np.where(relief == 2, p["drones.masking_mountain"], mask)
         self.detect = (p["drones.detect_per_sortie"] * (1 - mask)
-                       * (1 - p["drones.forest_masking"] * th.forest[None, :]))   # (n, S)
+                       * (1 - p["drones.forest_masking"] * th.forest[None, th.cols]))  # (n, C)
         self.def_ew = (sim.bound["ew_count"][:, 1:2] > 0).astype(float)
 
     def step(self, sim, day):

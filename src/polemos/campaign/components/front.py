@@ -29,30 +29,36 @@ class Front(Component):
 
     def init(self, sim):
         th, p, st = sim.theatre, sim.params, sim.state
-        self.contestable = th.contestable[None, :]
-        relief = th.relief[None, :]
+        cols = th.cols                     # the (runs, C) arrays of fronts cover these sectors
+        self.cols = cols
+        self.adj_cols = th.adjacency[:, cols]
+        relief = th.relief[None, cols]
         self.weight = np.where(relief == 1, p["front.attacker_weight_foothill"],
                                np.where(relief == 2, p["front.attacker_weight_mountain"], 1.0))
         # the decisive objective itself is pursued whatever its relief
-        self.weight = np.where(th.objective_hops[None, :] == 0, 1.0, self.weight)
-        self.weight = self.weight * np.exp(-p["front.objective_focus"] * th.objective_hops[None, :])
-        self.status = np.full(st.ctrl.shape, -1, dtype=np.int8)
-        self.belt_km = sim.bound["fort_depth_km"] / th.depth_km[None, :]  # belt as share
+        hops = th.objective_hops[None, cols]
+        self.weight = np.where(hops == 0, 1.0, self.weight)
+        self.weight = self.weight * np.exp(-p["front.objective_focus"] * hops)
+        shape = (st.n, len(cols))
+        self.status = np.full(shape, -1, dtype=np.int8)
+        self.belt_km = (sim.bound["fort_depth_km"] / th.depth_km[None, :])[:, cols]  # as share
         f32 = np.float32
-        st.active_f = np.zeros(st.ctrl.shape, dtype=f32)   # the (runs, sectors) arithmetic of
-        st.a_share = np.zeros(st.ctrl.shape, dtype=f32)    # fronts runs in float32
-        st.d_share = np.zeros(st.ctrl.shape, dtype=f32)
+        st.active = np.zeros(shape, dtype=bool)
+        st.active_f = np.zeros(shape, dtype=f32)   # the (runs, C) arithmetic of fronts
+        st.a_share = np.zeros(shape, dtype=f32)    # runs in float32
+        st.d_share = np.zeros(shape, dtype=f32)
 
     def step(self, sim, day):
-        st, p, th = sim.state, sim.params, sim.theatre
-        held = st.ctrl >= p["front.frontier_share"]
-        status = (held + 2 * (st.ctrl > 0) + 4 * (st.ctrl < 1.0)).astype(np.int8)
-        rows = (status != self.status).any(axis=1)
+        st, p = sim.state, sim.params
+        held = st.ctrl >= p["front.frontier_share"]                          # (n, S)
+        ctrl_c = st.ctrl[:, self.cols]                                      # (n, C)
+        status = (held[:, self.cols] + 2 * (ctrl_c > 0) + 4 * (ctrl_c < 1.0)).astype(np.int8)
+        rows = (status != self.status).any(axis=1)    # only contestable sectors change status
         self.status = status
         if rows.any():
-            ctrl = st.ctrl[rows]
-            exposed = (held[rows].astype(float) @ th.adjacency) > 0
-            active = self.contestable & (ctrl < 1.0) & (exposed | (ctrl > 0))
+            ctrl = ctrl_c[rows]
+            exposed = (held[rows].astype(float) @ self.adj_cols) > 0
+            active = (ctrl < 1.0) & (exposed | (ctrl > 0))
             w = self.weight[rows] * active
             tot = w.sum(axis=1, keepdims=True)
             a_share = np.divide(w, tot, out=np.zeros_like(w), where=tot > 0)
@@ -64,4 +70,5 @@ class Front(Component):
             st.a_share[rows] = a_share
             st.d_share[rows] = (1 - react) * even + react * a_share
         # inside the pre-war fortified belt: the attacker has not yet advanced through it
-        st.belt = (st.ctrl < self.belt_km).astype(np.float32)
+        st.ctrl_c = ctrl_c
+        st.belt = (ctrl_c < self.belt_km).astype(np.float32)

@@ -41,9 +41,9 @@ def lanchester_losses(A, D, alpha, beta, w, dt=1.0):
 
 
 def by_relief(sim, stem: str) -> np.ndarray:
-    """(n, S) parameter ``stem_plain|foothill|mountain`` of each sector's relief, per run."""
-    p, relief = sim.params, sim.theatre.relief[None, :]
-    out = np.zeros((sim.state.n, sim.theatre.n_sectors))
+    """(n, C) parameter ``stem_plain|foothill|mountain`` of each contestable sector's relief."""
+    p, relief = sim.params, sim.theatre.relief[None, sim.theatre.cols]
+    out = np.zeros((sim.state.n, len(sim.theatre.cols)))
     for i, key in enumerate(RELIEF_KEYS):
         out = np.where(relief == i, p[f"{stem}_{key}"], out)
     return out
@@ -107,7 +107,7 @@ class GroundCombat(Component):
         loss_d = self.attacker_lethality * D * x                      # α A^w D^(1-w)
         loss_a = self.defender_lethality * A / x                      # β D^w A^(1-w)
         noise = sim.streams.noise_factor("ground_combat", day, self.daily_sigma,
-                                         sim.theatre.n_sectors)
+                                         sim.theatre.n_sectors)[:, sim.theatre.cols]
         cap = self.max_daily_loss
         loss_d = np.minimum(loss_d * self.vulnerability(sim) * noise, cap * D_raw) * act
         loss_a = np.minimum(loss_a * noise, cap * A) * act

@@ -53,7 +53,7 @@ class Logistics(Component):
         self.cutoff_power = p["logistics.cutoff_power"] ** self.e          # (n, 1)
         self.key_held = self.key_fallen = None   # control and objectives last computed on
         st.supply_power = np.ones((st.n, 2))
-        st.sector_power = np.ones(st.ctrl.shape, dtype=np.float32)
+        st.sector_power = np.ones((st.n, len(th.cols)), dtype=np.float32)
         self.update_network(sim)
 
     def update_network(self, sim):
@@ -112,8 +112,10 @@ class Logistics(Component):
         has_stock = st.stock > 0
         st.sector_supply = np.where(conn, st.supply[:, 1:2],
                                     np.where(has_stock, 1.0, p["logistics.cutoff_power"]))
-        st.sector_power = np.where(conn, st.supply_power[:, 1:2],
-                                   np.where(has_stock, 1.0, self.cutoff_power)).astype(np.float32)
+        cols = sim.theatre.cols
+        st.sector_power = np.where(conn[:, cols], st.supply_power[:, 1:2],
+                                   np.where(has_stock[:, cols], 1.0, self.cutoff_power)
+                                   ).astype(np.float32)                      # (n, C)
         # mobilisation, limited by the rate and by what the network can lift
         arrive = np.minimum(np.minimum(st.mob_left, st.mob_rate), st.lift) * live
         st.mob_left -= arrive

@@ -34,15 +34,15 @@ class Movement(Component):
     def init(self, sim):
         p, th = sim.params, sim.theatre
         terr = by_relief(sim, "movement.terrain_advance")
+        self.cols = th.cols
         self.base = (p["movement.advance_km_per_day"] * p["movement.advance_scale"] * terr
-                     / th.depth_km[None, :]).astype(np.float32)              # share per day
+                     / th.depth_km[None, th.cols]).astype(np.float32)        # share per day
         self.pf = p["movement.posture_advance_fortified"].astype(np.float32)
         self.pp = p["movement.posture_advance_prepared"].astype(np.float32)
         self.g = p["movement.ratio_exponent"].astype(np.float32)
         self.back = (1.0 + p["movement.counterattack_share"]).astype(np.float32)
-        self.contestable = th.contestable[None, :]
-        self.area = th.area_km2 * th.contestable
-        sim.state.taken_km2 = sim.state.ctrl @ self.area
+        self.area = th.area_km2[th.cols]
+        sim.state.taken_km2 = sim.state.ctrl[:, th.cols] @ self.area
 
     def step(self, sim, day):
         st, p = sim.state, sim.params
@@ -52,16 +52,16 @@ class Movement(Component):
         speed = np.exp(self.g * (np.abs(st.log_ratio) - LOG_REF))
         sign = np.float32(1.0) - self.back * (st.log_ratio < 0)
         delta = self.base * posture * speed * sign * st.active_f * live
-        before = st.ctrl
-        ctrl = before + delta * self.contestable
+        ctrl = st.ctrl_c + delta
         np.maximum(ctrl, 0.0, out=ctrl)
         np.minimum(ctrl, 1.0, out=ctrl)
-        st.ctrl = ctrl
+        st.ctrl[:, self.cols] = ctrl
         # area the attacker holds of the defender's pre-war area, km² (read by later steps)
         st.taken_km2 = ctrl @ self.area
         cap = p["movement.capture_share"]
-        newly = (st.ctrl >= cap) & (st.sector_day < 0)
-        st.sector_day = np.where(newly, day, st.sector_day)
+        days_c = st.sector_day[:, self.cols]
+        newly = (ctrl >= cap) & (days_c < 0)
+        st.sector_day[:, self.cols] = np.where(newly, day, days_c)
         trapped = (newly * st.d_share).sum(axis=1, keepdims=True)
         st.missing_today[:, 1:2] += (p["movement.encircled_share"] * trapped
                                      * p["ground_combat.committed_share"] * st.pers[:, 1:2])
