@@ -107,7 +107,7 @@ class GroundCombat(Component):
         loss_d = self.attacker_lethality * D * x                      # α A^w D^(1-w)
         loss_a = self.defender_lethality * A / x                      # β D^w A^(1-w)
         noise = sim.streams.noise_factor("ground_combat", day, self.daily_sigma,
-                                         sim.theatre.n_sectors)[:, sim.theatre.cols]
+                                         len(sim.theatre.cols))     # one per contestable sector
         cap = self.max_daily_loss
         loss_d = np.minimum(loss_d * self.vulnerability(sim) * noise, cap * D_raw) * act
         loss_a = np.minimum(loss_a * noise, cap * A) * act
