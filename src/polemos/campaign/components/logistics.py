@@ -42,7 +42,9 @@ class Logistics(Component):
         st.strength0 = st.pers.copy()
         st.mob_left = f["personnel_mobilised"].copy()
         st.mob_rate = f["personnel_mobilised"] / np.maximum(f["mobilisation_days"], 1.0)
-        st.stock = np.broadcast_to(p["logistics.stock_days"], st.stock.shape).copy()
+        cols = th.cols
+        st.stock = np.broadcast_to(p["logistics.stock_days"], (st.n, len(cols))).copy()
+        st.sector_supply = np.ones((st.n, len(cols)))
         self.route_def = (th.route_side == 1)
         self.side_matrix = np.stack([~self.route_def, self.route_def], axis=1).astype(float)
         self.path = th.route_path.astype(float)                    # (R, S)
@@ -95,7 +97,7 @@ class Logistics(Component):
         return throughput
 
     def step(self, sim, day):
-        _th, st, p = sim.theatre, sim.state, sim.params
+        st, p = sim.state, sim.params
         live = st.alive[:, None]
         # strikes on the defender's open routes, spread by capacity
         open_def = (st.route_open & self.route_def[None, :]) * sim.bound["route_capacity_t"]
@@ -106,16 +108,22 @@ class Logistics(Component):
         dmg = strikes * share * p["logistics.damage_per_strike"] * live
         st.interdiction = np.clip(st.interdiction * (1 - p["logistics.repair_share"]) + dmg, 0, 1)
         self.update_network(sim)
-        # cut-off sectors draw down stocks, then fight at cutoff_power
-        conn = st.connected
-        st.stock = np.where(conn, p["logistics.stock_days"], np.maximum(st.stock - live, 0.0))
-        has_stock = st.stock > 0
-        st.sector_supply = np.where(conn, st.supply[:, 1:2],
-                                    np.where(has_stock, 1.0, p["logistics.cutoff_power"]))
-        cols = sim.theatre.cols
-        st.sector_power = np.where(conn[:, cols], st.supply_power[:, 1:2],
-                                   np.where(has_stock[:, cols], 1.0, self.cutoff_power)
-                                   ).astype(np.float32)                      # (n, C)
+        # cut-off sectors draw down stocks, then fight at cutoff_power; per contestable
+        # sector (n, C), or one column (n, 1) on the days no run has a sector cut off
+        conn = st.connected[:, sim.theatre.cols]
+        if conn.all():
+            st.stock = np.broadcast_to(p["logistics.stock_days"], conn.shape)
+            st.sector_supply = st.supply[:, 1:2]
+            st.sector_power = st.supply_power[:, 1:2].astype(np.float32)
+        else:
+            st.stock = np.where(conn, p["logistics.stock_days"],
+                                np.maximum(st.stock - live, 0.0))
+            has_stock = st.stock > 0
+            st.sector_supply = np.where(conn, st.supply[:, 1:2],
+                                        np.where(has_stock, 1.0, p["logistics.cutoff_power"]))
+            st.sector_power = np.where(conn, st.supply_power[:, 1:2],
+                                       np.where(has_stock, 1.0, self.cutoff_power)
+                                       ).astype(np.float32)
         # mobilisation, limited by the rate and by what the network can lift
         arrive = np.minimum(np.minimum(st.mob_left, st.mob_rate), st.lift) * live
         st.mob_left -= arrive
