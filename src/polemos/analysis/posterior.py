@@ -38,7 +38,7 @@ def load_posterior(scenario) -> dict[str, np.ndarray] | None:
     for j, name in enumerate(names):
         comp, _, key = name.partition(".")
         p = scenario.parameters.get(comp, {}).get(key)
-        if p is None or p.kind != "calibrated" or "overridden" in p.note:
+        if p is None or p.kind != "calibrated":
             continue
         out[name] = values[:, j].copy()
     return out or None

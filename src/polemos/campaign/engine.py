@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from polemos.campaign.components import default_components
-from polemos.campaign.components.casualties import Casualties
 from polemos.campaign.params import build_params
 from polemos.campaign.state import new_record, new_state
 from polemos.campaign.theatre import compile_theatre
@@ -28,11 +27,8 @@ COMPACT_MIN_RUNS = 256   # ... and more than this many rows are being stepped
 
 
 def components_in_order() -> list:
-    """The default components with the casualty bookkeeping placed after movement."""
-    comps = default_components()
-    names = [c.name for c in comps]
-    comps.insert(names.index("movement") + 1, Casualties())
-    return comps
+    """The default components, in their step order."""
+    return default_components()
 
 
 def step_order(components=None) -> list[tuple[str, str]]:

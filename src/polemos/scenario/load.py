@@ -199,29 +199,26 @@ def apply_overrides(loaded: Loaded, overrides: list[str]) -> None:
                 continue
             target = node.get(last)
             if isinstance(target, dict) and "value" in target and not isinstance(value, dict):
-                target["value"] = value
-                target.pop("low", None)
-                target.pop("high", None)
-                if "prior" in target:  # a calibrated parameter set by hand is no longer fitted
-                    for k in ("prior", "prior_shape", "fitted_to"):
-                        target.pop(k, None)
-                    target["kind"] = "estimate"
-                target["note"] = (target.get("note", "") + " [overridden by --set]").strip()
-            elif isinstance(target, dict) and not isinstance(value, dict) and (
-                    "ref" in target or "param" in target):
-                node[last] = value
-            else:
-                node[last] = value
-                if last in ("value", "low", "high") and "prior" in node:
-                    node.pop("low", None)
-                    node.pop("high", None)
-                    node[last] = value
-                    for k in ("prior", "prior_shape", "fitted_to"):
-                        node.pop(k, None)
-                    node["kind"] = "estimate"
+                node, last = target, "value"          # a number set on a figure or parameter
+            node[last] = value
+            if last in ("value", "low", "high"):
+                _fix_by_hand(node)
             loaded.where[tuple(keys)] = ("--set", None)
     if problems:
         raise ScenarioError(problems)
+
+
+def _fix_by_hand(fig: dict) -> None:
+    """A figure whose value is set by hand loses its range; a calibrated parameter also loses
+    its prior and targets (it is no longer fitted, and no posterior column applies to it)."""
+    if "value" in fig:
+        fig.pop("low", None)
+        fig.pop("high", None)
+    if "prior" in fig:
+        for k in ("prior", "prior_shape", "fitted_to"):
+            fig.pop(k, None)
+        fig["kind"] = "estimate"
+    fig["note"] = (fig.get("note", "") + " [overridden by --set]").strip()
 
 
 def _unknown_key_message(key: str, valid: list[str]) -> str:

@@ -2,6 +2,7 @@
 
 from polemos.campaign.components.air_defence import AirDefence
 from polemos.campaign.components.bargaining import Bargaining
+from polemos.campaign.components.casualties import Casualties
 from polemos.campaign.components.drones import Drones
 from polemos.campaign.components.fires import Fires
 from polemos.campaign.components.front import Front
@@ -13,10 +14,10 @@ from polemos.campaign.components.termination import Termination
 
 def default_components() -> list:
     """The default step order: front → air defence → drones → fires → ground combat →
-    movement → logistics → bargaining → termination."""
-    return [Front(), AirDefence(), Drones(), Fires(), GroundCombat(), Movement(), Logistics(),
-            Bargaining(), Termination()]
+    movement → casualties → logistics → bargaining → termination."""
+    return [Front(), AirDefence(), Drones(), Fires(), GroundCombat(), Movement(), Casualties(),
+            Logistics(), Bargaining(), Termination()]
 
 
-__all__ = ["AirDefence", "Bargaining", "Drones", "Fires", "Front", "GroundCombat", "Logistics", "Movement",
+__all__ = ["AirDefence", "Bargaining", "Casualties", "Drones", "Fires", "Front", "GroundCombat", "Logistics", "Movement",
            "Termination", "default_components"]

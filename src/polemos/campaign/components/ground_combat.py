@@ -102,7 +102,6 @@ class GroundCombat(Component):
         # x = (A/D)^w by one logarithm and one exponential per element (masked to fronts)
         log_r = np.log((A + _TINY) / (D + _TINY)) * act
         st.log_ratio = log_r
-        st.ratio = np.exp(log_r) * act
         x = np.exp(self.exponent * log_r)
         loss_d = self.attacker_lethality * D * x                      # α A^w D^(1-w)
         loss_a = self.defender_lethality * A / x                      # β D^w A^(1-w)
