@@ -1,0 +1,49 @@
+"""The calibrated default against the record: the engine issue's acceptance criteria, checked on
+the shipped posterior (a regression test of the calibration, not a fit: it fails when a change
+to the engine or the scenario moves the calibrated model off the record without a new
+calibration). Slow-marked; CI runs it with fewer runs."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from polemos.analysis.calibrate import WINDOW_DAYS
+
+pytestmark = pytest.mark.slow
+RUNS = 1000 if os.environ.get("POLEMOS_REDUCED") else 10000
+
+
+@pytest.fixture(scope="module")
+def table(karabakh_scenario):
+    from polemos.campaign.engine import Ensemble, run_ensemble
+
+    return run_ensemble(karabakh_scenario, Ensemble(runs=RUNS, seed=2020)).table()
+
+
+@pytest.fixture(scope="module")
+def karabakh_scenario():
+    from polemos.scenario import load_scenario
+
+    return load_scenario("karabakh_2020")
+
+
+def test_median_war_lasts_40_to_48_days(table, karabakh_scenario):
+    target = karabakh_scenario.record["duration_days"].value
+    assert target - WINDOW_DAYS <= table.duration_days.median() <= target + WINDOW_DAYS
+
+
+def test_shusha_falls_in_that_window_in_most_runs(table, karabakh_scenario):
+    target = karabakh_scenario.record["duration_days"].value
+    inside = table.shusha_fall_day.between(target - WINDOW_DAYS, target + WINDOW_DAYS)
+    # measured 0.70 at 10,000 runs (docs/calibration.md); its standard error at 1,000 is 0.015
+    assert inside.mean() > 0.5
+
+
+@pytest.mark.parametrize("side", ["armenia", "azerbaijan"])
+def test_official_dead_inside_the_10_90_band(table, karabakh_scenario, side):
+    official = karabakh_scenario.record[f"military_killed_{side}"].value
+    lo, hi = np.percentile(table[f"killed_{side}"], [10, 90])
+    assert lo <= official <= hi
