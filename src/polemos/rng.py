@@ -125,11 +125,11 @@ class Streams:
     def noise_factor(self, name: str, day: int, sigma, width: int = 1) -> np.ndarray:
         """Cheap multiplicative noise, mean ≈ 1, sd ``sigma``: 1 + sigma·Z truncated at 0.05,
         with Z read from a 4,096-quantile table of the standard normal (no transcendental
-        function per element)."""
+        function per element). Column-major (runs, width), as the engine's per-sector arrays."""
         idx = self.table_indices(name, day, width)
         table = _NORMAL_TABLE32 if np.asarray(sigma).dtype == np.float32 else _NORMAL_TABLE
         one = table.dtype.type(1.0)
-        return np.maximum(one + sigma * table[idx], table.dtype.type(0.05))
+        return np.maximum(one + sigma * table.take(idx.T).T, table.dtype.type(0.05))
 
     def lognormal_factor(self, name: str, day: int, sigma, width: int = 1) -> np.ndarray:
         """Multiplicative noise with mean 1: exp(sigma·Z − sigma²/2), Z from the quantile table."""

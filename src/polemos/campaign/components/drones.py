@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from polemos.campaign.columns import row_sum
 from polemos.campaign.component import Component
 from polemos.campaign.theatre import AD_CLASSES
 
@@ -51,15 +52,15 @@ class Drones(Component):
         relief = th.relief[None, th.cols]
         mask = np.where(relief == 1, p["drones.masking_foothill"], 0.0)
         mask = np.where(relief == 2, p["drones.masking_mountain"], mask)
-        self.detect = (p["drones.detect_per_sortie"] * (1 - mask)
-                       * (1 - p["drones.forest_masking"] * th.forest[None, th.cols]))  # (n, C)
+        self.detect = np.asfortranarray(p["drones.detect_per_sortie"] * (1 - mask) * (
+            1 - p["drones.forest_masking"] * th.forest[None, th.cols]))         # (n, C)
         self.def_ew = (sim.bound["ew_count"][:, 1:2] > 0).astype(float)
 
     def step(self, sim, day):
         st, p = sim.state, sim.params
         live = st.alive[:, None]
         sorties = st.drones * sim.sorties_per_day * live                  # (n, D)
-        detect = (self.detect * st.a_share).sum(axis=1, keepdims=True)    # (n, 1)
+        detect = row_sum(self.detect * st.a_share)                        # (n, 1)
         detect *= 1 - p["drones.defender_ew_effect"] * self.def_ew
         strike_sorties = (sorties * self.strike).sum(axis=1, keepdims=True)
         launched = sorties * self.loiter

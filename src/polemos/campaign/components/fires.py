@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from polemos.campaign.columns import row_sum
 from polemos.campaign.component import Component
 
 
@@ -27,8 +28,8 @@ class Fires(Component):
         guns = st.equip[:, :, 2] + p["fires.rocket_weight"] * st.equip[:, :, 3]     # (n, 2)
         rate = p["fires.casualties_per_tube_day"] * guns * st.supply_power
         vul = sim.vulnerability(sim)                                   # (n, S) defender
-        def_vul = (vul * st.a_share).sum(axis=1, keepdims=True)
+        def_vul = row_sum(vul * st.a_share)
         noise = sim.streams.lognormal_factor("fires", day, p["fires.daily_sigma"], 2)
         to_def = rate[:, 0:1] * (1 + p["fires.isr_bonus"] * st.isr_cov) * def_vul
-        to_att = rate[:, 1:2] * (st.sector_power * st.d_share).sum(axis=1, keepdims=True)
+        to_att = rate[:, 1:2] * row_sum(st.sector_power * st.d_share)
         st.cas_today += np.concatenate([to_att, to_def], axis=1) * noise * any_active * live

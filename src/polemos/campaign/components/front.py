@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from polemos.campaign.columns import row_sum
 from polemos.campaign.component import Component
 
 
@@ -38,21 +39,21 @@ class Front(Component):
         # the decisive objective itself is pursued whatever its relief
         hops = th.objective_hops[None, cols]
         self.weight = np.where(hops == 0, 1.0, self.weight)
-        self.weight = self.weight * np.exp(-p["front.objective_focus"] * hops)
+        self.weight = np.asfortranarray(self.weight * np.exp(-p["front.objective_focus"] * hops))
         shape = (st.n, len(cols))
-        self.status = np.full(shape, -1, dtype=np.int8)
+        self.status = np.full(shape, -1, dtype=np.int8, order="F")
         self.belt_km = (sim.bound["fort_depth_km"] / th.depth_km[None, :])[:, cols]  # as share
-        f32 = np.float32
-        st.active = np.zeros(shape, dtype=bool)
-        st.active_f = np.zeros(shape, dtype=f32)   # the (runs, C) arithmetic of fronts
-        st.a_share = np.zeros(shape, dtype=f32)    # runs in float32
-        st.d_share = np.zeros(shape, dtype=f32)
+        f32 = np.float32   # the (runs, C) arithmetic of fronts runs in float32, column-major
+        st.active = np.zeros(shape, dtype=bool, order="F")
+        st.active_f = np.zeros(shape, dtype=f32, order="F")
+        st.a_share = np.zeros(shape, dtype=f32, order="F")
+        st.d_share = np.zeros(shape, dtype=f32, order="F")
 
     def step(self, sim, day):
         st, p = sim.state, sim.params
         held = st.ctrl >= p["front.frontier_share"]                          # (n, S)
         ctrl_c = st.ctrl[:, self.cols]                                      # (n, C)
-        status = (held[:, self.cols] + 2 * (ctrl_c > 0) + 4 * (ctrl_c < 1.0)).astype(np.int8)
+        status = held[:, self.cols] + np.int8(2) * (ctrl_c > 0) + np.int8(4) * (ctrl_c < 1.0)
         rows = (status != self.status).any(axis=1)    # only contestable sectors change status
         self.status = status
         if rows.any():
@@ -60,7 +61,7 @@ class Front(Component):
             exposed = (held[rows].astype(float) @ self.adj_cols) > 0
             active = (ctrl < 1.0) & (exposed | (ctrl > 0))
             w = self.weight[rows] * active
-            tot = w.sum(axis=1, keepdims=True)
+            tot = row_sum(w)
             a_share = np.divide(w, tot, out=np.zeros_like(w), where=tot > 0)
             n_act = active.sum(axis=1, keepdims=True)
             even = active / np.maximum(n_act, 1).astype(np.float32)

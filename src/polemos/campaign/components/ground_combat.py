@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from polemos.campaign.columns import row_sum
 from polemos.campaign.component import Component
 
 RELIEF_KEYS = ("plain", "foothill", "mountain")
@@ -41,12 +42,13 @@ def lanchester_losses(A, D, alpha, beta, w, dt=1.0):
 
 
 def by_relief(sim, stem: str) -> np.ndarray:
-    """(n, C) parameter ``stem_plain|foothill|mountain`` of each contestable sector's relief."""
+    """(n, C) parameter ``stem_plain|foothill|mountain`` of each contestable sector's relief
+    (column-major, as the engine's other per-sector arrays)."""
     p, relief = sim.params, sim.theatre.relief[None, sim.theatre.cols]
     out = np.zeros((sim.state.n, len(sim.theatre.cols)))
     for i, key in enumerate(RELIEF_KEYS):
         out = np.where(relief == i, p[f"{stem}_{key}"], out)
-    return out
+    return np.asfortranarray(out)
 
 
 def posture_mix(belt, fortified, prepared):
@@ -75,9 +77,10 @@ class GroundCombat(Component):
             setattr(self, key, p[f"ground_combat.{key}"].astype(f32))
         sim.vulnerability = self.vulnerability
         n = sim.state.n
-        self.equip_ratio = np.concatenate(
-            [np.broadcast_to(p["ground_combat.armour_loss_ratio"], (n, 1))] * 2
-            + [np.broadcast_to(p["ground_combat.artillery_loss_ratio"], (n, 1))] * 2, axis=1)
+        ratio = np.concatenate([np.broadcast_to(p["ground_combat.armour_loss_ratio"], (n, 1))] * 2
+                               + [np.broadcast_to(p["ground_combat.artillery_loss_ratio"],
+                                                  (n, 1))] * 2, axis=1)       # (n, E)
+        self.equip_ratio = np.tile(ratio, 2)        # (n, 2·E), as st.equip flattened per run
 
     def vulnerability(self, sim) -> np.ndarray:
         """(n, S) QJM posture vulnerability × terrain casualty factor of the defender."""
@@ -110,12 +113,13 @@ class GroundCombat(Component):
         cap = self.max_daily_loss
         loss_d = np.minimum(loss_d * self.vulnerability(sim) * noise, cap * D_raw) * act
         loss_a = np.minimum(loss_a * noise, cap * A) * act
-        cas = np.stack([loss_a.sum(axis=1, dtype=np.float64),
-                        loss_d.sum(axis=1, dtype=np.float64)], axis=1) * live  # (n, 2)
+        cas = np.concatenate([row_sum(loss_a, np.float64), row_sum(loss_d, np.float64)],
+                             axis=1) * live                                   # (n, 2)
         st.cas_today += cas
         # equipment lost in proportion to the personnel loss rate of the forces in contact
         frac = np.divide(cas, strength, out=np.zeros_like(cas), where=strength > 0)
-        lost = np.minimum(st.equip * (p["ground_combat.committed_share"] * frac)[:, :, None]
-                          * self.equip_ratio[:, None, :], st.equip)
+        equip = st.equip.reshape(st.n, -1)                                  # (n, 2·E) view
+        rate = np.repeat(p["ground_combat.committed_share"] * frac, st.equip.shape[2], axis=1)
+        lost = np.minimum(equip * rate * self.equip_ratio, equip).reshape(st.equip.shape)
         st.equip -= lost
         st.equip_lost += lost

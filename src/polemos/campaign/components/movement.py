@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from polemos.campaign.columns import row_sum
 from polemos.campaign.component import Component
 from polemos.campaign.components.ground_combat import by_relief, posture_mix
 
@@ -35,8 +36,8 @@ class Movement(Component):
         p, th = sim.params, sim.theatre
         terr = by_relief(sim, "movement.terrain_advance")
         self.cols = th.cols
-        self.base = (p["movement.advance_km_per_day"] * p["movement.advance_scale"] * terr
-                     / th.depth_km[None, th.cols]).astype(np.float32)        # share per day
+        self.base = np.asfortranarray(p["movement.advance_km_per_day"] * p[
+            "movement.advance_scale"] * terr / th.depth_km[None, th.cols], dtype=np.float32)
         self.pf = p["movement.posture_advance_fortified"].astype(np.float32)
         self.pp = p["movement.posture_advance_prepared"].astype(np.float32)
         self.g = p["movement.ratio_exponent"].astype(np.float32)
@@ -57,12 +58,13 @@ class Movement(Component):
         np.minimum(ctrl, 1.0, out=ctrl)
         st.ctrl[:, self.cols] = ctrl
         # area the attacker holds of the defender's pre-war area, km² (read by later steps)
-        st.taken_km2 = ctrl @ self.area
+        st.taken_km2 = np.ascontiguousarray(ctrl) @ self.area  # row-major: the bits of the dot
         cap = p["movement.capture_share"]
         days_c = st.sector_day[:, self.cols]
         newly = (ctrl >= cap) & (days_c < 0)
-        st.sector_day[:, self.cols] = np.where(newly, day, days_c)
-        trapped = (newly * st.d_share).sum(axis=1, keepdims=True)
+        np.copyto(days_c, day, where=newly)
+        st.sector_day[:, self.cols] = days_c
+        trapped = row_sum(newly * st.d_share)
         st.missing_today[:, 1:2] += (p["movement.encircled_share"] * trapped
                                      * p["ground_combat.committed_share"] * st.pers[:, 1:2])
         obj_sec = sim.theatre.objective_sector
