@@ -114,7 +114,9 @@ class Simulation:
 
         def cut(v):
             if isinstance(v, np.ndarray) and v.ndim and v.shape[0] == n:
-                return v[keep]
+                kept = v[keep]   # column-major arrays stay column-major
+                return np.asfortranarray(kept) if v.ndim > 1 and not v.flags.c_contiguous \
+                    and v.flags.f_contiguous else kept
             if hasattr(v, "take") and getattr(v, "runs", None) == n:
                 return v.take(keep)
             return v

@@ -28,8 +28,8 @@ def new_state(theatre, n: int, bound: dict) -> State:
         ctrl=np.broadcast_to(theatre.attacker_held0.astype(f), (n, S)).copy(),
         pers=np.zeros((n, 2)),
         equip=bound["equipment"].copy(),
-        ad=bound["ad_count"].copy(),
-        drones=bound["drone_count"].copy(),
+        ad=bound["ad_count"].copy(order="F"),        # column-major: cheap (n, 1) broadcasts
+        drones=bound["drone_count"].copy(order="F"),
         munitions=np.zeros((n, D)),
         mob_left=np.zeros((n, 2)),
         interdiction=np.zeros((n, R)),
