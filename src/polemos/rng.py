@@ -119,7 +119,7 @@ class Streams:
         """Indices into the 4,096-quantile normal table, (runs, width): the top 12 bits of
         the four 16-bit fields of each raw 64-bit draw."""
         k = -(-width // 4)
-        raw = np.ascontiguousarray(self.raw(name, day, k))                # (runs, k)
+        raw = self.raw(name, day, k)                     # (runs, k), its last axis contiguous
         return raw.view(np.uint16)[:, :width] >> np.uint16(16 - _TABLE_BITS)
 
     def noise_factor(self, name: str, day: int, sigma, width: int = 1) -> np.ndarray:
@@ -134,5 +134,5 @@ class Streams:
     def lognormal_factor(self, name: str, day: int, sigma, width: int = 1) -> np.ndarray:
         """Multiplicative noise with mean 1: exp(sigma·Z − sigma²/2), Z from the quantile table."""
         sigma = np.asarray(sigma)
-        z = _NORMAL_TABLE[self.table_indices(name, day, width)]
+        z = _NORMAL_TABLE.take(self.table_indices(name, day, width))
         return np.exp(sigma * z - 0.5 * sigma * sigma)

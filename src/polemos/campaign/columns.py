@@ -22,14 +22,13 @@ def row_sum(a: np.ndarray, dtype=None) -> np.ndarray:
     n, k = a.shape
     if k > _PAIRWISE or a.dtype == bool:
         return a.sum(axis=1, keepdims=True, dtype=dtype)
-    if dtype is not None:
-        a = a.astype(dtype, copy=False)
+    dtype = dtype or a.dtype    # columns are converted as they are added
     if k < _BLOCK:              # short rows are summed left to right
-        out = a[:, 0:1].copy()
+        out = a[:, 0:1].astype(dtype)
         for j in range(1, k):
             out += a[:, j:j + 1]
         return out
-    r = a[:, :_BLOCK].copy(order="F")   # 8 partial sums over blocks of 8 columns
+    r = a[:, :_BLOCK].astype(dtype, order="F")   # 8 partial sums over blocks of 8 columns
     j = _BLOCK
     while j + _BLOCK <= k:
         r += a[:, j:j + _BLOCK]

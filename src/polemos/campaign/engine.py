@@ -144,9 +144,10 @@ class Simulation:
         days = np.arange(1, self.max_days + 1)[None, :]
         last = np.clip(st.end_day, 1, self.max_days) - 1
         final = rec.ctrl[np.arange(st.n), last]                       # (n, S)
-        after = days > st.end_day[:, None]
-        rec.ctrl = np.where(after[:, :, None], final[:, None, :], rec.ctrl)
-        rec.lift = np.where(after[:, :, None], 0, rec.lift)
+        after = (days > st.end_day[:, None])[:, :, None]
+        if after.any():
+            np.copyto(rec.ctrl, final[:, None, :], where=after)
+            np.copyto(rec.lift, 0, where=after)
 
 
 @dataclass

@@ -52,7 +52,7 @@ class Logistics(Component):
         self.steps = max(1, th.n_sectors - 1)
         self.e = p["logistics.supply_elasticity"]
         self.missile_rate = p["logistics.missile_strikes_per_launcher_day"]
-        self.cutoff_power = p["logistics.cutoff_power"] ** self.e          # (n, 1)
+        self.cutoff_power32 = (p["logistics.cutoff_power"] ** self.e).astype(np.float32)
         self.key_held = self.key_fallen = None   # control and objectives last computed on
         st.supply_power = np.ones((st.n, 2))
         st.sector_power = np.ones((st.n, len(th.cols)), dtype=np.float32, order="F")
@@ -61,24 +61,27 @@ class Logistics(Component):
     def update_network(self, sim):
         """Open routes, throughput, supply and the sectors an open route still reaches.
         Route states and reach change only when control crosses ``cut_share`` or an objective
-        falls, so they are recomputed only for those runs."""
+        falls (only the contestable sectors change hands), so they are recomputed only for
+        those runs."""
         th, st, p = sim.theatre, sim.state, sim.params
-        held_att = st.ctrl >= p["logistics.cut_share"]                      # (n, S)
+        cut_share = p["logistics.cut_share"]
+        held_c = st.ctrl[:, th.cols] >= cut_share                          # (n, C) column-major
         fallen = st.objective_day >= 0                                      # (n, O)
         if self.key_held is None:
             rows = np.ones(st.n, dtype=bool)
-        else:
-            rows = ((held_att != self.key_held).any(axis=1)
-                    | (fallen != self.key_fallen).any(axis=1))
-        self.key_held, self.key_fallen = held_att, fallen
+        else:   # (column-major copies: numpy's row-wise any loops once per run)
+            rows = ((held_c != self.key_held).any(axis=1)
+                    | np.asfortranarray(fallen != self.key_fallen).any(axis=1))
+        self.key_held, self.key_fallen = held_c, fallen
         if rows.any():
-            blocked = (held_att[rows].astype(float) @ self.path.T) > 0      # (m, R)
+            held_att = st.ctrl[rows] >= cut_share[rows]                    # (m, S)
+            blocked = (held_att.astype(float) @ self.path.T) > 0            # (m, R)
             if th.objective_cuts.size:
                 blocked |= (fallen[rows].astype(float) @ th.objective_cuts.astype(float)) > 0
             route_open = ~(blocked & self.route_def[None, :])
             st.route_open[rows] = route_open
             # defender sectors reached by an open route through sectors it still holds
-            held_def = ~held_att[rows] & self.def_sector
+            held_def = ~held_att & self.def_sector
             reach = ((route_open & self.route_def).astype(float) @ self.path) > 0
             reach &= held_def
             for _ in range(self.steps):
@@ -92,7 +95,8 @@ class Logistics(Component):
         demand = st.pers * p["logistics.consumption_t_per_person_day"]
         st.supply = np.minimum(1.0, np.divide(throughput, demand, out=np.ones_like(demand),
                                               where=demand > 0))
-        st.supply_power = st.supply ** self.e
+        st.supply_power = np.power(st.supply, self.e, out=np.ones_like(st.supply),
+                                   where=st.supply < 1.0)                   # 1^e = 1
         st.lift = throughput * p["logistics.troop_lift_share"] / p["logistics.t_per_person_moved"]
         return throughput
 
@@ -120,11 +124,12 @@ class Logistics(Component):
             st.stock = _select(conn, cut, p["logistics.stock_days"],
                                np.maximum(st.stock - live, 0.0))
             has_stock = st.stock > 0
-            cut_off = _select(has_stock, ~has_stock, 1.0, p["logistics.cutoff_power"])
+            no_stock = ~has_stock
+            cut_off = _select(has_stock, no_stock, 1.0, p["logistics.cutoff_power"])
             st.sector_supply = _select(conn, cut, st.supply[:, 1:2], cut_off)
-            cut_off = _select(has_stock, ~has_stock, 1.0, self.cutoff_power)
-            st.sector_power = _select(conn, cut, st.supply_power[:, 1:2], cut_off
-                                      ).astype(np.float32)
+            cut_off = _select(has_stock, no_stock, np.float32(1.0), self.cutoff_power32)
+            st.sector_power = _select(conn, cut, st.supply_power[:, 1:2].astype(np.float32),
+                                      cut_off)
         # mobilisation, limited by the rate and by what the network can lift
         arrive = np.minimum(np.minimum(st.mob_left, st.mob_rate), st.lift) * live
         st.mob_left -= arrive
