@@ -50,9 +50,16 @@ class Movement(Component):
         live = st.alive[:, None]
         posture = posture_mix(st.belt, self.pf, self.pp)
         # rate ∝ (R/1.46)^γ forward when R ≥ 1; counter-attack ∝ ((1/R)/1.46)^γ when R < 1
-        speed = np.exp(self.g * (np.abs(st.log_ratio) - LOG_REF))
+        speed = np.abs(st.log_ratio)
+        speed -= LOG_REF
+        speed *= self.g
+        np.exp(speed, out=speed)
         sign = np.float32(1.0) - self.back * (st.log_ratio < 0)
-        delta = self.base * posture * speed * sign * st.active_f * live
+        delta = self.base * posture     # (runs, sectors) arithmetic in place
+        delta *= speed
+        delta *= sign
+        delta *= st.active_f
+        delta *= live
         ctrl = st.ctrl_c + delta
         np.maximum(ctrl, 0.0, out=ctrl)
         np.minimum(ctrl, 1.0, out=ctrl)
