@@ -120,7 +120,7 @@ class Streams:
         the four 16-bit fields of each raw 64-bit draw."""
         k = -(-width // 4)
         raw = self.raw(name, day, k)                     # (runs, k), its last axis contiguous
-        return raw.view(np.uint16)[:, :width] >> np.uint16(16 - _TABLE_BITS)
+        return (raw.view(np.uint16) >> np.uint16(16 - _TABLE_BITS))[:, :width]
 
     def noise_factor(self, name: str, day: int, sigma, width: int = 1) -> np.ndarray:
         """Cheap multiplicative noise, mean ≈ 1, sd ``sigma``: 1 + sigma·Z truncated at 0.05,

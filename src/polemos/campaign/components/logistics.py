@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from polemos.campaign.columns import row_sum
 from polemos.campaign.component import Component
 
 
@@ -46,6 +47,7 @@ class Logistics(Component):
         st.stock = np.broadcast_to(p["logistics.stock_days"], (st.n, len(cols))).copy(order="F")
         st.sector_supply = np.ones((st.n, len(cols)), order="F")
         self.route_def = (th.route_side == 1)
+        self.capacity = np.asfortranarray(sim.bound["route_capacity_t"])   # (n, R), as routes
         self.side_matrix = np.stack([~self.route_def, self.route_def], axis=1).astype(float)
         self.path = th.route_path.astype(float)                    # (R, S)
         self.def_sector = ~th.attacker_held0
@@ -90,8 +92,8 @@ class Logistics(Component):
                     break
                 reach = grown
             st.connected[rows] = reach | ~th.contestable[None, :]
-        cap = sim.bound["route_capacity_t"] * (1 - st.interdiction) * st.route_open
-        throughput = cap @ self.side_matrix                                  # (n, 2)
+        cap = self.capacity * (1 - st.interdiction) * st.route_open
+        throughput = np.ascontiguousarray(cap) @ self.side_matrix   # (n, 2); row-major: its bits
         demand = st.pers * p["logistics.consumption_t_per_person_day"]
         st.supply = np.minimum(1.0, np.divide(throughput, demand, out=np.ones_like(demand),
                                               where=demand > 0))
@@ -104,8 +106,8 @@ class Logistics(Component):
         st, p = sim.state, sim.params
         live = st.alive[:, None]
         # strikes on the defender's open routes, spread by capacity
-        open_def = (st.route_open & self.route_def[None, :]) * sim.bound["route_capacity_t"]
-        tot = open_def.sum(axis=1, keepdims=True)
+        open_def = (st.route_open & self.route_def[None, :]) * self.capacity
+        tot = row_sum(open_def)
         share = np.divide(open_def, tot, out=np.zeros_like(open_def), where=tot > 0)
         missiles = self.missile_rate * sim.bound["forces.ballistic_missiles"][:, 0:1]
         strikes = st.drone_strikes_on_routes + missiles
