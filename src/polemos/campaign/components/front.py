@@ -51,14 +51,15 @@ class Front(Component):
 
     def step(self, sim, day):
         st, p = sim.state, sim.params
-        held = st.ctrl >= p["front.frontier_share"]                          # (n, S)
+        frontier = p["front.frontier_share"]
         ctrl_c = st.ctrl[:, self.cols]                                      # (n, C)
-        status = held[:, self.cols] + np.int8(2) * (ctrl_c > 0) + np.int8(4) * (ctrl_c < 1.0)
+        status = (ctrl_c >= frontier) + np.int8(2) * (ctrl_c > 0) + np.int8(4) * (ctrl_c < 1.0)
         rows = (status != self.status).any(axis=1)    # only contestable sectors change status
         self.status = status
         if rows.any():
             ctrl = ctrl_c[rows]
-            exposed = (held[rows].astype(float) @ self.adj_cols) > 0
+            held = st.ctrl[rows] >= frontier[rows]                          # (m, S)
+            exposed = (held.astype(float) @ self.adj_cols) > 0
             active = (ctrl < 1.0) & (exposed | (ctrl > 0))
             w = self.weight[rows] * active
             tot = row_sum(w)

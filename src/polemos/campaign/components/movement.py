@@ -44,6 +44,7 @@ class Movement(Component):
         self.back = (1.0 + p["movement.counterattack_share"]).astype(np.float32)
         self.area = th.area_km2[th.cols]
         sim.state.taken_km2 = sim.state.ctrl[:, th.cols] @ self.area
+        self.untaken = sim.state.sector_day[:, th.cols] < 0    # (n, C): no capture day yet
 
     def step(self, sim, day):
         st, p = sim.state, sim.params
@@ -63,14 +64,18 @@ class Movement(Component):
         ctrl = st.ctrl_c + delta
         np.maximum(ctrl, 0.0, out=ctrl)
         np.minimum(ctrl, 1.0, out=ctrl)
-        st.ctrl[:, self.cols] = ctrl
+        ctrl_rows = np.ascontiguousarray(ctrl)    # row-major: the bits of the dot product
+        st.ctrl[:, self.cols] = ctrl_rows
         # area the attacker holds of the defender's pre-war area, km² (read by later steps)
-        st.taken_km2 = np.ascontiguousarray(ctrl) @ self.area  # row-major: the bits of the dot
+        st.taken_km2 = ctrl_rows @ self.area
         cap = p["movement.capture_share"]
-        days_c = st.sector_day[:, self.cols]
-        newly = (ctrl >= cap) & (days_c < 0)
-        np.copyto(days_c, day, where=newly)
-        st.sector_day[:, self.cols] = days_c
+        newly = (ctrl >= cap) & self.untaken
+        rows = np.flatnonzero(newly.any(axis=1))
+        if len(rows):   # capture days, written for the runs that took a sector today
+            self.untaken &= ~newly
+            days = st.sector_day[rows[:, None], self.cols]
+            days[newly[rows]] = day
+            st.sector_day[rows[:, None], self.cols] = days
         trapped = row_sum(newly * st.d_share)
         st.missing_today[:, 1:2] += (p["movement.encircled_share"] * trapped
                                      * p["ground_combat.committed_share"] * st.pers[:, 1:2])
