@@ -132,7 +132,8 @@ class Streams:
         return np.maximum(one + sigma * table.take(idx.T).T, table.dtype.type(0.05))
 
     def lognormal_factor(self, name: str, day: int, sigma, width: int = 1) -> np.ndarray:
-        """Multiplicative noise with mean 1: exp(sigma·Z − sigma²/2), Z from the quantile table."""
+        """Multiplicative noise with mean 1: exp(sigma·Z − sigma²/2), Z from the quantile table
+        (column-major (runs, width))."""
         sigma = np.asarray(sigma)
-        z = _NORMAL_TABLE.take(self.table_indices(name, day, width))
+        z = _NORMAL_TABLE.take(self.table_indices(name, day, width).T).T
         return np.exp(sigma * z - 0.5 * sigma * sigma)

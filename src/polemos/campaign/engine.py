@@ -83,6 +83,8 @@ class Simulation:
             self.streams = Streams(self.streams.seed, self.run_ids)
             self.params = self._full_params
             self.bound = self._full_bound
+        for k, v in vars(self.record).items():          # run-major from here on
+            setattr(self.record, k, np.ascontiguousarray(v))
         for c in self.components:
             c.finalize(self)
         self._freeze_after_end()

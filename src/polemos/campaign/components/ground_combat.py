@@ -100,8 +100,8 @@ class GroundCombat(Component):
         f32 = np.float32
         live = st.alive[:, None]
         act = st.active_f
-        armour = st.equip[:, :, 0] + st.equip[:, :, 1]                     # (n, 2)
-        guns = st.equip[:, :, 2] + st.equip[:, :, 3]                        # (n, 2)
+        armour = np.add(st.equip[:, :, 0], st.equip[:, :, 1], order="F")   # (n, 2)
+        guns = np.add(st.equip[:, :, 2], st.equip[:, :, 3], order="F")
         strength = p["ground_combat.committed_share"] * (
             st.pers + p["ground_combat.armour_weight"] * armour
             + p["ground_combat.artillery_weight"] * guns)                   # (n, 2)
@@ -136,7 +136,7 @@ class GroundCombat(Component):
         np.minimum(loss_a, A, out=loss_a)
         loss_a *= act
         cas = np.concatenate([row_sum(loss_a, np.float64), row_sum(loss_d, np.float64)],
-                             axis=1) * live                                   # (n, 2)
+                             axis=1, out=np.empty((st.n, 2), order="F")) * live   # (n, 2)
         st.cas_today += cas
         # equipment lost in proportion to the personnel loss rate of the forces in contact
         frac = np.divide(cas, strength, out=np.zeros_like(cas), where=strength > 0)

@@ -39,10 +39,12 @@ class Logistics(Component):
         f = {k[7:]: v for k, v in sim.bound.items() if k.startswith("forces.")}   # (n, 2)
         share = np.concatenate([p["logistics.theatre_share_attacker"],
                                 p["logistics.theatre_share_defender"]], axis=1)   # (n, 2)
-        st.pers = share * (f["personnel_standing"] + f["volunteers"] + f["foreign_fighters"])
-        st.strength0 = st.pers.copy()
-        st.mob_left = f["personnel_mobilised"].copy()
-        st.mob_rate = f["personnel_mobilised"] / np.maximum(f["mobilisation_days"], 1.0)
+        st.pers = np.asfortranarray(share * (f["personnel_standing"] + f["volunteers"]
+                                             + f["foreign_fighters"]))   # (n, 2) column-major
+        st.strength0 = st.pers.copy(order="F")
+        st.mob_left = f["personnel_mobilised"].copy(order="F")
+        st.mob_rate = np.asfortranarray(f["personnel_mobilised"]
+                                        / np.maximum(f["mobilisation_days"], 1.0))
         cols = th.cols
         st.stock = np.broadcast_to(p["logistics.stock_days"], (st.n, len(cols))).copy(order="F")
         st.sector_supply = np.ones((st.n, len(cols)), order="F")
@@ -56,7 +58,7 @@ class Logistics(Component):
         self.missile_rate = p["logistics.missile_strikes_per_launcher_day"]
         self.cutoff_power32 = (p["logistics.cutoff_power"] ** self.e).astype(np.float32)
         self.key_held = self.key_fallen = None   # control and objectives last computed on
-        st.supply_power = np.ones((st.n, 2))
+        st.supply_power = np.ones((st.n, 2), order="F")
         st.sector_power = np.ones((st.n, len(th.cols)), dtype=np.float32, order="F")
         self.update_network(sim)
 
@@ -93,7 +95,7 @@ class Logistics(Component):
                 reach = grown
             st.connected[rows] = reach | ~th.contestable[None, :]
         cap = self.capacity * (1 - st.interdiction) * st.route_open
-        throughput = np.ascontiguousarray(cap) @ self.side_matrix   # (n, 2); row-major: its bits
+        throughput = np.asfortranarray(np.ascontiguousarray(cap) @ self.side_matrix)   # (n, 2)
         demand = st.pers * p["logistics.consumption_t_per_person_day"]
         st.supply = np.minimum(1.0, np.divide(throughput, demand, out=np.ones_like(demand),
                                               where=demand > 0))
