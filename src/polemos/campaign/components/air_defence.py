@@ -51,7 +51,8 @@ class AirDefence(Component):
         downed = shooters * p["air_defence.kill_rate"] * real_share * supp * noise * live
         share = np.divide(sorties, real, out=np.zeros_like(sorties), where=real > 0)
         lost = np.minimum(downed * share, st.drones * self.real)
-        spent = np.minimum(st.drones * self.decoy, decoy_sorties * self.decoy) * live
+        spent = np.minimum(st.drones * self.decoy,
+                           np.multiply(decoy_sorties, self.decoy, order="F")) * live
         st.drones -= lost + spent
         st.drones_lost += lost + spent
         st.decoy_sorties = decoy_sorties * live

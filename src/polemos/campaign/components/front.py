@@ -31,7 +31,7 @@ class Front(Component):
     def init(self, sim):
         th, p, st = sim.theatre, sim.params, sim.state
         cols = th.cols                     # the (runs, C) arrays of fronts cover these sectors
-        self.cols = cols
+        self.block = th.col_block
         self.adj_cols = th.adjacency[:, cols]
         relief = th.relief[None, cols]
         self.weight = np.where(relief == 1, p["front.attacker_weight_foothill"],
@@ -52,7 +52,7 @@ class Front(Component):
     def step(self, sim, day):
         st, p = sim.state, sim.params
         frontier = p["front.frontier_share"]
-        ctrl_c = st.ctrl[:, self.cols]                                      # (n, C)
+        ctrl_c = np.asfortranarray(st.ctrl[:, self.block])                 # (n, C)
         status = (ctrl_c >= frontier) + np.int8(2) * (ctrl_c > 0) + np.int8(4) * (ctrl_c < 1.0)
         rows = (status != self.status).any(axis=1)    # only contestable sectors change status
         self.status = status

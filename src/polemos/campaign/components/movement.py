@@ -35,7 +35,7 @@ class Movement(Component):
     def init(self, sim):
         p, th = sim.params, sim.theatre
         terr = by_relief(sim, "movement.terrain_advance")
-        self.cols = th.cols
+        self.cols, self.block = th.cols, th.col_block
         self.base = np.asfortranarray(p["movement.advance_km_per_day"] * p[
             "movement.advance_scale"] * terr / th.depth_km[None, th.cols], dtype=np.float32)
         self.pf = p["movement.posture_advance_fortified"].astype(np.float32)
@@ -65,7 +65,7 @@ class Movement(Component):
         np.maximum(ctrl, 0.0, out=ctrl)
         np.minimum(ctrl, 1.0, out=ctrl)
         ctrl_rows = np.ascontiguousarray(ctrl)    # row-major: the bits of the dot product
-        st.ctrl[:, self.cols] = ctrl_rows
+        st.ctrl[:, self.block] = ctrl_rows
         # area the attacker holds of the defender's pre-war area, km² (read by later steps)
         st.taken_km2 = ctrl_rows @ self.area
         cap = p["movement.capture_share"]
