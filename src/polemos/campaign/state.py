@@ -62,11 +62,13 @@ def new_record(theatre, n: int, days: int) -> State:
     """Daily series kept for results: compact dtypes, preallocated (no growing lists), shaped
     (runs, days, ...) but stored day by day (each day's writes are one contiguous block; the
     engine hands them out run-major at the end of the run)."""
-    def daily(width, dtype):
-        return np.zeros((days, n, width), dtype=dtype).transpose(1, 0, 2)
-
     return State(
-        killed=daily(2, np.float32),
-        ctrl=daily(theatre.n_sectors, np.uint8),  # attacker share, %
-        lift=daily(2, np.float32),
+        killed=daily(n, days, 2, np.float32),
+        ctrl=daily(n, days, theatre.n_sectors, np.uint8),  # attacker share, %
+        lift=daily(n, days, 2, np.float32),
     )
+
+
+def daily(n: int, days: int, width: int, dtype) -> np.ndarray:
+    """Zeros shaped (n, days, width), stored day-major."""
+    return np.zeros((days, n, width), dtype=dtype).transpose(1, 0, 2)
