@@ -97,7 +97,7 @@ class Drones(Component):
                                                 where=arty > 0)
         kill[:, 0:2] = hits[:, 2:3] * np.divide(eq[:, 0:2], armour,
                                                 out=np.zeros_like(eq[:, 0:2]), where=armour > 0)
-        kill = np.minimum(kill, eq)
+        kill = np.minimum(kill, eq, order="C")        # row-major, as st.equip
         st.equip[:, 1, :] -= kill
         st.equip_lost[:, 1, :] += kill
         st.cas_today[:, 1:2] += hits[:, 3:4] * p["drones.casualties_per_troop_strike"]

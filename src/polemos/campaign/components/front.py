@@ -32,7 +32,7 @@ class Front(Component):
         th, p, st = sim.theatre, sim.params, sim.state
         cols = th.cols                     # the (runs, C) arrays of fronts cover these sectors
         self.block = th.col_block
-        self.adj_cols = th.adjacency[:, cols]
+        self.adj_cols = th.adjacency[:, cols].astype(np.float32)   # link counts: exact
         relief = th.relief[None, cols]
         self.weight = np.where(relief == 1, p["front.attacker_weight_foothill"],
                                np.where(relief == 2, p["front.attacker_weight_mountain"], 1.0))
@@ -54,12 +54,12 @@ class Front(Component):
         frontier = p["front.frontier_share"]
         ctrl_c = np.asfortranarray(st.ctrl[:, self.block])                 # (n, C)
         status = (ctrl_c >= frontier) + np.int8(2) * (ctrl_c > 0) + np.int8(4) * (ctrl_c < 1.0)
-        rows = (status != self.status).any(axis=1)    # only contestable sectors change status
+        rows = np.flatnonzero((status != self.status).any(axis=1))   # runs whose status changed
         self.status = status
-        if rows.any():
+        if len(rows):
             ctrl = ctrl_c[rows]
             held = st.ctrl[rows] >= frontier[rows]                          # (m, S)
-            exposed = (held.astype(float) @ self.adj_cols) > 0
+            exposed = (held.astype(np.float32) @ self.adj_cols) > 0
             active = (ctrl < 1.0) & (exposed | (ctrl > 0))
             w = self.weight[rows] * active
             tot = row_sum(w)

@@ -52,6 +52,7 @@ class Logistics(Component):
         self.capacity = np.asfortranarray(sim.bound["route_capacity_t"])   # (n, R), as routes
         self.side_matrix = np.stack([~self.route_def, self.route_def], axis=1).astype(float)
         self.path = th.route_path.astype(float)                    # (R, S)
+        self.adjacency = th.adjacency.astype(np.float32)   # link counts are exact in float32
         self.def_sector = ~th.attacker_held0
         self.steps = max(1, th.n_sectors - 1)
         self.e = p["logistics.supply_elasticity"]
@@ -89,7 +90,7 @@ class Logistics(Component):
             reach = ((route_open & self.route_def).astype(float) @ self.path) > 0
             reach &= held_def
             for _ in range(self.steps):
-                grown = reach | (((reach.astype(float) @ th.adjacency) > 0) & held_def)
+                grown = reach | (((reach.astype(np.float32) @ self.adjacency) > 0) & held_def)
                 if np.array_equal(grown, reach):
                     break
                 reach = grown
@@ -124,27 +125,15 @@ class Logistics(Component):
             st.sector_supply = st.supply[:, 1:2]
             st.sector_power = st.supply_power[:, 1:2].astype(np.float32)
         else:
-            cut = ~conn
-            st.stock = _select(conn, cut, p["logistics.stock_days"],
-                               np.maximum(st.stock - live, 0.0))
+            st.stock = np.where(conn, p["logistics.stock_days"],
+                                np.maximum(st.stock - live, 0.0))
             has_stock = st.stock > 0
-            no_stock = ~has_stock
-            cut_off = _select(has_stock, no_stock, 1.0, p["logistics.cutoff_power"])
-            st.sector_supply = _select(conn, cut, st.supply[:, 1:2], cut_off)
-            cut_off = _select(has_stock, no_stock, np.float32(1.0), self.cutoff_power32)
-            st.sector_power = _select(conn, cut, st.supply_power[:, 1:2].astype(np.float32),
-                                      cut_off)
+            st.sector_supply = np.where(conn, st.supply[:, 1:2],
+                                        np.where(has_stock, 1.0, p["logistics.cutoff_power"]))
+            st.sector_power = np.where(conn, st.supply_power[:, 1:2].astype(np.float32),
+                                       np.where(has_stock, np.float32(1.0), self.cutoff_power32))
         # mobilisation, limited by the rate and by what the network can lift
         arrive = np.minimum(np.minimum(st.mob_left, st.mob_rate), st.lift) * live
         st.mob_left -= arrive
         st.pers += arrive
         sim.record.lift[:, day - 1, :] = st.lift
-
-
-def _select(mask, not_mask, a, b) -> np.ndarray:
-    """``np.where(mask, a, b)`` for finite values ≥ 0, as mask·a + (not mask)·b: the same
-    values (×1 and +0 are exact), in the masks' column-major layout, without np.where's
-    per-element branches (5× faster on (runs, sectors))."""
-    out = mask * a
-    out += not_mask * b
-    return out
