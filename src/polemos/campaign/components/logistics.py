@@ -70,7 +70,7 @@ class Logistics(Component):
         those runs."""
         th, st, p = sim.theatre, sim.state, sim.params
         cut_share = p["logistics.cut_share"]
-        held_c = np.asfortranarray(st.ctrl[:, th.col_block]) >= cut_share  # (n, C)
+        held_c = st.ctrl[:, th.cols] >= cut_share                          # (n, C) column-major
         fallen = st.objective_day >= 0                                      # (n, O)
         if self.key_held is None:
             rows = np.ones(st.n, dtype=bool)

@@ -71,12 +71,13 @@ class Movement(Component):
         cap = p["movement.capture_share"]
         newly = (ctrl >= cap) & self.untaken
         rows = np.flatnonzero(newly.any(axis=1))
+        trapped = np.zeros((st.n, 1), dtype=np.float32)   # share of the defender in them
         if len(rows):   # capture days, written for the runs that took a sector today
             self.untaken &= ~newly
             days = st.sector_day[rows[:, None], self.cols]
             days[newly[rows]] = day
             st.sector_day[rows[:, None], self.cols] = days
-        trapped = row_sum(newly * st.d_share)
+            trapped[rows] = row_sum(newly[rows] * st.d_share[rows])
         st.missing_today[:, 1:2] += (p["movement.encircled_share"] * trapped
                                      * p["ground_combat.committed_share"] * st.pers[:, 1:2])
         obj_sec = sim.theatre.objective_sector
