@@ -119,20 +119,21 @@ class Streams:
         """Indices into the 4,096-quantile normal table, (runs, width): the top 12 bits of
         the four 16-bit fields of each raw 64-bit draw."""
         k = -(-width // 4)
-        raw = np.ascontiguousarray(self.raw(name, day, k))                # (runs, k)
-        return raw.view(np.uint16)[:, :width] >> np.uint16(16 - _TABLE_BITS)
+        raw = self.raw(name, day, k)                     # (runs, k), its last axis contiguous
+        return (raw.view(np.uint16) >> np.uint16(16 - _TABLE_BITS))[:, :width]
 
     def noise_factor(self, name: str, day: int, sigma, width: int = 1) -> np.ndarray:
         """Cheap multiplicative noise, mean ≈ 1, sd ``sigma``: 1 + sigma·Z truncated at 0.05,
         with Z read from a 4,096-quantile table of the standard normal (no transcendental
-        function per element)."""
+        function per element). Column-major (runs, width), as the engine's per-sector arrays."""
         idx = self.table_indices(name, day, width)
         table = _NORMAL_TABLE32 if np.asarray(sigma).dtype == np.float32 else _NORMAL_TABLE
         one = table.dtype.type(1.0)
-        return np.maximum(one + sigma * table[idx], table.dtype.type(0.05))
+        return np.maximum(one + sigma * table.take(idx.T).T, table.dtype.type(0.05))
 
     def lognormal_factor(self, name: str, day: int, sigma, width: int = 1) -> np.ndarray:
-        """Multiplicative noise with mean 1: exp(sigma·Z − sigma²/2), Z from the quantile table."""
+        """Multiplicative noise with mean 1: exp(sigma·Z − sigma²/2), Z from the quantile table
+        (column-major (runs, width))."""
         sigma = np.asarray(sigma)
-        z = _NORMAL_TABLE[self.table_indices(name, day, width)]
+        z = _NORMAL_TABLE.take(self.table_indices(name, day, width).T).T
         return np.exp(sigma * z - 0.5 * sigma * sigma)

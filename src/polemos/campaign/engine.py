@@ -17,7 +17,7 @@ import numpy as np
 
 from polemos.campaign.components import default_components
 from polemos.campaign.params import build_params
-from polemos.campaign.state import new_record, new_state
+from polemos.campaign.state import daily, new_record, new_state
 from polemos.campaign.theatre import compile_theatre
 from polemos.rng import Streams
 
@@ -74,22 +74,25 @@ class Simulation:
                 break
             if (compact and len(rows) > COMPACT_MIN_RUNS
                     and alive.mean() < COMPACT_BELOW):
-                self._write_back(full_state, full_record, rows)
-                self._take(np.flatnonzero(alive), len(rows))
+                self._write_back(full_state, full_record, rows, day)
+                self._take(np.flatnonzero(alive), len(rows), day)
                 rows = rows[alive]
         if len(rows) < len(self.run_ids):
-            self._write_back(full_state, full_record, rows)
+            self._write_back(full_state, full_record, rows, self.days_run)
             self.state, self.record = full_state, full_record
             self.streams = Streams(self.streams.seed, self.run_ids)
             self.params = self._full_params
             self.bound = self._full_bound
+        for k, v in vars(self.record).items():          # run-major from here on
+            setattr(self.record, k, np.ascontiguousarray(v))
         for c in self.components:
             c.finalize(self)
         self._freeze_after_end()
         return self
 
-    def _write_back(self, full_state, full_record, rows) -> None:
-        """Copy the stepped rows of state and record into the full-size arrays."""
+    def _write_back(self, full_state, full_record, rows, day: int) -> None:
+        """Copy the stepped rows of state and record (its days 1..``day``) into the full-size
+        arrays."""
         n = len(rows)
         for full, cur in ((full_state, self.state), (full_record, self.record)):
             if full is cur:
@@ -97,16 +100,18 @@ class Simulation:
             for k, v in vars(cur).items():
                 if isinstance(v, np.ndarray) and v.ndim and v.shape[0] == n:
                     target = getattr(full, k, None)
-                    if isinstance(target, np.ndarray) and target.shape[1:] == v.shape[1:]:
+                    if full is full_record:
+                        target[rows, :day] = v[:, :day]
+                    elif isinstance(target, np.ndarray) and target.shape[1:] == v.shape[1:]:
                         target[rows] = v
                     else:  # an array a component created after the start
                         new = np.zeros((len(self.run_ids),) + v.shape[1:], dtype=v.dtype)
                         new[rows] = v
                         setattr(full, k, new)
 
-    def _take(self, keep: np.ndarray, n: int) -> None:
-        """Keep rows ``keep`` of every per-run array (state, record, parameters, bound inputs,
-        component caches, random streams)."""
+    def _take(self, keep: np.ndarray, n: int, day: int) -> None:
+        """Keep rows ``keep`` of every per-run array (state, record up to ``day``, parameters,
+        bound inputs, component caches, random streams)."""
         from copy import copy
 
         if not hasattr(self, "_full_params"):
@@ -114,7 +119,9 @@ class Simulation:
 
         def cut(v):
             if isinstance(v, np.ndarray) and v.ndim and v.shape[0] == n:
-                return v[keep]
+                kept = v[keep]   # column-major arrays stay column-major
+                return np.asfortranarray(kept) if v.ndim > 1 and not v.flags.c_contiguous \
+                    and v.flags.f_contiguous else kept
             if hasattr(v, "take") and getattr(v, "runs", None) == n:
                 return v.take(keep)
             return v
@@ -125,8 +132,10 @@ class Simulation:
         state.n = len(keep)
         self.state = state
         record = copy(self.record)
-        for k, v in vars(record).items():
-            setattr(record, k, cut(v))
+        for k, v in vars(record).items():   # the days still to come are zeros
+            kept = daily(len(keep), v.shape[1], v.shape[2], v.dtype)
+            kept[:, :day] = v[keep, :day]
+            setattr(record, k, kept)
         self.record = record
         self.params = type(self.params)({k: cut(v) for k, v in self.params.values.items()})
         self.bound = {k: cut(v) for k, v in self.bound.items()}
@@ -142,9 +151,10 @@ class Simulation:
         days = np.arange(1, self.max_days + 1)[None, :]
         last = np.clip(st.end_day, 1, self.max_days) - 1
         final = rec.ctrl[np.arange(st.n), last]                       # (n, S)
-        after = days > st.end_day[:, None]
-        rec.ctrl = np.where(after[:, :, None], final[:, None, :], rec.ctrl)
-        rec.lift = np.where(after[:, :, None], 0, rec.lift)
+        after = (days > st.end_day[:, None])[:, :, None]
+        if after.any():
+            np.copyto(rec.ctrl, final[:, None, :], where=after)
+            np.copyto(rec.lift, 0, where=after)
 
 
 @dataclass

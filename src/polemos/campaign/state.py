@@ -14,7 +14,9 @@ END_CAUSES = ("ongoing", "decisive objective", "defender breakpoint", "attacker 
 
 
 class State(SimpleNamespace):
-    """Named arrays of one chunk of runs; per-run scalars are shaped (runs, 1)."""
+    """Named arrays of one chunk of runs; per-run scalars are shaped (runs, 1). Arrays with a
+    column per side, sector, route, drone type or air-defence system are column-major
+    (``order="F"``): per-run factors (runs, 1) then broadcast along contiguous memory."""
 
 
 def new_state(theatre, n: int, bound: dict) -> State:
@@ -26,28 +28,28 @@ def new_state(theatre, n: int, bound: dict) -> State:
     return State(
         n=n,
         ctrl=np.broadcast_to(theatre.attacker_held0.astype(f), (n, S)).copy(),
-        pers=np.zeros((n, 2)),
+        pers=np.zeros((n, 2), order="F"),
         equip=bound["equipment"].copy(),
-        ad=bound["ad_count"].copy(),
-        drones=bound["drone_count"].copy(),
+        ad=bound["ad_count"].copy(order="F"),
+        drones=bound["drone_count"].copy(order="F"),
         munitions=np.zeros((n, D)),
-        mob_left=np.zeros((n, 2)),
-        interdiction=np.zeros((n, R)),
-        route_open=np.ones((n, R), dtype=bool),
-        supply=np.ones((n, 2)),
+        mob_left=np.zeros((n, 2), order="F"),
+        interdiction=np.zeros((n, R), order="F"),
+        route_open=np.ones((n, R), dtype=bool, order="F"),
+        supply=np.ones((n, 2), order="F"),
         connected=np.ones((n, S), dtype=bool),
         isr_cov=np.zeros((n, 1)),
         drone_strikes_on_routes=np.zeros((n, 1)),
-        lift=np.zeros((n, 2)),
-        cas_today=np.zeros((n, 2)),
-        missing_today=np.zeros((n, 2)),
-        killed=np.zeros((n, 2)),
-        wounded=np.zeros((n, 2)),
-        missing=np.zeros((n, 2)),
+        lift=np.zeros((n, 2), order="F"),
+        cas_today=np.zeros((n, 2), order="F"),
+        missing_today=np.zeros((n, 2), order="F"),
+        killed=np.zeros((n, 2), order="F"),
+        wounded=np.zeros((n, 2), order="F"),
+        missing=np.zeros((n, 2), order="F"),
         equip_lost=np.zeros((n, 2, E)),
         ad_lost=np.zeros((n, A)),
         drones_lost=np.zeros((n, D)),
-        strength0=np.zeros((n, 2)),
+        strength0=np.zeros((n, 2), order="F"),
         alive=np.ones(n, dtype=bool),
         end_day=np.zeros(n, dtype=np.int32),
         end_cause=np.zeros(n, dtype=np.int8),
@@ -57,9 +59,16 @@ def new_state(theatre, n: int, bound: dict) -> State:
 
 
 def new_record(theatre, n: int, days: int) -> State:
-    """Daily series kept for results: compact dtypes, preallocated (no growing lists)."""
+    """Daily series kept for results: compact dtypes, preallocated (no growing lists), shaped
+    (runs, days, ...) but stored day by day (each day's writes are one contiguous block; the
+    engine hands them out run-major at the end of the run)."""
     return State(
-        killed=np.zeros((n, days, 2), dtype=np.float32),
-        ctrl=np.zeros((n, days, theatre.n_sectors), dtype=np.uint8),  # attacker share, %
-        lift=np.zeros((n, days, 2), dtype=np.float32),
+        killed=daily(n, days, 2, np.float32),
+        ctrl=daily(n, days, theatre.n_sectors, np.uint8),  # attacker share, %
+        lift=daily(n, days, 2, np.float32),
     )
+
+
+def daily(n: int, days: int, width: int, dtype) -> np.ndarray:
+    """Zeros shaped (n, days, width), stored day-major."""
+    return np.zeros((days, n, width), dtype=dtype).transpose(1, 0, 2)

@@ -74,6 +74,13 @@ class Theatre:
         return np.flatnonzero(self.contestable)
 
     @property
+    def col_block(self) -> slice | np.ndarray:
+        """``cols`` as a slice when those sectors are consecutive (reading and writing the
+        (runs, S) arrays' columns through a slice is 3× faster than through indices)."""
+        c = self.cols
+        return slice(int(c[0]), int(c[-1]) + 1) if len(c) and (np.diff(c) == 1).all() else c
+
+    @property
     def n_sectors(self) -> int:
         return len(self.sector_ids)
 

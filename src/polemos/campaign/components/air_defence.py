@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from polemos.campaign.columns import row_sum
 from polemos.campaign.component import Component
 from polemos.campaign.theatre import AD_CLASSES
 
@@ -36,10 +37,13 @@ class AirDefence(Component):
     def step(self, sim, day):
         st, p = sim.state, sim.params
         live = st.alive[:, None]
-        shooters = (st.ad @ self.shooting)[:, None] if len(self.shooting) else np.zeros((st.n, 1))
-        decoy_sorties = (st.drones @ self.decoy)[:, None] * p["air_defence.decoy_sorties_per_day"]
+        # row-major copies for the dot products: their bits depend on the layout
+        shooters = (np.ascontiguousarray(st.ad) @ self.shooting)[:, None] if len(
+            self.shooting) else np.zeros((st.n, 1))
+        decoy_sorties = (np.ascontiguousarray(st.drones) @ self.decoy)[:, None] * p[
+            "air_defence.decoy_sorties_per_day"]
         sorties = st.drones * self.real * sim.sorties_per_day          # (n, D)
-        real = sorties.sum(axis=1, keepdims=True)
+        real = row_sum(sorties)
         real_share = np.divide(real, real + p["air_defence.decoy_realism"] * decoy_sorties,
                                out=np.ones_like(real), where=real > 0)
         supp = 1.0 - p["air_defence.attacker_ew_suppression"] * self.att_ew
@@ -47,7 +51,8 @@ class AirDefence(Component):
         downed = shooters * p["air_defence.kill_rate"] * real_share * supp * noise * live
         share = np.divide(sorties, real, out=np.zeros_like(sorties), where=real > 0)
         lost = np.minimum(downed * share, st.drones * self.real)
-        spent = np.minimum(st.drones * self.decoy, decoy_sorties * self.decoy) * live
+        spent = np.minimum(st.drones * self.decoy,
+                           np.multiply(decoy_sorties, self.decoy, order="F")) * live
         st.drones -= lost + spent
         st.drones_lost += lost + spent
         st.decoy_sorties = decoy_sorties * live

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from polemos.campaign.columns import masked_sum, row_sum
 from polemos.campaign.component import Component
 from polemos.campaign.theatre import AD_CLASSES
 
@@ -44,43 +45,44 @@ class Drones(Component):
         self.isr = (roles == "isr").astype(float)
         self.loiter = (roles == "loitering").astype(float)
         spa = p["drones.sorties_per_airframe"]
-        sim.sorties_per_day = spa * (self.strike + self.isr) + p[
-            "drones.loitering_launch_share"] * self.loiter
+        sim.sorties_per_day = np.asfortranarray(spa * (self.strike + self.isr) + p[
+            "drones.loitering_launch_share"] * self.loiter)            # (n, D), as st.drones
         self.ad_real = np.array([AD_CLASSES[c] != "decoy" for c in th.ad_class], dtype=float)
         self.ad_dummy = 1.0 - self.ad_real
         relief = th.relief[None, th.cols]
         mask = np.where(relief == 1, p["drones.masking_foothill"], 0.0)
         mask = np.where(relief == 2, p["drones.masking_mountain"], mask)
-        self.detect = (p["drones.detect_per_sortie"] * (1 - mask)
-                       * (1 - p["drones.forest_masking"] * th.forest[None, th.cols]))  # (n, C)
+        self.detect = np.asfortranarray(p["drones.detect_per_sortie"] * (1 - mask) * (
+            1 - p["drones.forest_masking"] * th.forest[None, th.cols]))         # (n, C)
         self.def_ew = (sim.bound["ew_count"][:, 1:2] > 0).astype(float)
+        self.def_route = th.route_side == 1
 
     def step(self, sim, day):
         st, p = sim.state, sim.params
         live = st.alive[:, None]
         sorties = st.drones * sim.sorties_per_day * live                  # (n, D)
-        detect = (self.detect * st.a_share).sum(axis=1, keepdims=True)    # (n, 1)
+        detect = row_sum(self.detect * st.a_share)                        # (n, 1)
         detect *= 1 - p["drones.defender_ew_effect"] * self.def_ew
-        strike_sorties = (sorties * self.strike).sum(axis=1, keepdims=True)
-        launched = sorties * self.loiter
-        st.drones -= launched                                             # one-way munitions
+        strike_sorties = masked_sum(sorties, self.strike)
+        st.drones -= sorties * self.loiter                                # one-way munitions
         strikes = (strike_sorties * p["drones.munitions_per_sortie"]
-                   + launched.sum(axis=1, keepdims=True)) * detect
-        looks = sorties.sum(axis=1, keepdims=True) * detect
+                   + masked_sum(sorties, self.loiter)) * detect
+        looks = row_sum(sorties) * detect
         st.isr_cov = 1 - np.exp(-looks / p["drones.detections_for_coverage"])
 
         # targets available, weighted by priority
-        ad_real = (st.ad * self.ad_real).sum(axis=1, keepdims=True)
-        ad_dummy = (st.ad * self.ad_dummy).sum(axis=1, keepdims=True)
+        ad_real = masked_sum(st.ad, self.ad_real)
+        ad_dummy = masked_sum(st.ad, self.ad_dummy)
         ad_seen = ad_real + ad_dummy
-        eq = st.equip[:, 1, :]
-        arty = eq[:, 2:4].sum(axis=1, keepdims=True)
-        armour = eq[:, 0:2].sum(axis=1, keepdims=True)
+        eq = np.asfortranarray(st.equip[:, 1, :])    # (n, E) column-major: cheap broadcasts
+        arty = row_sum(eq[:, 2:4])
+        armour = row_sum(eq[:, 0:2])
         troops = st.pers[:, 1:2] / TROOP_GROUP
-        roads = (st.route_open & (sim.theatre.route_side == 1)).sum(axis=1, keepdims=True)
+        roads = masked_sum(st.route_open, self.def_route, np.int64)
         w = np.concatenate([p["drones.sead_priority"] * ad_seen, arty, armour, troops,
-                            p["drones.interdiction_priority"] * roads], axis=1)
-        tot = w.sum(axis=1, keepdims=True)
+                            p["drones.interdiction_priority"] * roads], axis=1,
+                           out=np.empty((st.n, len(TARGETS)), order="F"))
+        tot = row_sum(w)
         share = np.divide(w, tot, out=np.zeros_like(w), where=tot > 0)
         hits = strikes * share * p["drones.kill_probability"]             # (n, 5)
 
@@ -95,7 +97,7 @@ class Drones(Component):
                                                 where=arty > 0)
         kill[:, 0:2] = hits[:, 2:3] * np.divide(eq[:, 0:2], armour,
                                                 out=np.zeros_like(eq[:, 0:2]), where=armour > 0)
-        kill = np.minimum(kill, eq)
+        kill = np.minimum(kill, eq, order="C")        # row-major, as st.equip
         st.equip[:, 1, :] -= kill
         st.equip_lost[:, 1, :] += kill
         st.cas_today[:, 1:2] += hits[:, 3:4] * p["drones.casualties_per_troop_strike"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from polemos.campaign.columns import row_sum
 from polemos.campaign.component import Component
 
 
@@ -24,11 +25,13 @@ class Fires(Component):
         st, p = sim.state, sim.params
         live = st.alive[:, None]
         any_active = st.active.any(axis=1, keepdims=True)
-        guns = st.equip[:, :, 2] + p["fires.rocket_weight"] * st.equip[:, :, 3]     # (n, 2)
+        guns = np.multiply(p["fires.rocket_weight"], st.equip[:, :, 3], order="F")
+        guns += st.equip[:, :, 2]                                        # tubes + w × rockets
         rate = p["fires.casualties_per_tube_day"] * guns * st.supply_power
         vul = sim.vulnerability(sim)                                   # (n, S) defender
-        def_vul = (vul * st.a_share).sum(axis=1, keepdims=True)
+        def_vul = row_sum(vul * st.a_share)
         noise = sim.streams.lognormal_factor("fires", day, p["fires.daily_sigma"], 2)
         to_def = rate[:, 0:1] * (1 + p["fires.isr_bonus"] * st.isr_cov) * def_vul
-        to_att = rate[:, 1:2] * (st.sector_power * st.d_share).sum(axis=1, keepdims=True)
-        st.cas_today += np.concatenate([to_att, to_def], axis=1) * noise * any_active * live
+        to_att = rate[:, 1:2] * row_sum(st.sector_power * st.d_share)
+        st.cas_today += np.concatenate([to_att, to_def], axis=1, out=np.empty((st.n, 2),
+                                       order="F")) * noise * any_active * live

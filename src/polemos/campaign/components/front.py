@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from polemos.campaign.columns import row_sum
 from polemos.campaign.component import Component
 
 
@@ -30,37 +31,38 @@ class Front(Component):
     def init(self, sim):
         th, p, st = sim.theatre, sim.params, sim.state
         cols = th.cols                     # the (runs, C) arrays of fronts cover these sectors
-        self.cols = cols
-        self.adj_cols = th.adjacency[:, cols]
+        self.block = th.col_block
+        self.adj_cols = th.adjacency[:, cols].astype(np.float32)   # link counts: exact
         relief = th.relief[None, cols]
         self.weight = np.where(relief == 1, p["front.attacker_weight_foothill"],
                                np.where(relief == 2, p["front.attacker_weight_mountain"], 1.0))
         # the decisive objective itself is pursued whatever its relief
         hops = th.objective_hops[None, cols]
         self.weight = np.where(hops == 0, 1.0, self.weight)
-        self.weight = self.weight * np.exp(-p["front.objective_focus"] * hops)
+        self.weight = np.asfortranarray(self.weight * np.exp(-p["front.objective_focus"] * hops))
         shape = (st.n, len(cols))
-        self.status = np.full(shape, -1, dtype=np.int8)
+        self.status = np.full(shape, -1, dtype=np.int8, order="F")
         self.belt_km = (sim.bound["fort_depth_km"] / th.depth_km[None, :])[:, cols]  # as share
-        f32 = np.float32
-        st.active = np.zeros(shape, dtype=bool)
-        st.active_f = np.zeros(shape, dtype=f32)   # the (runs, C) arithmetic of fronts
-        st.a_share = np.zeros(shape, dtype=f32)    # runs in float32
-        st.d_share = np.zeros(shape, dtype=f32)
+        f32 = np.float32   # the (runs, C) arithmetic of fronts runs in float32, column-major
+        st.active = np.zeros(shape, dtype=bool, order="F")
+        st.active_f = np.zeros(shape, dtype=f32, order="F")
+        st.a_share = np.zeros(shape, dtype=f32, order="F")
+        st.d_share = np.zeros(shape, dtype=f32, order="F")
 
     def step(self, sim, day):
         st, p = sim.state, sim.params
-        held = st.ctrl >= p["front.frontier_share"]                          # (n, S)
-        ctrl_c = st.ctrl[:, self.cols]                                      # (n, C)
-        status = (held[:, self.cols] + 2 * (ctrl_c > 0) + 4 * (ctrl_c < 1.0)).astype(np.int8)
-        rows = (status != self.status).any(axis=1)    # only contestable sectors change status
+        frontier = p["front.frontier_share"]
+        ctrl_c = np.asfortranarray(st.ctrl[:, self.block])                 # (n, C)
+        status = (ctrl_c >= frontier) + np.int8(2) * (ctrl_c > 0) + np.int8(4) * (ctrl_c < 1.0)
+        rows = np.flatnonzero((status != self.status).any(axis=1))   # runs whose status changed
         self.status = status
-        if rows.any():
+        if len(rows):
             ctrl = ctrl_c[rows]
-            exposed = (held[rows].astype(float) @ self.adj_cols) > 0
+            held = st.ctrl[rows] >= frontier[rows]                          # (m, S)
+            exposed = (held.astype(np.float32) @ self.adj_cols) > 0
             active = (ctrl < 1.0) & (exposed | (ctrl > 0))
             w = self.weight[rows] * active
-            tot = w.sum(axis=1, keepdims=True)
+            tot = row_sum(w)
             a_share = np.divide(w, tot, out=np.zeros_like(w), where=tot > 0)
             n_act = active.sum(axis=1, keepdims=True)
             even = active / np.maximum(n_act, 1).astype(np.float32)

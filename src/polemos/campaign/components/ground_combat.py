@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from polemos.campaign.columns import row_sum
 from polemos.campaign.component import Component
 
 RELIEF_KEYS = ("plain", "foothill", "mountain")
@@ -41,17 +42,20 @@ def lanchester_losses(A, D, alpha, beta, w, dt=1.0):
 
 
 def by_relief(sim, stem: str) -> np.ndarray:
-    """(n, C) parameter ``stem_plain|foothill|mountain`` of each contestable sector's relief."""
+    """(n, C) parameter ``stem_plain|foothill|mountain`` of each contestable sector's relief
+    (column-major, as the engine's other per-sector arrays)."""
     p, relief = sim.params, sim.theatre.relief[None, sim.theatre.cols]
     out = np.zeros((sim.state.n, len(sim.theatre.cols)))
     for i, key in enumerate(RELIEF_KEYS):
         out = np.where(relief == i, p[f"{stem}_{key}"], out)
-    return out
+    return np.asfortranarray(out)
 
 
 def posture_mix(belt, fortified, prepared):
     """Per sector, the fortified value inside the belt and the prepared one beyond it."""
-    return prepared + (fortified - prepared) * belt
+    out = (fortified - prepared) * belt
+    out += prepared
+    return out
 
 
 class GroundCombat(Component):
@@ -74,48 +78,70 @@ class GroundCombat(Component):
                     "exponent", "max_daily_loss", "daily_sigma"):
             setattr(self, key, p[f"ground_combat.{key}"].astype(f32))
         sim.vulnerability = self.vulnerability
+        self.vul = self.vul_belt = None     # today's vulnerability and the belt it is of
         n = sim.state.n
-        self.equip_ratio = np.concatenate(
-            [np.broadcast_to(p["ground_combat.armour_loss_ratio"], (n, 1))] * 2
-            + [np.broadcast_to(p["ground_combat.artillery_loss_ratio"], (n, 1))] * 2, axis=1)
+        ratio = np.concatenate([np.broadcast_to(p["ground_combat.armour_loss_ratio"], (n, 1))] * 2
+                               + [np.broadcast_to(p["ground_combat.artillery_loss_ratio"],
+                                                  (n, 1))] * 2, axis=1)       # (n, E)
+        self.equip_ratio = np.tile(ratio, 2)        # (n, 2·E), as st.equip flattened per run
 
     def vulnerability(self, sim) -> np.ndarray:
-        """(n, S) QJM posture vulnerability × terrain casualty factor of the defender."""
-        return self.terrain_cas * posture_mix(sim.state.belt, self.vulnerability_fortified,
-                                              self.vulnerability_prepared)
+        """(n, C) QJM posture vulnerability × terrain casualty factor of the defender (computed
+        once a day, when the front has set the fortified belt; read by fires and here)."""
+        if self.vul_belt is not sim.state.belt:
+            self.vul_belt = sim.state.belt
+            self.vul = self.terrain_cas * posture_mix(self.vul_belt,
+                                                      self.vulnerability_fortified,
+                                                      self.vulnerability_prepared)
+        return self.vul
 
     def step(self, sim, day):
         st, p = sim.state, sim.params
         f32 = np.float32
         live = st.alive[:, None]
         act = st.active_f
-        armour = st.equip[:, :, 0] + st.equip[:, :, 1]                     # (n, 2)
-        guns = st.equip[:, :, 2] + st.equip[:, :, 3]                        # (n, 2)
+        armour = np.add(st.equip[:, :, 0], st.equip[:, :, 1], order="F")   # (n, 2)
+        guns = np.add(st.equip[:, :, 2], st.equip[:, :, 3], order="F")
         strength = p["ground_combat.committed_share"] * (
             st.pers + p["ground_combat.armour_weight"] * armour
             + p["ground_combat.artillery_weight"] * guns)                   # (n, 2)
         air = 1 + (p["ground_combat.air_superiority"] - 1) * st.isr_cov
         A = (strength[:, 0:1] * st.supply_power[:, 0:1] * air).astype(f32) * st.a_share
-        posture = posture_mix(st.belt, self.posture_fortified, self.posture_prepared)
         D_raw = strength[:, 1:2].astype(f32) * st.d_share
-        D = D_raw * self.terrain_def * posture * st.sector_power
-        # x = (A/D)^w by one logarithm and one exponential per element (masked to fronts)
-        log_r = np.log((A + _TINY) / (D + _TINY)) * act
+        D = D_raw * self.terrain_def
+        D *= posture_mix(st.belt, self.posture_fortified, self.posture_prepared)
+        D *= st.sector_power
+        # x = (A/D)^w by one logarithm and one exponential per element (masked to fronts);
+        # the (runs, sectors) arithmetic runs in place, on as few arrays as it can
+        log_r = A + _TINY
+        log_r /= D + _TINY
+        np.log(log_r, out=log_r)
+        log_r *= act
         st.log_ratio = log_r
-        x = np.exp(self.exponent * log_r)
-        loss_d = self.attacker_lethality * D * x                      # α A^w D^(1-w)
-        loss_a = self.defender_lethality * A / x                      # β D^w A^(1-w)
+        x = self.exponent * log_r
+        np.exp(x, out=x)
+        loss_d = self.attacker_lethality * D                          # α A^w D^(1-w)
+        loss_d *= x
+        loss_a = self.defender_lethality * A                          # β D^w A^(1-w)
+        loss_a /= x
         noise = sim.streams.noise_factor("ground_combat", day, self.daily_sigma,
                                          len(sim.theatre.cols))     # one per contestable sector
-        cap = self.max_daily_loss
-        loss_d = np.minimum(loss_d * self.vulnerability(sim) * noise, cap * D_raw) * act
-        loss_a = np.minimum(loss_a * noise, cap * A) * act
-        cas = np.stack([loss_a.sum(axis=1, dtype=np.float64),
-                        loss_d.sum(axis=1, dtype=np.float64)], axis=1) * live  # (n, 2)
+        loss_d *= self.vulnerability(sim)
+        loss_d *= noise
+        D_raw *= self.max_daily_loss                                  # the daily loss caps
+        np.minimum(loss_d, D_raw, out=loss_d)
+        loss_d *= act
+        loss_a *= noise
+        A *= self.max_daily_loss
+        np.minimum(loss_a, A, out=loss_a)
+        loss_a *= act
+        cas = np.concatenate([row_sum(loss_a, np.float64), row_sum(loss_d, np.float64)],
+                             axis=1, out=np.empty((st.n, 2), order="F")) * live   # (n, 2)
         st.cas_today += cas
         # equipment lost in proportion to the personnel loss rate of the forces in contact
         frac = np.divide(cas, strength, out=np.zeros_like(cas), where=strength > 0)
-        lost = np.minimum(st.equip * (p["ground_combat.committed_share"] * frac)[:, :, None]
-                          * self.equip_ratio[:, None, :], st.equip)
+        equip = st.equip.reshape(st.n, -1)                                  # (n, 2·E) view
+        rate = np.repeat(p["ground_combat.committed_share"] * frac, st.equip.shape[2], axis=1)
+        lost = np.minimum(equip * rate * self.equip_ratio, equip).reshape(st.equip.shape)
         st.equip -= lost
         st.equip_lost += lost

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from polemos.campaign.columns import row_sum
 from polemos.campaign.component import Component
 
 
@@ -38,61 +39,69 @@ class Logistics(Component):
         f = {k[7:]: v for k, v in sim.bound.items() if k.startswith("forces.")}   # (n, 2)
         share = np.concatenate([p["logistics.theatre_share_attacker"],
                                 p["logistics.theatre_share_defender"]], axis=1)   # (n, 2)
-        st.pers = share * (f["personnel_standing"] + f["volunteers"] + f["foreign_fighters"])
-        st.strength0 = st.pers.copy()
-        st.mob_left = f["personnel_mobilised"].copy()
-        st.mob_rate = f["personnel_mobilised"] / np.maximum(f["mobilisation_days"], 1.0)
+        st.pers = np.asfortranarray(share * (f["personnel_standing"] + f["volunteers"]
+                                             + f["foreign_fighters"]))   # (n, 2) column-major
+        st.strength0 = st.pers.copy(order="F")
+        st.mob_left = f["personnel_mobilised"].copy(order="F")
+        st.mob_rate = np.asfortranarray(f["personnel_mobilised"]
+                                        / np.maximum(f["mobilisation_days"], 1.0))
         cols = th.cols
-        st.stock = np.broadcast_to(p["logistics.stock_days"], (st.n, len(cols))).copy()
-        st.sector_supply = np.ones((st.n, len(cols)))
+        st.stock = np.broadcast_to(p["logistics.stock_days"], (st.n, len(cols))).copy(order="F")
+        st.sector_supply = np.ones((st.n, len(cols)), order="F")
         self.route_def = (th.route_side == 1)
+        self.capacity = np.asfortranarray(sim.bound["route_capacity_t"])   # (n, R), as routes
         self.side_matrix = np.stack([~self.route_def, self.route_def], axis=1).astype(float)
         self.path = th.route_path.astype(float)                    # (R, S)
+        self.adjacency = th.adjacency.astype(np.float32)   # link counts are exact in float32
         self.def_sector = ~th.attacker_held0
         self.steps = max(1, th.n_sectors - 1)
         self.e = p["logistics.supply_elasticity"]
         self.missile_rate = p["logistics.missile_strikes_per_launcher_day"]
-        self.cutoff_power = p["logistics.cutoff_power"] ** self.e          # (n, 1)
+        self.cutoff_power32 = (p["logistics.cutoff_power"] ** self.e).astype(np.float32)
         self.key_held = self.key_fallen = None   # control and objectives last computed on
-        st.supply_power = np.ones((st.n, 2))
-        st.sector_power = np.ones((st.n, len(th.cols)), dtype=np.float32)
+        st.supply_power = np.ones((st.n, 2), order="F")
+        st.sector_power = np.ones((st.n, len(th.cols)), dtype=np.float32, order="F")
         self.update_network(sim)
 
     def update_network(self, sim):
         """Open routes, throughput, supply and the sectors an open route still reaches.
         Route states and reach change only when control crosses ``cut_share`` or an objective
-        falls, so they are recomputed only for those runs."""
+        falls (only the contestable sectors change hands), so they are recomputed only for
+        those runs."""
         th, st, p = sim.theatre, sim.state, sim.params
-        held_att = st.ctrl >= p["logistics.cut_share"]                      # (n, S)
+        cut_share = p["logistics.cut_share"]
+        held_c = st.ctrl[:, th.cols] >= cut_share                          # (n, C) column-major
         fallen = st.objective_day >= 0                                      # (n, O)
         if self.key_held is None:
             rows = np.ones(st.n, dtype=bool)
-        else:
-            rows = ((held_att != self.key_held).any(axis=1)
-                    | (fallen != self.key_fallen).any(axis=1))
-        self.key_held, self.key_fallen = held_att, fallen
+        else:   # (column-major copies: numpy's row-wise any loops once per run)
+            rows = ((held_c != self.key_held).any(axis=1)
+                    | np.asfortranarray(fallen != self.key_fallen).any(axis=1))
+        self.key_held, self.key_fallen = held_c, fallen
         if rows.any():
-            blocked = (held_att[rows].astype(float) @ self.path.T) > 0      # (m, R)
+            held_att = st.ctrl[rows] >= cut_share[rows]                    # (m, S)
+            blocked = (held_att.astype(float) @ self.path.T) > 0            # (m, R)
             if th.objective_cuts.size:
                 blocked |= (fallen[rows].astype(float) @ th.objective_cuts.astype(float)) > 0
             route_open = ~(blocked & self.route_def[None, :])
             st.route_open[rows] = route_open
             # defender sectors reached by an open route through sectors it still holds
-            held_def = ~held_att[rows] & self.def_sector
+            held_def = ~held_att & self.def_sector
             reach = ((route_open & self.route_def).astype(float) @ self.path) > 0
             reach &= held_def
             for _ in range(self.steps):
-                grown = reach | (((reach.astype(float) @ th.adjacency) > 0) & held_def)
+                grown = reach | (((reach.astype(np.float32) @ self.adjacency) > 0) & held_def)
                 if np.array_equal(grown, reach):
                     break
                 reach = grown
             st.connected[rows] = reach | ~th.contestable[None, :]
-        cap = sim.bound["route_capacity_t"] * (1 - st.interdiction) * st.route_open
-        throughput = cap @ self.side_matrix                                  # (n, 2)
+        cap = self.capacity * (1 - st.interdiction) * st.route_open
+        throughput = np.asfortranarray(np.ascontiguousarray(cap) @ self.side_matrix)   # (n, 2)
         demand = st.pers * p["logistics.consumption_t_per_person_day"]
         st.supply = np.minimum(1.0, np.divide(throughput, demand, out=np.ones_like(demand),
                                               where=demand > 0))
-        st.supply_power = st.supply ** self.e
+        st.supply_power = np.power(st.supply, self.e, out=np.ones_like(st.supply),
+                                   where=st.supply < 1.0)                   # 1^e = 1
         st.lift = throughput * p["logistics.troop_lift_share"] / p["logistics.t_per_person_moved"]
         return throughput
 
@@ -100,8 +109,8 @@ class Logistics(Component):
         st, p = sim.state, sim.params
         live = st.alive[:, None]
         # strikes on the defender's open routes, spread by capacity
-        open_def = (st.route_open & self.route_def[None, :]) * sim.bound["route_capacity_t"]
-        tot = open_def.sum(axis=1, keepdims=True)
+        open_def = (st.route_open & self.route_def[None, :]) * self.capacity
+        tot = row_sum(open_def)
         share = np.divide(open_def, tot, out=np.zeros_like(open_def), where=tot > 0)
         missiles = self.missile_rate * sim.bound["forces.ballistic_missiles"][:, 0:1]
         strikes = st.drone_strikes_on_routes + missiles
@@ -121,9 +130,8 @@ class Logistics(Component):
             has_stock = st.stock > 0
             st.sector_supply = np.where(conn, st.supply[:, 1:2],
                                         np.where(has_stock, 1.0, p["logistics.cutoff_power"]))
-            st.sector_power = np.where(conn, st.supply_power[:, 1:2],
-                                       np.where(has_stock, 1.0, self.cutoff_power)
-                                       ).astype(np.float32)
+            st.sector_power = np.where(conn, st.supply_power[:, 1:2].astype(np.float32),
+                                       np.where(has_stock, np.float32(1.0), self.cutoff_power32))
         # mobilisation, limited by the rate and by what the network can lift
         arrive = np.minimum(np.minimum(st.mob_left, st.mob_rate), st.lift) * live
         st.mob_left -= arrive

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from polemos.campaign.columns import row_sum
 from polemos.campaign.component import Component
 from polemos.campaign.components.ground_combat import by_relief, posture_mix
 
@@ -34,35 +35,49 @@ class Movement(Component):
     def init(self, sim):
         p, th = sim.params, sim.theatre
         terr = by_relief(sim, "movement.terrain_advance")
-        self.cols = th.cols
-        self.base = (p["movement.advance_km_per_day"] * p["movement.advance_scale"] * terr
-                     / th.depth_km[None, th.cols]).astype(np.float32)        # share per day
+        self.cols, self.block = th.cols, th.col_block
+        self.base = np.asfortranarray(p["movement.advance_km_per_day"] * p[
+            "movement.advance_scale"] * terr / th.depth_km[None, th.cols], dtype=np.float32)
         self.pf = p["movement.posture_advance_fortified"].astype(np.float32)
         self.pp = p["movement.posture_advance_prepared"].astype(np.float32)
         self.g = p["movement.ratio_exponent"].astype(np.float32)
         self.back = (1.0 + p["movement.counterattack_share"]).astype(np.float32)
         self.area = th.area_km2[th.cols]
         sim.state.taken_km2 = sim.state.ctrl[:, th.cols] @ self.area
+        self.untaken = sim.state.sector_day[:, th.cols] < 0    # (n, C): no capture day yet
 
     def step(self, sim, day):
         st, p = sim.state, sim.params
         live = st.alive[:, None]
         posture = posture_mix(st.belt, self.pf, self.pp)
         # rate ∝ (R/1.46)^γ forward when R ≥ 1; counter-attack ∝ ((1/R)/1.46)^γ when R < 1
-        speed = np.exp(self.g * (np.abs(st.log_ratio) - LOG_REF))
+        speed = np.abs(st.log_ratio)
+        speed -= LOG_REF
+        speed *= self.g
+        np.exp(speed, out=speed)
         sign = np.float32(1.0) - self.back * (st.log_ratio < 0)
-        delta = self.base * posture * speed * sign * st.active_f * live
+        delta = self.base * posture     # (runs, sectors) arithmetic in place
+        delta *= speed
+        delta *= sign
+        delta *= st.active_f
+        delta *= live
         ctrl = st.ctrl_c + delta
         np.maximum(ctrl, 0.0, out=ctrl)
         np.minimum(ctrl, 1.0, out=ctrl)
-        st.ctrl[:, self.cols] = ctrl
+        ctrl_rows = np.ascontiguousarray(ctrl)    # row-major: the bits of the dot product
+        st.ctrl[:, self.block] = ctrl_rows
         # area the attacker holds of the defender's pre-war area, km² (read by later steps)
-        st.taken_km2 = ctrl @ self.area
+        st.taken_km2 = ctrl_rows @ self.area
         cap = p["movement.capture_share"]
-        days_c = st.sector_day[:, self.cols]
-        newly = (ctrl >= cap) & (days_c < 0)
-        st.sector_day[:, self.cols] = np.where(newly, day, days_c)
-        trapped = (newly * st.d_share).sum(axis=1, keepdims=True)
+        newly = (ctrl >= cap) & self.untaken
+        rows = np.flatnonzero(newly.any(axis=1))
+        trapped = np.zeros((st.n, 1), dtype=np.float32)   # share of the defender in them
+        if len(rows):   # capture days, written for the runs that took a sector today
+            self.untaken &= ~newly
+            days = st.sector_day[rows[:, None], self.cols]
+            days[newly[rows]] = day
+            st.sector_day[rows[:, None], self.cols] = days
+            trapped[rows] = row_sum(newly[rows] * st.d_share[rows])
         st.missing_today[:, 1:2] += (p["movement.encircled_share"] * trapped
                                      * p["ground_combat.committed_share"] * st.pers[:, 1:2])
         obj_sec = sim.theatre.objective_sector
