@@ -17,7 +17,7 @@ import numpy as np
 
 from polemos.campaign.components import default_components
 from polemos.campaign.params import build_params
-from polemos.campaign.state import daily, new_record, new_state
+from polemos.campaign.state import daily, new_record, new_state, run_major
 from polemos.campaign.theatre import compile_theatre
 from polemos.rng import Streams
 
@@ -84,7 +84,7 @@ class Simulation:
             self.params = self._full_params
             self.bound = self._full_bound
         for k, v in vars(self.record).items():          # run-major from here on
-            setattr(self.record, k, np.ascontiguousarray(v))
+            setattr(self.record, k, run_major(v))
         for c in self.components:
             c.finalize(self)
         self._freeze_after_end()
