@@ -114,8 +114,13 @@ class Logistics(Component):
         share = np.divide(open_def, tot, out=np.zeros_like(open_def), where=tot > 0)
         missiles = self.missile_rate * sim.bound["forces.ballistic_missiles"][:, 0:1]
         strikes = st.drone_strikes_on_routes + missiles
-        dmg = strikes * share * p["logistics.damage_per_strike"] * live
-        st.interdiction = np.clip(st.interdiction * (1 - p["logistics.repair_share"]) + dmg, 0, 1)
+        dmg = share                                                     # in place:
+        dmg *= strikes                                                  # strikes × share
+        dmg *= p["logistics.damage_per_strike"]
+        dmg *= live
+        interdiction = st.interdiction * (1 - p["logistics.repair_share"])
+        interdiction += dmg
+        st.interdiction = np.clip(interdiction, 0, 1, out=interdiction)
         self.update_network(sim)
         # cut-off sectors draw down stocks, then fight at cutoff_power; per contestable
         # sector (n, C), or one column (n, 1) on the days no run has a sector cut off
