@@ -83,9 +83,12 @@ class Streams:
         return out
 
     def uniform(self, name: str, day: int, width: int = 1) -> np.ndarray:
-        """U(0,1) of shape (runs, width), open at both ends (53-bit resolution)."""
-        return ((self.raw(name, day, width) >> np.uint64(11)).astype(np.float64) + 0.5) \
-            * _TO_UNIT
+        """U(0,1) of shape (runs, width), open at both ends (53-bit resolution); column-major
+        (each column's arithmetic runs along contiguous memory)."""
+        u = (self.raw(name, day, width).T >> np.uint64(11)).astype(np.float64)
+        u += 0.5
+        u *= _TO_UNIT
+        return u.T
 
     @staticmethod
     def _block(key, start: int, stop: int, blocks: int, width: int) -> np.ndarray:
@@ -116,11 +119,11 @@ class Streams:
         return self._segs
 
     def table_indices(self, name: str, day: int, width: int = 1) -> np.ndarray:
-        """Indices into the 4,096-quantile normal table, (runs, width): the top 12 bits of
-        the four 16-bit fields of each raw 64-bit draw."""
+        """Indices into the 4,096-quantile normal table, (runs, width), column-major: the top
+        12 bits of the four 16-bit fields of each raw 64-bit draw."""
         k = -(-width // 4)
         raw = self.raw(name, day, k)                     # (runs, k), its last axis contiguous
-        return (raw.view(np.uint16) >> np.uint16(16 - _TABLE_BITS))[:, :width]
+        return (raw.view(np.uint16).T[:width] >> np.uint16(16 - _TABLE_BITS)).T
 
     def noise_factor(self, name: str, day: int, sigma, width: int = 1) -> np.ndarray:
         """Cheap multiplicative noise, mean ≈ 1, sd ``sigma``: 1 + sigma·Z truncated at 0.05,

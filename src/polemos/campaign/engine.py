@@ -17,7 +17,7 @@ import numpy as np
 
 from polemos.campaign.components import default_components
 from polemos.campaign.params import build_params
-from polemos.campaign.state import daily, new_record, new_state
+from polemos.campaign.state import daily, new_record, new_state, run_major
 from polemos.campaign.theatre import compile_theatre
 from polemos.rng import Streams
 
@@ -84,7 +84,7 @@ class Simulation:
             self.params = self._full_params
             self.bound = self._full_bound
         for k, v in vars(self.record).items():          # run-major from here on
-            setattr(self.record, k, np.ascontiguousarray(v))
+            setattr(self.record, k, run_major(v))
         for c in self.components:
             c.finalize(self)
         self._freeze_after_end()
@@ -100,14 +100,14 @@ class Simulation:
             for k, v in vars(cur).items():
                 if isinstance(v, np.ndarray) and v.ndim and v.shape[0] == n:
                     target = getattr(full, k, None)
-                    if full is full_record:
-                        target[rows, :day] = v[:, :day]
-                    elif isinstance(target, np.ndarray) and target.shape[1:] == v.shape[1:]:
-                        target[rows] = v
-                    else:  # an array a component created after the start
+                    if not (isinstance(target, np.ndarray) and target.shape[1:] == v.shape[1:]):
                         new = np.zeros((len(self.run_ids),) + v.shape[1:], dtype=v.dtype)
-                        new[rows] = v
+                        new[rows] = v  # an array a component created after the start
                         setattr(full, k, new)
+                    elif full is full_record:  # its days after ``day`` are still zeros
+                        target[rows, :day] = v[:, :day]
+                    else:
+                        target[rows] = v
 
     def _take(self, keep: np.ndarray, n: int, day: int) -> None:
         """Keep rows ``keep`` of every per-run array (state, record up to ``day``, parameters,
@@ -133,9 +133,12 @@ class Simulation:
         self.state = state
         record = copy(self.record)
         for k, v in vars(record).items():   # the days still to come are zeros
-            kept = daily(len(keep), v.shape[1], v.shape[2], v.dtype)
-            kept[:, :day] = v[keep, :day]
-            setattr(record, k, kept)
+            if isinstance(v, np.ndarray) and v.ndim == 3 and v.shape[0] == n:
+                kept = daily(len(keep), v.shape[1], v.shape[2], v.dtype)
+                kept[:, :day] = v[keep, :day]
+                setattr(record, k, kept)
+            else:
+                setattr(record, k, cut(v))
         self.record = record
         self.params = type(self.params)({k: cut(v) for k, v in self.params.values.items()})
         self.bound = {k: cut(v) for k, v in self.bound.items()}

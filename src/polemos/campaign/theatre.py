@@ -61,8 +61,7 @@ class Theatre:
                   "drone_count": self.drone_count, "route_capacity_t": self.route_capacity_t,
                   "fort_depth_km": self.fort_depth_km, "ew_count": self.ew_count}
         fields.update({f"forces.{k}": v for k, v in self.forces.items()})
-        out = {k: np.broadcast_to(v, (n,) + v.shape).astype(float).copy()
-               for k, v in fields.items()}
+        out = {k: np.broadcast_to(v, (n,) + v.shape).astype(float) for k, v in fields.items()}
         for field, idx, name, central in self.param_links or ():
             if field in out and name in params.values:
                 out[field][(slice(None),) + idx] += params[name][:, 0] - central

@@ -74,7 +74,7 @@ class Drones(Component):
         ad_real = masked_sum(st.ad, self.ad_real)
         ad_dummy = masked_sum(st.ad, self.ad_dummy)
         ad_seen = ad_real + ad_dummy
-        eq = np.asfortranarray(st.equip[:, 1, :])    # (n, E) column-major: cheap broadcasts
+        eq = st.equip[:, 1, :]                                            # (n, E)
         arty = row_sum(eq[:, 2:4])
         armour = row_sum(eq[:, 0:2])
         troops = st.pers[:, 1:2] / TROOP_GROUP
@@ -97,7 +97,7 @@ class Drones(Component):
                                                 where=arty > 0)
         kill[:, 0:2] = hits[:, 2:3] * np.divide(eq[:, 0:2], armour,
                                                 out=np.zeros_like(eq[:, 0:2]), where=armour > 0)
-        kill = np.minimum(kill, eq, order="C")        # row-major, as st.equip
+        kill = np.minimum(kill, eq)
         st.equip[:, 1, :] -= kill
         st.equip_lost[:, 1, :] += kill
         st.cas_today[:, 1:2] += hits[:, 3:4] * p["drones.casualties_per_troop_strike"]

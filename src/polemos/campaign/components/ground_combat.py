@@ -80,10 +80,10 @@ class GroundCombat(Component):
         sim.vulnerability = self.vulnerability
         self.vul = self.vul_belt = None     # today's vulnerability and the belt it is of
         n = sim.state.n
-        ratio = np.concatenate([np.broadcast_to(p["ground_combat.armour_loss_ratio"], (n, 1))] * 2
-                               + [np.broadcast_to(p["ground_combat.artillery_loss_ratio"],
-                                                  (n, 1))] * 2, axis=1)       # (n, E)
-        self.equip_ratio = np.tile(ratio, 2)        # (n, 2·E), as st.equip flattened per run
+        self.equip_ratio = np.asfortranarray(np.concatenate(
+            [np.broadcast_to(p["ground_combat.armour_loss_ratio"], (n, 1))] * 2
+            + [np.broadcast_to(p["ground_combat.artillery_loss_ratio"], (n, 1))] * 2,
+            axis=1))                                                           # (n, E)
 
     def vulnerability(self, sim) -> np.ndarray:
         """(n, C) QJM posture vulnerability × terrain casualty factor of the defender (computed
@@ -140,8 +140,7 @@ class GroundCombat(Component):
         st.cas_today += cas
         # equipment lost in proportion to the personnel loss rate of the forces in contact
         frac = np.divide(cas, strength, out=np.zeros_like(cas), where=strength > 0)
-        equip = st.equip.reshape(st.n, -1)                                  # (n, 2·E) view
-        rate = np.repeat(p["ground_combat.committed_share"] * frac, st.equip.shape[2], axis=1)
-        lost = np.minimum(equip * rate * self.equip_ratio, equip).reshape(st.equip.shape)
+        lost = np.minimum(st.equip * (p["ground_combat.committed_share"] * frac)[:, :, None]
+                          * self.equip_ratio[:, None, :], st.equip)
         st.equip -= lost
         st.equip_lost += lost

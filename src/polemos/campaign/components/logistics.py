@@ -114,8 +114,13 @@ class Logistics(Component):
         share = np.divide(open_def, tot, out=np.zeros_like(open_def), where=tot > 0)
         missiles = self.missile_rate * sim.bound["forces.ballistic_missiles"][:, 0:1]
         strikes = st.drone_strikes_on_routes + missiles
-        dmg = strikes * share * p["logistics.damage_per_strike"] * live
-        st.interdiction = np.clip(st.interdiction * (1 - p["logistics.repair_share"]) + dmg, 0, 1)
+        dmg = share                                                     # in place:
+        dmg *= strikes                                                  # strikes × share
+        dmg *= p["logistics.damage_per_strike"]
+        dmg *= live
+        interdiction = st.interdiction * (1 - p["logistics.repair_share"])
+        interdiction += dmg
+        st.interdiction = np.clip(interdiction, 0, 1, out=interdiction)
         self.update_network(sim)
         # cut-off sectors draw down stocks, then fight at cutoff_power; per contestable
         # sector (n, C), or one column (n, 1) on the days no run has a sector cut off
@@ -124,16 +129,32 @@ class Logistics(Component):
             st.stock = np.broadcast_to(p["logistics.stock_days"], conn.shape)
             st.sector_supply = st.supply[:, 1:2]
             st.sector_power = st.supply_power[:, 1:2].astype(np.float32)
-        else:
-            st.stock = np.where(conn, p["logistics.stock_days"],
-                                np.maximum(st.stock - live, 0.0))
-            has_stock = st.stock > 0
-            st.sector_supply = np.where(conn, st.supply[:, 1:2],
-                                        np.where(has_stock, 1.0, p["logistics.cutoff_power"]))
-            st.sector_power = np.where(conn, st.supply_power[:, 1:2].astype(np.float32),
-                                       np.where(has_stock, np.float32(1.0), self.cutoff_power32))
+        else:   # as above, then the few cut-off (run, sector) pairs: flat column-major k
+            k = np.flatnonzero(~conn.ravel(order="F"))
+            run = k % st.n
+            stock = _columns(p["logistics.stock_days"], conn.shape)
+            cut = np.maximum(st.stock.ravel(order="F")[k] - live[run, 0], 0.0)
+            _flat(stock)[k] = cut
+            st.stock = stock
+            has_stock = cut > 0
+            st.sector_supply = _columns(st.supply[:, 1:2], conn.shape)
+            _flat(st.sector_supply)[k] = np.where(has_stock, 1.0,
+                                                  p["logistics.cutoff_power"][run, 0])
+            st.sector_power = _columns(st.supply_power[:, 1:2].astype(np.float32), conn.shape)
+            _flat(st.sector_power)[k] = np.where(has_stock, np.float32(1.0),
+                                                 self.cutoff_power32[run, 0])
         # mobilisation, limited by the rate and by what the network can lift
         arrive = np.minimum(np.minimum(st.mob_left, st.mob_rate), st.lift) * live
         st.mob_left -= arrive
         st.pers += arrive
         sim.record.lift[:, day - 1, :] = st.lift
+
+
+def _columns(col: np.ndarray, shape: tuple) -> np.ndarray:
+    """A per-run column (n, 1) repeated across ``shape`` (n, C), column-major."""
+    return np.broadcast_to(col, shape).copy(order="F")
+
+
+def _flat(a: np.ndarray) -> np.ndarray:
+    """The flat column-major view of a column-major array."""
+    return a.reshape(-1, order="F")
