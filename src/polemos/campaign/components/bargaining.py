@@ -54,19 +54,27 @@ class BeliefIntegrator:
         from polemos.bargaining.settlement import continuation_values
 
         pos = np.asarray(pos, dtype=int)
-        out = []
-        for side in (0, 1):
-            a = beliefs.a[:, side:side + 1].astype(np.float32)
-            b = beliefs.b[:, side:side + 1].astype(np.float32)
-            logw = (a - 1) * self.log_g + (b - 1) * self.log_1g
-            w = np.exp(logw - logw.max(axis=1, keepdims=True))
-            w /= w.sum(axis=1, keepdims=True)
-            out.append(((w * self.tau[pos]).sum(1, dtype=np.float64),
-                        (w * self.signed[pos]).sum(1, dtype=np.float64)))
-        (tau_a, sig_a), (tau_b, sig_b) = out
-        va = pos + sig_a - cost_a * tau_a
-        vb = self.units - pos - sig_b - cost_b * tau_b
         rough = (np.minimum(beliefs.a, beliefs.b) < MIN_SHAPE).any(axis=1)
+        smooth = np.flatnonzero(~rough)
+        va = np.empty(len(pos))
+        vb = np.empty(len(pos))
+        if len(smooth):
+            ps = pos[smooth]
+            tau, signed = self.tau[ps], self.signed[ps]      # (m, G), shared by both sides
+            ex = []
+            for side in (0, 1):
+                a = beliefs.a[smooth, side:side + 1].astype(np.float32)
+                b = beliefs.b[smooth, side:side + 1].astype(np.float32)
+                logw = (a - 1) * self.log_g + (b - 1) * self.log_1g
+                w = np.exp(logw - logw.max(axis=1, keepdims=True))
+                w /= w.sum(axis=1, keepdims=True)
+                ex.append(((w * tau).sum(1, dtype=np.float64),
+                           (w * signed).sum(1, dtype=np.float64)))
+            (tau_a, sig_a), (tau_b, sig_b) = ex
+            ca = np.broadcast_to(cost_a, pos.shape)[smooth]
+            cb = np.broadcast_to(cost_b, pos.shape)[smooth]
+            va[smooth] = ps + sig_a - ca * tau_a
+            vb[smooth] = self.units - ps - sig_b - cb * tau_b
         if rough.any():
             idx = np.flatnonzero(rough)
             ca = np.broadcast_to(cost_a, pos.shape)[idx]
