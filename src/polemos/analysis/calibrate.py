@@ -26,7 +26,7 @@ Summary statistics (one per calibration target, in this order):
 * ``area_taken_share``: share of the defender's pre-war area taken in fighting;
 * ``military_killed_armenia`` / ``military_killed_azerbaijan``: military killed per side;
 * ``armenian_killed_daily``: the **shape** of the defender's daily killed series: its share in
-  each of five 9-day periods of days 1–45, against the observed shares. The observed series is
+  each of ``N_PERIODS`` (three) 15-day periods of days 1–45, against the observed shares. The observed series is
   a lower bound (insured cases only: 3,487 of 3,825), so its level is not compared; the level is
   constrained by the official total (``military_killed_armenia``). The tolerance of a share is
   derived from the stated per-day tolerance: ``tol_day · sqrt(days in period) / series total``.
@@ -37,8 +37,9 @@ Sequential ABC (:func:`abc_smc`) is the replenishment algorithm of Drovandi & Pe
 (also Del Moral et al. 2012): generation 0 keeps the ``n_particles`` closest of ``n_initial``
 prior draws; each later generation drops the half of the population farthest from the targets,
 refills it by resampling the rest and moves the copies by ABC-MCMC steps (a Gaussian random walk
-with twice the population's covariance, reflected into the unit cube, accepted when its own run
-falls within the new threshold). Parameters live on the unit hypercube (the prior's CDF: uniform,
+with the population's covariance times an adapted scale, reflected into the unit cube, accepted
+when its own run falls within the new threshold). It stops when the threshold reaches
+``EPSILON_FLOOR`` (1: the targets' stated tolerances). Parameters live on the unit hypercube (the prior's CDF: uniform,
 or uniform in log for log-uniform priors), where the prior is uniform. Particles keep equal
 weights, so nothing degenerates in ~100 dimensions; a first version, population Monte Carlo ABC
 (Beaumont et al. 2009) with importance weights, ended at an effective sample size of 7 of 1,000
