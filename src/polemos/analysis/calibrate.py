@@ -307,7 +307,8 @@ def abc_smc(simulator: Callable[[np.ndarray, int, int], np.ndarray], dim: int,
       the whole Metropolis–Hastings ratio). The scale starts at 2.38²/dim (Roberts et al.
       1997) and is multiplied after each generation by its acceptance rate over
       ``target_acceptance`` (within [1/4, 4]). ``R_t`` makes a particle move at least once with
-      probability 0.99 at the last generation's acceptance rate (at most ``max_moves``).
+      probability 0.99 at the last generation's acceptance rate (0.5 assumed before the first
+      moves; at most ``max_moves``).
     * Stops after ``generations``, when the acceptance rate falls below ``min_acceptance``, or
       after the generation whose threshold reached ``epsilon_floor`` (epsilon_t never goes
       below it). With distances in units of the targets' stated tolerances, a floor of 1 stops
@@ -334,7 +335,7 @@ def abc_smc(simulator: Callable[[np.ndarray, int, int], np.ndarray], dim: int,
              "seconds": time.perf_counter() - t0}]
     log(f"generation 0: {n_initial} prior draws, epsilon {d.max():.3f}, "
         f"{hist[-1]['seconds']:.1f} s")
-    offset, p_acc, scale = n_initial, 0.5, 2.38 ** 2 / dim
+    offset, p_acc, scale = n_initial, 0.5, 2.38 ** 2 / dim   # p_acc: assumed before any move
     n_keep = n - max(1, int(alpha * n))
     for g in range(1, generations):
         t0 = time.perf_counter()
