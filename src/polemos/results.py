@@ -10,7 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from polemos.campaign.state import DECISIVE, END_CAUSES, INTERVENTION
+from polemos.campaign.sectors import CAUSES
+from polemos.campaign.state import ACCEPTED, END_CAUSES, INTERVENTION
 from polemos.campaign.theatre import EQUIPMENT
 
 SIDE_LABELS = ("attacker", "defender")
@@ -30,6 +31,12 @@ def compact(sim) -> dict[str, np.ndarray]:
         "equip_lost": st.equip_lost.astype(np.float32), "ad_lost": st.ad_lost.astype(np.float32),
         "drones_lost": st.drones_lost.astype(np.float32),
         "daily_killed": rec.killed, "daily_ctrl": rec.ctrl, "daily_lift": rec.lift,
+        "daily_cause": rec.cause, "daily_equip": rec.equip, "daily_ad": rec.ad,
+        # by cause, run-major: (n, cause, side), (n, cause, side, E), (n, cause, A)
+        "cas_cause": np.moveaxis(st.cas_total, -1, 0).astype(np.float32),
+        "equip_cause": np.moveaxis(st.loss_e, -1, 0).astype(np.float32),
+        "ad_cause": np.moveaxis(st.loss_ad, -1, 0).astype(np.float32),
+        "ad0": sim.bound["ad_count"].astype(np.float32),
         "terms_attacker_share": getattr(st, "terms_attacker_share",
                                         np.full(st.n, np.nan)).astype(np.float32),
     }
@@ -82,7 +89,7 @@ class CampaignResults:
         th = self.theatre
         district = np.array([r == "district" for r in th.region]) & th.contestable
         held = ((1 - self.arrays["ctrl_final"]) * th.area_km2 * district).sum(1)
-        lost_war = np.isin(self.arrays["end_cause"], (DECISIVE, INTERVENTION))
+        lost_war = np.isin(self.arrays["end_cause"], (ACCEPTED, INTERVENTION))
         return np.where(lost_war, held / th.defender_area0, 0.0)
 
     def defender_area_by_day(self) -> np.ndarray:
@@ -124,6 +131,11 @@ class CampaignResults:
                 cols[f"{k}_{side}"] = a[k][:, i]
             for j, cat in enumerate(EQUIPMENT):
                 cols[f"lost_{cat}_{side}"] = a["equip_lost"][:, i, j]
+        for k, cause in enumerate(CAUSES):
+            for i, side in enumerate(th.sides):
+                cols[f"casualties_{cause}_{side}"] = a["cas_cause"][:, k, i]
+            cols[f"lost_armour_{cause}_{th.sides[1]}"] = a["equip_cause"][:, k, 1, :2].sum(1)
+            cols[f"lost_air_defence_{cause}_{th.sides[1]}"] = a["ad_cause"][:, k].sum(1)
         cols[f"lost_air_defence_{th.sides[1]}"] = a["ad_lost"].sum(1)
         cols[f"lost_drones_{th.sides[0]}"] = a["drones_lost"].sum(1)
         for j, sid in enumerate(th.sector_ids):
@@ -147,12 +159,23 @@ class CampaignResults:
                 "wounded": (("run", "side"), a["wounded"]),
                 "missing": (("run", "side"), a["missing"]),
                 "equipment_lost": (("run", "side", "category"), a["equip_lost"]),
+                "casualties_by_cause": (("run", "day", "cause", "side"),
+                                        a["daily_cause"].reshape(a["daily_cause"].shape[:2]
+                                                                 + (len(CAUSES), 2))),
+                "equipment_lost_daily": (("run", "day", "side", "category"),
+                                         a["daily_equip"].reshape(a["daily_equip"].shape[:2]
+                                                                  + (2, len(EQUIPMENT)))),
+                "equipment_lost_by_cause": (("run", "cause", "side", "category"),
+                                            a["equip_cause"]),
+                "air_defence_lost_daily": (("run", "day", "system"), a["daily_ad"]),
+                "air_defence_lost_by_cause": (("run", "cause", "system"), a["ad_cause"]),
                 "duration_days": ("run", a["end_day"]),
                 "end_cause": ("run", a["end_cause"]),
                 "area_taken_share": ("run", self.area_taken_share()),
             },
             coords={"run": a["run"], "day": days, "sector": th.sector_ids,
-                    "side": list(th.sides), "category": list(EQUIPMENT)},
+                    "side": list(th.sides), "category": list(EQUIPMENT),
+                    "cause": list(CAUSES), "system": th.ad_ids},
             attrs={"end_causes": ", ".join(f"{i}={c}" for i, c in enumerate(END_CAUSES))},
         )
         ds["attacker_control"].attrs["units"] = "share of sector area"
@@ -179,5 +202,5 @@ class CampaignResults:
         keys = ["duration_days", "area_taken_share", "handed_over_share", "lift_ratio"]
         keys += [c for c in t.columns if c.endswith("_fall_day")]
         keys += [c for c in t.columns if c.startswith(("killed_", "wounded_", "missing_"))]
-        keys += [c for c in t.columns if c.startswith("lost_")]
+        keys += [c for c in t.columns if c.startswith(("lost_", "casualties_"))]
         return {k: tuple(float(x) for x in band(t[k].to_numpy())) for k in keys}

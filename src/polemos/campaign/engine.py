@@ -54,7 +54,6 @@ class Simulation:
         self.bound = self.theatre.bind(self.params, len(self.run_ids))
         self.state = new_state(self.theatre, len(self.run_ids), self.bound)
         self.record = new_record(self.theatre, len(self.run_ids), self.max_days)
-        self.sorties_per_day = np.zeros((len(self.run_ids), len(self.theatre.drone_ids)))
         self.days_run = 0
 
     def run(self, compact: bool = True) -> Simulation:
@@ -98,7 +97,13 @@ class Simulation:
             if full is cur:
                 continue
             for k, v in vars(cur).items():
-                if isinstance(v, np.ndarray) and v.ndim and v.shape[0] == n:
+                if _runs_last(v, n):             # sector-major: runs on the last axis
+                    target = getattr(full, k, None)
+                    if not (isinstance(target, np.ndarray) and target.shape[:-1] == v.shape[:-1]):
+                        target = np.zeros(v.shape[:-1] + (len(self.run_ids),), dtype=v.dtype)
+                        setattr(full, k, target)
+                    target[..., rows] = v
+                elif isinstance(v, np.ndarray) and v.ndim and v.shape[0] == n:
                     target = getattr(full, k, None)
                     if not (isinstance(target, np.ndarray) and target.shape[1:] == v.shape[1:]):
                         new = np.zeros((len(self.run_ids),) + v.shape[1:], dtype=v.dtype)
@@ -118,10 +123,10 @@ class Simulation:
             self._full_params, self._full_bound = self.params, self.bound
 
         def cut(v):
+            if _runs_last(v, n):
+                return v[..., keep]
             if isinstance(v, np.ndarray) and v.ndim and v.shape[0] == n:
-                kept = v[keep]   # column-major arrays stay column-major
-                return np.asfortranarray(kept) if v.ndim > 1 and not v.flags.c_contiguous \
-                    and v.flags.f_contiguous else kept
+                return v[keep]
             if hasattr(v, "take") and getattr(v, "runs", None) == n:
                 return v.take(keep)
             return v
@@ -142,7 +147,6 @@ class Simulation:
         self.record = record
         self.params = type(self.params)({k: cut(v) for k, v in self.params.values.items()})
         self.bound = {k: cut(v) for k, v in self.bound.items()}
-        self.sorties_per_day = cut(self.sorties_per_day)
         for c in self.components:
             for k, v in list(vars(c).items()):
                 setattr(c, k, cut(v))
@@ -158,6 +162,11 @@ class Simulation:
         if after.any():
             np.copyto(rec.ctrl, final[:, None, :], where=after)
             np.copyto(rec.lift, 0, where=after)
+
+
+def _runs_last(v, n: int) -> bool:
+    """A sector-major array: (…, runs) with another first axis (see ``State``)."""
+    return isinstance(v, np.ndarray) and v.ndim > 1 and v.shape[-1] == n and v.shape[0] != n
 
 
 @dataclass

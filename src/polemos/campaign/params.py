@@ -26,6 +26,10 @@ class ParamSet:
     def __getitem__(self, name: str) -> np.ndarray:
         return self.values[name]
 
+    def row(self, name: str) -> np.ndarray:
+        """The parameter as a (runs,) vector: it broadcasts over (…, runs) sector-major arrays."""
+        return self.values[name][:, 0]
+
     def scalar(self, name: str) -> float:
         """A parameter that must be the same in every run (e.g. a date)."""
         v = self.values[name]

@@ -6,17 +6,20 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from polemos.campaign.sectors import CAUSES
+
 # end causes
-ONGOING, DECISIVE, BREAKPOINT_DEFENDER, BREAKPOINT_ATTACKER, TRUCE, INTERVENTION, \
-    SETTLEMENT, HORIZON = range(8)
-END_CAUSES = ("ongoing", "decisive objective", "defender breakpoint", "attacker breakpoint",
-              "truce held", "outside intervention", "negotiated settlement", "horizon")
+ONGOING, ACCEPTED, BREAKPOINT_DEFENDER, BREAKPOINT_ATTACKER, INTERVENTION, SETTLEMENT, \
+    HORIZON = range(7)
+END_CAUSES = ("ongoing", "defender accepted terms", "defender breakpoint", "attacker breakpoint",
+              "outside intervention", "settlement at talks", "horizon")
 
 
 class State(SimpleNamespace):
-    """Named arrays of one chunk of runs; per-run scalars are shaped (runs, 1). Arrays with a
-    column per side, sector, route, drone type or air-defence system are column-major
-    (``order="F"``): per-run factors (runs, 1) then broadcast along contiguous memory."""
+    """Named arrays of one chunk of runs. Run-major arrays are shaped (runs, …); the
+    operational layer's per-sector arrays are sector-major, shaped (…, sectors, runs) (see
+    :mod:`polemos.campaign.sectors`). The engine tells them apart by which axis has the
+    runs: the first, or else the last."""
 
 
 def new_state(theatre, n: int, bound: dict) -> State:
@@ -24,32 +27,31 @@ def new_state(theatre, n: int, bound: dict) -> State:
     S, R, n_obj = theatre.n_sectors, len(theatre.route_ids), len(theatre.objective_ids)
     A, D = len(theatre.ad_ids), len(theatre.drone_ids)
     E = theatre.equipment.shape[1]
+    K = len(CAUSES)
     f = np.float64
     return State(
         n=n,
         ctrl=np.broadcast_to(theatre.attacker_held0.astype(f), (n, S)).copy(),
-        pers=np.zeros((n, 2), order="F"),
-        equip=bound["equipment"].copy(order="F"),
-        ad=bound["ad_count"].copy(order="F"),
-        drones=bound["drone_count"].copy(order="F"),
-        munitions=np.zeros((n, D)),
-        mob_left=np.zeros((n, 2), order="F"),
-        interdiction=np.zeros((n, R), order="F"),
-        route_open=np.ones((n, R), dtype=bool, order="F"),
-        supply=np.ones((n, 2), order="F"),
+        pers=np.zeros((n, 2)),
+        equip=bound["equipment"].copy(),
+        drones=bound["drone_count"].copy(),
+        mob_left=np.zeros((n, 2)),
+        interdiction=np.zeros((n, R)),
+        route_open=np.ones((n, R), dtype=bool),
+        supply=np.ones((n, 2)),
         connected=np.ones((n, S), dtype=bool),
-        isr_cov=np.zeros((n, 1)),
         drone_strikes_on_routes=np.zeros((n, 1)),
-        lift=np.zeros((n, 2), order="F"),
-        cas_today=np.zeros((n, 2), order="F"),
-        missing_today=np.zeros((n, 2), order="F"),
-        killed=np.zeros((n, 2), order="F"),
-        wounded=np.zeros((n, 2), order="F"),
-        missing=np.zeros((n, 2), order="F"),
-        equip_lost=np.zeros((n, 2, E), order="F"),
-        ad_lost=np.zeros((n, A), order="F"),
-        drones_lost=np.zeros((n, D), order="F"),
-        strength0=np.zeros((n, 2), order="F"),
+        lift=np.zeros((n, 2)),
+        killed=np.zeros((n, 2)),
+        wounded=np.zeros((n, 2)),
+        missing=np.zeros((n, 2)),
+        equip_lost=np.zeros((n, 2, E)),
+        ad_lost=np.zeros((n, A)),
+        # by cause (sectors.CAUSES), sector-major: (cause, side, n), (cause, side, E, n), ...
+        cas_c=np.zeros((K, 2, n)), cas_total=np.zeros((K, 2, n)),
+        loss_e=np.zeros((K, 2, E, n)), loss_ad=np.zeros((K, A, n)),
+        drones_lost=np.zeros((n, D)),
+        strength0=np.zeros((n, 2)),
         alive=np.ones(n, dtype=bool),
         end_day=np.zeros(n, dtype=np.int32),
         end_cause=np.zeros(n, dtype=np.int8),
@@ -62,8 +64,12 @@ def new_record(theatre, n: int, days: int) -> State:
     """Daily series kept for results: compact dtypes, preallocated (no growing lists), shaped
     (runs, days, ...) but stored day by day (each day's writes are one contiguous block; the
     engine hands them out run-major at the end of the run)."""
+    E = theatre.equipment.shape[1]
     return State(
         killed=daily(n, days, 2, np.float32),
+        cause=daily(n, days, 2 * len(CAUSES), np.float32),   # casualties by (cause, side)
+        equip=daily(n, days, 2 * E, np.float32),             # equipment lost by (side, type)
+        ad=daily(n, days, len(theatre.ad_ids), np.float32),   # air-defence systems lost
         ctrl=daily(n, days, theatre.n_sectors, np.uint8),  # attacker share, %
         lift=daily(n, days, 2, np.float32),
     )

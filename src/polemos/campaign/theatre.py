@@ -52,14 +52,30 @@ class Theatre:
     ew_count: np.ndarray             # (2,) electronic-warfare systems per side (jamming, counter-drone)
     #: (field, index, parameter): elements set by a calibrated parameter, which varies by run
     param_links: list = None
-    #: (S,) links from each sector to the nearest decisive objective (S if unreachable)
-    objective_hops: np.ndarray = None
+    urban_share: np.ndarray = None       # (S,) share of the fighting in built-up terrain
+    behind_prepared: np.ndarray = None   # (S,) bool: a prepared defence behind the belt
+    objective_value_km2: np.ndarray = None   # (O,) worth to the attacker, km2 of territory
+    objective_capital: np.ndarray = None     # (O,) bool: the holder's seat of government
+    objective_hops: np.ndarray = None    # (O, S) links from each sector to each objective
+    ad_ceiling_km: np.ndarray = None     # (A,) engagement envelope: top altitude
+    ad_range_km: np.ndarray = None       # (A,) slant range
+    ad_channels: np.ndarray = None       # (A,) targets engaged at once per system
+    drone_altitude_km: np.ndarray = None  # (D,) working altitude
+    drone_endurance_h: np.ndarray = None  # (D,) time on station per sortie
+    redline_route: np.ndarray = None     # (L,) route index of a route_cut red line, else -1
+    redline_sector: np.ndarray = None    # (L,) sector index of a sector_taken red line, else -1
+    redline_delay_days: np.ndarray = None  # (L,)
+    redline_actor: list = None           # (L,) actor ids
+    unread_inputs: list = None           # calibrated inputs no quantity of the scenario reads
 
     def bind(self, params, n: int) -> dict[str, np.ndarray]:
         """Per-run copies, shaped (n, ...), of the fields that parameters set."""
         fields = {"equipment": self.equipment, "ad_count": self.ad_count,
                   "drone_count": self.drone_count, "route_capacity_t": self.route_capacity_t,
-                  "fort_depth_km": self.fort_depth_km, "ew_count": self.ew_count}
+                  "fort_depth_km": self.fort_depth_km, "ew_count": self.ew_count,
+                  "objective_value_km2": self.objective_value_km2,
+                  "ad_ceiling_km": self.ad_ceiling_km, "ad_range_km": self.ad_range_km,
+                  "ad_channels": self.ad_channels, "redline_delay_days": self.redline_delay_days}
         fields.update({f"forces.{k}": v for k, v in self.forces.items()})
         out = {k: np.broadcast_to(v, (n,) + v.shape).astype(float) for k, v in fields.items()}
         for field, idx, name, central in self.param_links or ():
@@ -131,6 +147,10 @@ def compile_theatre(sc) -> Theatre:
         "foreign_fighters", "ballistic_missiles")}
     equipment = np.array([[q(getattr(f, k), "equipment", (i, j)) for j, k in enumerate(EQUIPMENT)]
                           for i, f in enumerate((f_att, f_def))])
+    for i, f in enumerate((f_att, f_def)):   # formations counted apart (e.g. a separate army)
+        for x in f.extra_equipment.values():
+            j = EQUIPMENT.index(x.category)
+            equipment[i, j] += q(x.count, "equipment", (i, j))
     ad = f_def.air_defence
     drones = f_att.drones
     ew = np.array([sum(q(e.count, "ew_count", (i,)) for e in f.electronic_warfare.values()
@@ -143,7 +163,12 @@ def compile_theatre(sc) -> Theatre:
     ad_count = np.array([q(a.count, "ad_count", (i,)) for i, a in enumerate(ad.values())])
     drone_count = np.array([q(d.count, "drone_count", (i,)) for i, d in enumerate(drones.values())])
     held0 = np.array([s.controller == att for s in secs])
-    decisive = [idx[sc.objectives[o].sector] for o in oids if sc.objectives[o].decisive]
+
+    def opt(x, default=0.0):
+        return default if x is None else v(x)
+
+    objs = [sc.objectives[o] for o in oids]
+    red = [(a, rl) for a, actor in sc.actors.items() for rl in actor.red_lines]
     return Theatre(
         sector_ids=ids, sector_names=[s.name for s in secs], sides=sides, area_km2=area,
         relief=np.array([RELIEF.index(s.relief) for s in secs]),
@@ -167,8 +192,45 @@ def compile_theatre(sc) -> Theatre:
         ad_count=ad_count.astype(float),
         drone_ids=list(drones), drone_role=[d.role for d in drones.values()],
         drone_count=drone_count.astype(float),
-        ew_count=ew, param_links=links, objective_hops=hops_to(adj, decisive),
+        ew_count=ew, param_links=links,
+        urban_share=np.array([opt(s.urban_share) for s in secs]),
+        behind_prepared=np.array([s.behind_line == "prepared" for s in secs]),
+        objective_value_km2=np.array([0.0 if o.value_km2 is None else
+                                      q(o.value_km2, "objective_value_km2", (i,))
+                                      for i, o in enumerate(objs)]),
+        objective_capital=np.array([o.capital for o in objs], dtype=bool),
+        objective_hops=np.array([hops_to(adj, [idx[o.sector]]) for o in objs]).reshape(
+            len(objs), len(ids)),
+        ad_ceiling_km=np.array([0.0 if a.ceiling_km is None else
+                                q(a.ceiling_km, "ad_ceiling_km", (i,))
+                                for i, a in enumerate(ad.values())]),
+        ad_range_km=np.array([0.0 if a.range_km is None else q(a.range_km, "ad_range_km", (i,))
+                              for i, a in enumerate(ad.values())]),
+        # a launcher or mount engages one target at a time unless the scenario says otherwise
+        ad_channels=np.array([1.0 if a.channels is None else q(a.channels, "ad_channels", (i,))
+                              for i, a in enumerate(ad.values())]),
+        drone_altitude_km=np.array([opt(d.altitude_km) for d in drones.values()]),
+        drone_endurance_h=np.array([opt(d.endurance_h, 1.0) for d in drones.values()]),
+        redline_route=np.array([rids.index(rl.target) if rl.trigger == "route_cut" else -1
+                                for _, rl in red], dtype=int),
+        redline_sector=np.array([idx[rl.target] if rl.trigger == "sector_taken" else -1
+                                 for _, rl in red], dtype=int),
+        redline_delay_days=np.array([q(rl.delay_days, "redline_delay_days", (j,))
+                                     for j, (_, rl) in enumerate(red)]),
+        redline_actor=[a for a, _ in red],
+        unread_inputs=unread_inputs(sc),
     )
+
+
+def unread_inputs(sc) -> list[str]:
+    """Calibrated inputs (``parameters.inputs.*``) that no quantity of the scenario refers to:
+    they would change nothing (``polemos validate --strict`` lists them)."""
+    from polemos.scenario.quantity import ParamRef
+    from polemos.scenario.validation import walk
+
+    used = {x.param for _, x in walk(sc) if isinstance(x, ParamRef)}
+    return sorted(f"inputs.{k}" for k in sc.parameters.get("inputs", {})
+                  if f"inputs.{k}" not in used)
 
 
 def hops_to(adjacency: np.ndarray, targets: list[int]) -> np.ndarray:

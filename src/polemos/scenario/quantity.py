@@ -14,12 +14,12 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_val
 UNITS = (
     "km", "km2", "m", "days", "per_day", "t_per_day", "persons", "persons_per_day", "count",
     "share", "ratio", "usd", "per_sortie", "per_km2", "per_day_per_km", "km_per_day", "deg",
-    "months", "per_month", "per_year",
+    "months", "per_month", "per_year", "hours", "persons_per_km",
 )
 Unit = Literal[
     "km", "km2", "m", "days", "per_day", "t_per_day", "persons", "persons_per_day", "count",
     "share", "ratio", "usd", "per_sortie", "per_km2", "per_day_per_km", "km_per_day", "deg",
-    "months", "per_month", "per_year",
+    "months", "per_month", "per_year", "hours", "persons_per_km",
 ]
 Kind = Literal["official", "visually_confirmed", "estimate", "claim", "calibrated"]
 

@@ -71,6 +71,11 @@ class Sector(Strict):
     centroid: Centroid
     front_km: Quantity
     fortified_line_depth_km: Quantity
+    #: posture of the defence behind the fortified belt: "hasty" when nothing was prepared
+    #: there (one line, nothing behind it), "prepared" when a second line was built
+    behind_line: Literal["prepared", "hasty"] = "hasty"
+    #: share of the sector's fighting in built-up terrain (towns): QJM urban factors
+    urban_share: Quantity | None = None
     objective: str | None = None
     note: str = ""
 
@@ -98,6 +103,10 @@ class Objective(Strict):
     role: str = ""
     cuts_routes: list[str] = Field(default_factory=list)
     decisive: bool = False
+    #: the holder's seat of government: threatening it weighs on the holder's acceptance
+    capital: bool = False
+    #: worth of the objective to the attacker, in km2 of territory (the unit of its gain)
+    value_km2: Quantity | None = None
 
 
 class AirDefence(Strict):
@@ -106,6 +115,11 @@ class AirDefence(Strict):
         Field(alias="class")
     )
     count: Quantity
+    #: engagement envelope: highest target altitude (km), slant range (km), targets engaged at
+    #: once; guns and radars may omit them (a radar shoots nothing)
+    ceiling_km: Quantity | None = None
+    range_km: Quantity | None = None
+    channels: Quantity | None = None
     note: str = ""
 
 
@@ -113,12 +127,26 @@ class Drone(Strict):
     name: str
     role: Literal["strike", "loitering", "isr", "decoy"]
     count: Quantity
+    #: altitude at which it works (km): what air defence can reach it
+    altitude_km: Quantity | None = None
+    #: time on station per sortie (hours)
+    endurance_h: Quantity | None = None
     note: str = ""
 
 
 class ElectronicWarfare(Strict):
     name: str
     role: Literal["jamming", "counter_drone", "radar"]
+    count: Quantity
+    note: str = ""
+
+
+class ExtraEquipment(Strict):
+    """Equipment of a formation counted apart from the side's main inventory (e.g. a separate
+    army's tanks); added to the category's count."""
+
+    name: str
+    category: Literal["tanks", "ifv_apc", "tube_artillery", "rocket_launchers"]
     count: Quantity
     note: str = ""
 
@@ -137,6 +165,20 @@ class Forces(Strict):
     air_defence: dict[str, AirDefence] = Field(default_factory=dict)
     drones: dict[str, Drone] = Field(default_factory=dict)
     electronic_warfare: dict[str, ElectronicWarfare] = Field(default_factory=dict)
+    extra_equipment: dict[str, ExtraEquipment] = Field(default_factory=dict)
+    note: str = ""
+
+
+class RedLine(Strict):
+    """What an outside power acts on: when ``trigger`` happens to ``target`` it imposes a
+    ceasefire after ``delay_days``. Triggers: ``route_cut`` (a route closed by the enemy's
+    control or a fallen objective), ``sector_taken`` (the attacker holds the sector)."""
+
+    trigger: Literal["route_cut", "sector_taken"]
+    target: str
+    delay_days: Quantity
+    action: Literal["impose_ceasefire"] = "impose_ceasefire"
+    sources: list[str] = Field(default_factory=list)
     note: str = ""
 
 
@@ -145,6 +187,7 @@ class Actor(Strict):
     roles: list[str] = Field(default_factory=list)
     summary: str = ""
     sources: list[str] = Field(default_factory=list)
+    red_lines: list[RedLine] = Field(default_factory=list)
 
 
 class RecordItem(Figure):
@@ -152,6 +195,9 @@ class RecordItem(Figure):
 
     use: Literal["calibration", "validation"]
     tolerance: float | None = Field(default=None, ge=0)
+    #: "equal": the model should reproduce the value; "at_least": the value is a lower bound
+    #: (e.g. visually confirmed losses), so only a model value below it is a miss
+    bound: Literal["equal", "at_least"] = "equal"
     series: list[float] | None = None
     series_start: dt.date | None = None
 

@@ -27,9 +27,11 @@ FIELD_UNITS = {
     "personnel_mobilised": "persons", "volunteers": "persons", "foreign_fighters": "persons",
     "mobilisation_days": "days", "tanks": "count", "ifv_apc": "count", "tube_artillery": "count",
     "rocket_launchers": "count", "ballistic_missiles": "count", "count": "count",
+    "urban_share": "share", "value_km2": "km2", "ceiling_km": "km", "range_km": "km",
+    "channels": "count", "altitude_km": "km", "endurance_h": "hours", "delay_days": "days",
 }
 POSITIVE = {"area_km2", "length_km", "mobilisation_days"}
-SHARES = {"forest_share"}
+SHARES = {"forest_share", "urban_share"}
 
 
 def walk(obj: Any, path: tuple = ()) -> Iterator[tuple[tuple, Any]]:
@@ -97,6 +99,11 @@ def cross_reference_problems(sc: Scenario, strict: bool) -> list[tuple[tuple, st
         need(sides, o.side, ("objectives", oid, "side"), "side")
         for j, r in enumerate(o.cuts_routes):
             need(set(sc.routes), r, ("objectives", oid, "cuts_routes", j), "route")
+    for aid, actor in sc.actors.items():
+        for j, rl in enumerate(actor.red_lines):
+            ids = set(sc.routes) if rl.trigger == "route_cut" else sectors
+            need(ids, rl.target, ("actors", aid, "red_lines", j, "target"),
+                 "route" if rl.trigger == "route_cut" else "sector")
     for side in sides - set(sc.forces):
         out.append((("forces", side), f"no forces given for side '{side}'"))
     for side in set(sc.forces) - sides:

@@ -1,10 +1,12 @@
-"""Casualties: each day's losses split into killed, wounded and missing or captured, and taken
-off each side's strength.
+"""Casualties: each day's losses by cause split into killed, wounded and missing or captured,
+taken off each side's strength and recorded by day and cause.
 
-Of the day's battle casualties, ``casualties.killed_share`` are killed (historical wounded to
-killed ratios of about 3:1 to 4:1, Dupuy, *Attrition*, 1990) and the rest wounded; the missing
-and captured come from sectors overrun that day (movement). Wounded leave the front:
-``casualties.wounded_return_share`` come back after treatment (not modelled in time: removed).
+Of the day's battle casualties (drone, loitering munition, artillery, direct fire),
+``casualties.killed_share`` are killed (historical wounded to killed ratios of about 3:1 to
+4:1, Dupuy, *Attrition*, 1990) and the rest wounded; those taken in cut-off sectors are missing
+or captured. The casualties were already taken from the sectors where they happened (by each
+mechanism); this step books them and sets each side's totals (sectors + reserve + mobilised
+arrivals) for the mechanisms that read them.
 """
 
 from __future__ import annotations
@@ -12,24 +14,42 @@ from __future__ import annotations
 import numpy as np
 
 from polemos.campaign.component import Component
+from polemos.campaign.sectors import CAPTURED, CAUSES
 
 
 class Casualties(Component):
-    """Split the day's casualties into killed / wounded / missing and update strengths."""
+    """Book the day's casualties by cause; killed / wounded / missing; daily record."""
 
     name = "casualties"
     params = ("killed_share",)
 
+    def init(self, sim):
+        self.eq_before = np.zeros((2, sim.theatre.equipment.shape[1], sim.state.n))
+        self.ad_before = np.zeros((len(sim.theatre.ad_ids), sim.state.n))
+
     def step(self, sim, day):
         st, p = sim.state, sim.params
-        live = st.alive[:, None]
-        cas = np.minimum(st.cas_today * live, st.pers)
-        miss = np.minimum(st.missing_today * live, st.pers - cas)
-        killed = cas * p["casualties.killed_share"]
-        st.killed += killed
-        st.wounded += cas - killed
-        st.missing += miss
-        st.pers -= cas + miss
-        sim.record.killed[:, day - 1, :] = killed
-        st.cas_today = np.zeros_like(st.cas_today)
-        st.missing_today = np.zeros_like(st.missing_today)
+        cas = st.cas_c                                                   # (K, 2, n)
+        battle = cas[:CAPTURED].sum(axis=0)                              # (2, n)
+        killed = battle * p.row("casualties.killed_share")
+        st.killed += killed.T
+        st.wounded += (battle - killed).T
+        st.missing += cas[CAPTURED].T
+        st.cas_total += cas
+        rec = sim.record
+        rec.killed[:, day - 1, :] = killed.T
+        rec.cause[:, day - 1, :] = cas.reshape(len(CAUSES) * 2, -1).T
+        eq = st.loss_e.sum(axis=0)                                        # (2, E, n)
+        rec.equip[:, day - 1, :] = (eq - self.eq_before).reshape(-1, st.n).T
+        self.eq_before = eq
+        ad = st.loss_ad.sum(axis=0)                                       # (A, n)
+        rec.ad[:, day - 1, :] = (ad - self.ad_before).T
+        self.ad_before = ad
+        st.cas_c = np.zeros_like(cas)
+        st.pers = np.stack([st.ap, st.dp.sum(axis=0) + st.dres], axis=1)
+
+    def finalize(self, sim):
+        st = sim.state
+        st.equip_lost = np.moveaxis(st.loss_e.sum(axis=0), -1, 0)       # (n, 2, E)
+        st.ad_lost = st.loss_ad.sum(axis=0).T                            # (n, A)
+        st.equip = np.stack([st.ae.T, (st.de.sum(axis=1) + st.dres_e).T], axis=1)

@@ -1,37 +1,56 @@
-"""Fires: tube and rocket artillery against troops in the sectors being fought over.
+"""Fires: tube and rocket artillery on the sectors being fought over.
 
-Casualties inflicted per day by a side = (tubes + ``fires.rocket_weight`` × rocket launchers)
-× ``fires.casualties_per_tube_day`` × supply^``logistics.supply_elasticity`` × the target's
-vulnerability (Dupuy's QJM posture vulnerability factors, ``ground_combat.vulnerability_*``).
-The attacker's fire is multiplied by (1 + ``fires.isr_bonus`` × ISR coverage): rocket artillery
+Casualties inflicted per day on a sector = guns there (tubes + ``fires.rocket_weight`` ×
+rocket launchers: the attacker's committed share on that axis, the defender's in the sector) ×
+``fires.casualties_per_tube_day`` × the firer's supply^e × the target's QJM vulnerability
+(the defender's posture; the attacker attacks in the open, 1). The attacker's fire on a sector
+is multiplied by (1 + ``fires.isr_bonus`` × ISR coverage of that sector): rocket artillery
 fired on what drones see ([CK] claim 2: drone strikes coordinated with rocket launchers).
+Equipment in the sector is lost at the personnel rate × ``fires.equipment_loss_ratio`` of its
+category's ground-combat loss ratio (shell fire hits soft vehicles and guns less than a
+tank battle does). Cause: artillery. Day-to-day log-normal variation ``fires.daily_sigma``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from polemos.campaign.columns import row_sum
 from polemos.campaign.component import Component
+from polemos.campaign.components.ground_combat import attacker_on_axes
+from polemos.campaign.sectors import ARTILLERY, by_state, pick, take_losses
 
 
 class Fires(Component):
-    """Artillery and rocket launchers against troops."""
+    """Artillery and rockets on each active sector; the attacker's guided by drone ISR."""
 
     name = "fires"
-    params = ("rocket_weight", "casualties_per_tube_day", "isr_bonus", "daily_sigma")
+    params = ("rocket_weight", "casualties_per_tube_day", "isr_bonus", "daily_sigma",
+              "equipment_loss_ratio")
+
+    def init(self, sim):
+        self.vul = by_state(sim, "ground_combat.vulnerability")
 
     def step(self, sim, day):
         st, p = sim.state, sim.params
-        live = st.alive[:, None]
-        any_active = st.active.any(axis=1, keepdims=True)
-        guns = np.multiply(p["fires.rocket_weight"], st.equip[:, :, 3], order="F")
-        guns += st.equip[:, :, 2]                                        # tubes + w × rockets
-        rate = p["fires.casualties_per_tube_day"] * guns * st.supply_power
-        vul = sim.vulnerability(sim)                                   # (n, S) defender
-        def_vul = row_sum(vul * st.a_share)
-        noise = sim.streams.lognormal_factor("fires", day, p["fires.daily_sigma"], 2)
-        to_def = rate[:, 0:1] * (1 + p["fires.isr_bonus"] * st.isr_cov) * def_vul
-        to_att = rate[:, 1:2] * row_sum(st.sector_power * st.d_share)
-        st.cas_today += np.concatenate([to_att, to_def], axis=1, out=np.empty((st.n, 2),
-                                       order="F")) * noise * any_active * live
+        act = st.active * st.alive
+        w, rate = p.row("fires.rocket_weight"), p.row("fires.casualties_per_tube_day")
+        noise = sim.streams.lognormal_factor("fires", day, p["fires.daily_sigma"], 2).T  # (2, n)
+        a_pers, a_eq = attacker_on_axes(sim)
+        a_guns = a_eq[2] + w * a_eq[3]                                          # (C, n)
+        d_guns = st.de[2] + w * st.de[3]
+        to_d = a_guns * rate * st.supply_power[:, 0] * noise[1] * (
+            1 + p.row("fires.isr_bonus") * st.isr) * pick(self.vul, st.sector_state) * act
+        r_d = np.divide(to_d, st.dp, out=np.zeros_like(to_d), where=st.dp > 0)
+        to_a = d_guns * rate * st.sector_power.T * noise[0] * act
+        d_loss = take_losses(st.dp, to_d)
+        st.cas_c[ARTILLERY, 1] += d_loss.sum(axis=0)
+        a_loss = np.minimum(to_a.sum(axis=0), st.ap)
+        st.ap -= a_loss
+        st.cas_c[ARTILLERY, 0] += a_loss
+        ratio = p.row("fires.equipment_loss_ratio") * sim.equip_ratio          # (E, 1, n)
+        lost = take_losses(st.de, np.minimum(r_d, 1.0) * ratio * st.de)
+        st.loss_e[ARTILLERY, 1] += lost.sum(axis=1)
+        r_a = np.divide(to_a, a_pers, out=np.zeros_like(to_a), where=a_pers > 0)
+        a_lost = np.minimum((np.minimum(r_a, 1.0) * ratio * a_eq).sum(axis=1), st.ae)
+        st.ae -= a_lost
+        st.loss_e[ARTILLERY, 0] += a_lost

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from polemos.campaign.columns import row_sum
 from polemos.campaign.component import Component
 
 
@@ -31,25 +30,18 @@ class Logistics(Component):
     name = "logistics"
     params = ("cut_share", "damage_per_strike", "repair_share", "consumption_t_per_person_day",
               "supply_elasticity", "stock_days", "cutoff_power", "troop_lift_share",
-              "t_per_person_moved", "theatre_share_attacker", "theatre_share_defender",
-              "missile_strikes_per_launcher_day")
+              "t_per_person_moved", "missile_strikes_per_launcher_day")
 
     def init(self, sim):
         th, st, p = sim.theatre, sim.state, sim.params
         f = {k[7:]: v for k, v in sim.bound.items() if k.startswith("forces.")}   # (n, 2)
-        share = np.concatenate([p["logistics.theatre_share_attacker"],
-                                p["logistics.theatre_share_defender"]], axis=1)   # (n, 2)
-        st.pers = np.asfortranarray(share * (f["personnel_standing"] + f["volunteers"]
-                                             + f["foreign_fighters"]))   # (n, 2) column-major
-        st.strength0 = st.pers.copy(order="F")
-        st.mob_left = f["personnel_mobilised"].copy(order="F")
-        st.mob_rate = np.asfortranarray(f["personnel_mobilised"]
-                                        / np.maximum(f["mobilisation_days"], 1.0))
+        st.mob_left = f["personnel_mobilised"].copy()
+        st.mob_rate = f["personnel_mobilised"] / np.maximum(f["mobilisation_days"], 1.0)
         cols = th.cols
-        st.stock = np.broadcast_to(p["logistics.stock_days"], (st.n, len(cols))).copy(order="F")
-        st.sector_supply = np.ones((st.n, len(cols)), order="F")
+        st.stock = np.broadcast_to(p["logistics.stock_days"], (st.n, len(cols))).copy()
+        st.sector_supply = np.ones((st.n, len(cols)))
         self.route_def = (th.route_side == 1)
-        self.capacity = np.asfortranarray(sim.bound["route_capacity_t"])   # (n, R), as routes
+        self.capacity = sim.bound["route_capacity_t"]   # (n, R), as routes
         self.side_matrix = np.stack([~self.route_def, self.route_def], axis=1).astype(float)
         self.path = th.route_path.astype(float)                    # (R, S)
         self.adjacency = th.adjacency.astype(np.float32)   # link counts are exact in float32
@@ -57,10 +49,10 @@ class Logistics(Component):
         self.steps = max(1, th.n_sectors - 1)
         self.e = p["logistics.supply_elasticity"]
         self.missile_rate = p["logistics.missile_strikes_per_launcher_day"]
-        self.cutoff_power32 = (p["logistics.cutoff_power"] ** self.e).astype(np.float32)
+        self.cutoff_power = p["logistics.cutoff_power"] ** self.e
         self.key_held = self.key_fallen = None   # control and objectives last computed on
-        st.supply_power = np.ones((st.n, 2), order="F")
-        st.sector_power = np.ones((st.n, len(th.cols)), dtype=np.float32, order="F")
+        st.supply_power = np.ones((st.n, 2))
+        st.sector_power = np.ones((st.n, len(th.cols)))
         self.update_network(sim)
 
     def update_network(self, sim):
@@ -70,13 +62,12 @@ class Logistics(Component):
         those runs."""
         th, st, p = sim.theatre, sim.state, sim.params
         cut_share = p["logistics.cut_share"]
-        held_c = st.ctrl[:, th.cols] >= cut_share                          # (n, C) column-major
+        held_c = st.ctrl[:, th.cols] >= cut_share                          # (n, C)
         fallen = st.objective_day >= 0                                      # (n, O)
         if self.key_held is None:
             rows = np.ones(st.n, dtype=bool)
-        else:   # (column-major copies: numpy's row-wise any loops once per run)
-            rows = ((held_c != self.key_held).any(axis=1)
-                    | np.asfortranarray(fallen != self.key_fallen).any(axis=1))
+        else:
+            rows = (held_c != self.key_held).any(axis=1) | (fallen != self.key_fallen).any(axis=1)
         self.key_held, self.key_fallen = held_c, fallen
         if rows.any():
             held_att = st.ctrl[rows] >= cut_share[rows]                    # (m, S)
@@ -96,7 +87,8 @@ class Logistics(Component):
                 reach = grown
             st.connected[rows] = reach | ~th.contestable[None, :]
         cap = self.capacity * (1 - st.interdiction) * st.route_open
-        throughput = np.asfortranarray(np.ascontiguousarray(cap) @ self.side_matrix)   # (n, 2)
+        throughput = np.stack([(cap * self.side_matrix[:, k]).sum(axis=1) for k in (0, 1)],
+                              axis=1)                                        # (n, 2) t/day
         demand = st.pers * p["logistics.consumption_t_per_person_day"]
         st.supply = np.minimum(1.0, np.divide(throughput, demand, out=np.ones_like(demand),
                                               where=demand > 0))
@@ -110,7 +102,7 @@ class Logistics(Component):
         live = st.alive[:, None]
         # strikes on the defender's open routes, spread by capacity
         open_def = (st.route_open & self.route_def[None, :]) * self.capacity
-        tot = row_sum(open_def)
+        tot = open_def.sum(axis=1, keepdims=True)
         share = np.divide(open_def, tot, out=np.zeros_like(open_def), where=tot > 0)
         missiles = self.missile_rate * sim.bound["forces.ballistic_missiles"][:, 0:1]
         strikes = st.drone_strikes_on_routes + missiles
@@ -122,39 +114,19 @@ class Logistics(Component):
         interdiction += dmg
         st.interdiction = np.clip(interdiction, 0, 1, out=interdiction)
         self.update_network(sim)
-        # cut-off sectors draw down stocks, then fight at cutoff_power; per contestable
-        # sector (n, C), or one column (n, 1) on the days no run has a sector cut off
-        conn = st.connected[:, sim.theatre.cols]
-        if conn.all():
-            st.stock = np.broadcast_to(p["logistics.stock_days"], conn.shape)
-            st.sector_supply = st.supply[:, 1:2]
-            st.sector_power = st.supply_power[:, 1:2].astype(np.float32)
-        else:   # as above, then the few cut-off (run, sector) pairs: flat column-major k
-            k = np.flatnonzero(~conn.ravel(order="F"))
-            run = k % st.n
-            stock = _columns(p["logistics.stock_days"], conn.shape)
-            cut = np.maximum(st.stock.ravel(order="F")[k] - live[run, 0], 0.0)
-            _flat(stock)[k] = cut
-            st.stock = stock
-            has_stock = cut > 0
-            st.sector_supply = _columns(st.supply[:, 1:2], conn.shape)
-            _flat(st.sector_supply)[k] = np.where(has_stock, 1.0,
-                                                  p["logistics.cutoff_power"][run, 0])
-            st.sector_power = _columns(st.supply_power[:, 1:2].astype(np.float32), conn.shape)
-            _flat(st.sector_power)[k] = np.where(has_stock, np.float32(1.0),
-                                                 self.cutoff_power32[run, 0])
+        # cut-off sectors draw down their stocks, then fight at cutoff_power
+        conn = st.connected[:, sim.theatre.cols]                          # (n, C)
+        st.stock = np.where(conn, p["logistics.stock_days"], np.maximum(st.stock - live, 0.0))
+        has_stock = st.stock > 0
+        st.sector_supply = np.where(conn, st.supply[:, 1:2],
+                                    np.where(has_stock, 1.0, p["logistics.cutoff_power"]))
+        st.sector_power = np.where(conn, st.supply_power[:, 1:2],
+                                   np.where(has_stock, 1.0, self.cutoff_power))
         # mobilisation, limited by the rate and by what the network can lift
         arrive = np.minimum(np.minimum(st.mob_left, st.mob_rate), st.lift) * live
         st.mob_left -= arrive
+        st.ap += arrive[:, 0]             # the attacker's theatre pool
+        st.dres += arrive[:, 1]           # the defender's reserve
         st.pers += arrive
         sim.record.lift[:, day - 1, :] = st.lift
 
-
-def _columns(col: np.ndarray, shape: tuple) -> np.ndarray:
-    """A per-run column (n, 1) repeated across ``shape`` (n, C), column-major."""
-    return np.broadcast_to(col, shape).copy(order="F")
-
-
-def _flat(a: np.ndarray) -> np.ndarray:
-    """The flat column-major view of a column-major array."""
-    return a.reshape(-1, order="F")

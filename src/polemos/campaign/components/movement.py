@@ -1,86 +1,148 @@
-"""Movement and control: the attacker advances (or is pushed back) in each active sector.
+"""Movement and the states of a sector's defence: break-in, breakthrough, exploitation.
 
-Advance per day (km) = ``movement.advance_km_per_day`` (QJM: infantry against a prepared
-defence at power ratio 1.46) × ``movement.advance_scale`` × terrain factor of the relief
-(QJM ``movement.terrain_advance_*``) × posture factor (``movement.posture_advance_fortified``
-inside the fortified belt, ``movement.posture_advance_prepared`` beyond it) × (R / 1.46)^γ for a
-power ratio R ≥ 1 (γ = ``movement.ratio_exponent``); below 1, the defender counter-attacks at
-``movement.counterattack_share`` of the same rate with the inverse ratio. The advance turns into
-control as a share of the sector's depth (√area). A sector counts as taken when the attacker
-holds ``movement.capture_share`` of it; then ``movement.encircled_share`` of the defenders in it
-are missing or captured. Sources: Dupuy QJM opposed-advance tables (OPORD-QJM transcription).
+Each contestable sector's defence is in one state (QJM postures): *fortified* while the
+attacker is still inside the pre-war fortified belt (depth ``fortified_line_depth_km``),
+then what lies behind the belt (scenario data ``behind_line``: *prepared*, or *hasty* when
+nothing was built behind the one line), and *broken* (a withdrawal) once the defence breaks.
+
+Advance per day (km) on a sector with power ratio R ≥ 1:
+
+    v = ``movement.advance_km_per_day`` (QJM: infantry against a prepared defence at R = 1.46)
+        × ``movement.advance_scale`` × terrain (relief; built-up share at QJM Urban 0.7)
+        × posture(state) (QJM: fortified 0.58, prepared 1, hasty 2.17 of the prepared rate)
+        × (R / 1.46)^γ × attacker supply^e
+
+below R = 1 the defender counter-attacks at ``movement.counterattack_share`` of the rate at the
+inverse ratio. A *broken* defence is exploited: the attacker advances at
+``movement.exploitation_km_per_day`` (road march against a defence in withdrawal) × terrain ×
+supply^e. Penetration depth accumulates; control = depth / the sector's depth (√area).
+
+Breakthrough: the defence breaks when R ≥ ``movement.break_ratio`` or its strength falls below
+``movement.break_strength`` of its peak. A broken defence withdraws ``movement.withdraw_share``
+of its troops (and their equipment) a day to the reserve; cut off (no open route reaches it),
+they cannot, and stay to be taken. The sector is taken when the attacker holds
+``movement.capture_share`` of it: the defenders still in it withdraw if they can, leaving
+``movement.abandon_share`` of their equipment and air defence behind (captured or
+abandoned), or are captured with all of it if cut off. Culmination: the advance scales with
+the attacker's supply, and stops with its breakpoint (termination). Sources: Dupuy QJM
+advance and posture tables (OPORD-QJM transcription); Epstein's adaptive withdrawal.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from polemos.campaign.columns import row_sum
 from polemos.campaign.component import Component
-from polemos.campaign.components.ground_combat import by_relief, posture_mix
-
-REFERENCE_RATIO = 1.46  # the QJM table row the base advance rate is read from
-LOG_REF = np.float32(np.log(REFERENCE_RATIO))
+from polemos.campaign.components.ground_combat import REFERENCE_RATIO, urban_blend
+from polemos.campaign.sectors import (
+    BROKEN,
+    CAPTURED,
+    FORTIFIED,
+    HASTY,
+    PREPARED,
+    by_relief,
+    by_state,
+    pick,
+)
 
 
 class Movement(Component):
-    """Advance per day by relief, posture and force ratio; control as a share of each sector."""
+    """Sector states (fortified → behind the belt → broken), advance, exploitation, capture."""
 
     name = "movement"
-    params = ("advance_km_per_day", "advance_scale", "terrain_advance_plain",
-              "terrain_advance_foothill", "terrain_advance_mountain",
-              "posture_advance_fortified", "posture_advance_prepared", "ratio_exponent",
-              "counterattack_share", "capture_share", "encircled_share")
+    params = ("advance_km_per_day", "advance_scale", "ratio_exponent", "counterattack_share",
+              "exploitation_km_per_day", "break_ratio", "break_strength", "withdraw_share",
+              "capture_share", "abandon_share", "urban_advance")
 
     def init(self, sim):
-        p, th = sim.params, sim.theatre
-        terr = by_relief(sim, "movement.terrain_advance")
-        self.cols, self.block = th.cols, th.col_block
-        self.base = np.asfortranarray(p["movement.advance_km_per_day"] * p[
-            "movement.advance_scale"] * terr / th.depth_km[None, th.cols], dtype=np.float32)
-        self.pf = p["movement.posture_advance_fortified"].astype(np.float32)
-        self.pp = p["movement.posture_advance_prepared"].astype(np.float32)
-        self.g = p["movement.ratio_exponent"].astype(np.float32)
-        self.back = (1.0 + p["movement.counterattack_share"]).astype(np.float32)
-        self.area = th.area_km2[th.cols]
-        sim.state.taken_km2 = sim.state.ctrl[:, th.cols] @ self.area
-        self.untaken = sim.state.sector_day[:, th.cols] < 0    # (n, C): no capture day yet
+        p, th, st = sim.params, sim.theatre, sim.state
+        cols = th.cols
+        self.cols = cols
+        self.depth = th.depth_km[cols, None]
+        terr = urban_blend(by_relief(sim, "movement.terrain_advance"),
+                           p.row("movement.urban_advance"), th.urban_share[cols, None])
+        self.base = p.row("movement.advance_km_per_day") * p.row("movement.advance_scale") * terr
+        self.exploit = p.row("movement.exploitation_km_per_day") * terr
+        self.posture = by_state(sim, "movement.posture_advance")              # (4, n)
+        self.behind = np.where(th.behind_prepared[cols], PREPARED, HASTY)[:, None]
+        self.belt = sim.bound["fort_depth_km"][:, cols].T                    # (C, n) km
+        st.sector_state = np.where(self.belt > 0, FORTIFIED, self.behind).astype(np.int8)
+        st.pen = st.ctrl_c * self.depth                                       # (C, n) km
+        self.area = th.area_km2[cols]
+        st.taken_km2 = self.area @ st.ctrl_c
 
     def step(self, sim, day):
         st, p = sim.state, sim.params
-        live = st.alive[:, None]
-        posture = posture_mix(st.belt, self.pf, self.pp)
-        # rate ∝ (R/1.46)^γ forward when R ≥ 1; counter-attack ∝ ((1/R)/1.46)^γ when R < 1
-        speed = np.abs(st.log_ratio)
-        speed -= LOG_REF
-        speed *= self.g
-        np.exp(speed, out=speed)
-        sign = np.float32(1.0) - self.back * (st.log_ratio < 0)
-        delta = self.base * posture     # (runs, sectors) arithmetic in place
-        delta *= speed
-        delta *= sign
-        delta *= st.active_f
-        delta *= live
-        ctrl = st.ctrl_c + delta
-        np.maximum(ctrl, 0.0, out=ctrl)
-        np.minimum(ctrl, 1.0, out=ctrl)
-        ctrl_rows = np.ascontiguousarray(ctrl)    # row-major: the bits of the dot product
-        st.ctrl[:, self.block] = ctrl_rows
-        # area the attacker holds of the defender's pre-war area, km² (read by later steps)
-        st.taken_km2 = ctrl_rows @ self.area
-        cap = p["movement.capture_share"]
-        newly = (ctrl >= cap) & self.untaken
-        rows = np.flatnonzero(newly.any(axis=1))
-        trapped = np.zeros((st.n, 1), dtype=np.float32)   # share of the defender in them
-        if len(rows):   # capture days, written for the runs that took a sector today
-            self.untaken &= ~newly
-            days = st.sector_day[rows[:, None], self.cols]
-            days[newly[rows]] = day
-            st.sector_day[rows[:, None], self.cols] = days
-            trapped[rows] = row_sum(newly[rows] * st.d_share[rows])
-        st.missing_today[:, 1:2] += (p["movement.encircled_share"] * trapped
-                                     * p["ground_combat.committed_share"] * st.pers[:, 1:2])
-        obj_sec = sim.theatre.objective_sector
-        if len(obj_sec):
-            fell = (st.ctrl[:, obj_sec] >= cap) & (st.objective_day < 0)
-            st.objective_day = np.where(fell, day, st.objective_day)
+        act = st.active * st.alive
+        lr = st.log_ratio
+        g = p.row("movement.ratio_exponent")
+        supply = st.supply_power[:, 0]
+        speed = np.exp(g * (np.abs(lr) - np.log(REFERENCE_RATIO)))
+        fwd = np.where(lr >= 0, 1.0, -p.row("movement.counterattack_share"))
+        v = self.base * pick(self.posture, st.sector_state) * speed * fwd
+        broken = st.sector_state == BROKEN
+        v = np.where(broken, self.exploit, v) * supply * act
+        before = st.pen
+        st.pen = np.clip(before + v, 0.0, self.depth)
+        st.gained = st.pen > before + 1e-9
+        st.ctrl_c = st.pen / self.depth
+        # break-in: beyond the fortified belt the defence is what was built behind it
+        state = st.sector_state
+        through = (state == FORTIFIED) & (st.pen >= self.belt)
+        state[through] = np.broadcast_to(self.behind, state.shape)[through]
+        # breakthrough: the defence breaks on a high power ratio or when worn down
+        worn = st.dp < p.row("movement.break_strength") * st.dp_peak
+        breaks = act.astype(bool) & ((st.power_ratio >= p.row("movement.break_ratio")) | worn)
+        state[breaks] = BROKEN
+        # a broken defence withdraws to the reserve if a road still reaches it
+        conn = st.connected[:, self.cols].T
+        out = p.row("movement.withdraw_share") * (state == BROKEN) * conn * st.alive
+        self._withdraw(st, out, 0.0)
+        # capture
+        cap = p.row("movement.capture_share")
+        newly = (st.ctrl_c >= cap) & (st.sector_day[:, self.cols].T < 0) & st.alive
+        if newly.any():
+            days = st.sector_day[:, self.cols]
+            days[newly.T] = day
+            st.sector_day[:, self.cols] = days
+            leave = newly & conn
+            self._withdraw(st, leave.astype(float), p.row("movement.abandon_share"))
+            trapped = newly & ~conn
+            self._capture(st, trapped)
+            state[newly] = BROKEN
+        st.ctrl[:, self.cols] = st.ctrl_c.T
+        st.taken_km2 = self.area @ st.ctrl_c
+        obj = sim.theatre.objective_sector
+        if len(obj):
+            fell = (st.ctrl[:, obj] >= cap[:, None]) & (st.objective_day < 0)
+            st.objective_day[fell] = day
+
+    @staticmethod
+    def _withdraw(st, share, abandon):
+        """Move ``share`` (C, n) of each sector's defenders to the reserve; ``abandon`` of their
+        equipment and air defence stays behind (captured or abandoned)."""
+        moved = st.dp * share
+        st.dp -= moved
+        st.dres += moved.sum(axis=0)
+        eq = st.de * share
+        st.de -= eq
+        left = eq * abandon
+        st.dres_e += (eq - left).sum(axis=1)
+        st.loss_e[CAPTURED, 1] += left.sum(axis=1)
+        ad_left = st.ad * (share * abandon)
+        st.ad -= ad_left
+        st.loss_ad[CAPTURED] += ad_left.sum(axis=1)
+
+    @staticmethod
+    def _capture(st, trapped):
+        """The defenders, equipment and air defence of cut-off sectors just taken are lost."""
+        m = trapped.astype(float)
+        pers = st.dp * m
+        st.dp -= pers
+        st.cas_c[CAPTURED, 1] += pers.sum(axis=0)
+        eq = st.de * m
+        st.de -= eq
+        st.loss_e[CAPTURED, 1] += eq.sum(axis=1)
+        ad = st.ad * m
+        st.ad -= ad
+        st.loss_ad[CAPTURED] += ad.sum(axis=1)

@@ -1,18 +1,26 @@
-"""Termination: how each run's war ends, on which day, and on what line.
+"""Termination: how each run's war ends, on which day, and on what line — from the war itself.
 
 A run ends (in this order of precedence) when
-* the decisive objective has fallen and ``termination.untenable_days`` have passed (the
-  defender's position is untenable; the 2020 ceasefire followed Shusha/Shushi by two days);
+
+* the **defender accepts terms**: its position has been untenable for
+  ``termination.untenable_days`` days. Untenable means its supply line is under the enemy's
+  fire control or cut — the share of its road capacity (pre-war) closed or interdicted is at
+  least ``termination.acceptance_supply_cut`` — while its capital is threatened — the
+  attacker holds at least ``termination.acceptance_capital_threat`` of the capital's sector or
+  of a sector next to it (the objective marked ``capital`` in the scenario). In 2020 Shusha/
+  Shushi cut the M-12 and overlooks Khankendi/Stepanakert: that it ended the war is a result
+  the model can get wrong, not a rule;
 * a side's losses (killed, wounded, missing) pass ``termination.breakpoint_defender`` /
-  ``termination.breakpoint_attacker`` of its initial strength (its breakpoint);
-* a humanitarian truce, attempted on ``termination.truce_day_1..3``, holds (probability
-  ``termination.truce_hold``; the three truces of 2020 broke down within hours);
-* an outside power imposes a ceasefire: daily hazard ``termination.intervention_hazard`` ×
-  share of the defender's area lost (Russia stepped in once the outcome was clear, [CK] 10);
-* a settlement rule, if one is attached (``sim.settlement_rule``: the bargaining model), finds
-  a settlement;
+  ``termination.breakpoint_attacker`` of its initial strength (its breakpoint; the attacker's
+  is its culmination);
+* an outside power's **red line** is crossed (scenario data, ``[actors.*.red_lines]``: a route
+  cut, a sector taken) and its ``delay_days`` have passed: it imposes a ceasefire;
+* at mediated talks (``termination.truce_day_1..3``, the humanitarian truces of 2020) the
+  bargaining model finds that a settlement beats fighting on for both sides (the truce holds);
 * the horizon (``max_days``) is reached.
-The line of control at the end is the per-sector control share; the terms follow it.
+
+No ending is drawn as a coin: each follows from the state of the war. The line of control at
+the end is the per-sector control share; the terms follow it.
 """
 
 from __future__ import annotations
@@ -21,49 +29,68 @@ import numpy as np
 
 from polemos.campaign.component import Component
 from polemos.campaign.state import (
+    ACCEPTED,
     BREAKPOINT_ATTACKER,
     BREAKPOINT_DEFENDER,
-    DECISIVE,
     HORIZON,
     INTERVENTION,
     SETTLEMENT,
-    TRUCE,
 )
+
+NEVER = 10**6
 
 
 class Termination(Component):
-    """Decisive objective, breakpoints, truces, outside intervention, settlement, horizon."""
+    """Defender accepts terms, breakpoints, outside red lines, settlement at talks, horizon."""
 
     name = "termination"
-    params = ("untenable_days", "breakpoint_defender", "breakpoint_attacker", "truce_day_1",
-              "truce_day_2", "truce_day_3", "truce_hold", "intervention_hazard")
+    params = ("untenable_days", "acceptance_supply_cut", "acceptance_capital_threat",
+              "breakpoint_defender", "breakpoint_attacker", "truce_day_1", "truce_day_2",
+              "truce_day_3")
 
     def init(self, sim):
-        p = sim.params
-        self.truce_days = {int(p.scalar(f"termination.truce_day_{i}")) for i in (1, 2, 3)}
-        self.decisive = sim.theatre.objective_decisive
+        th, st = sim.theatre, sim.state
+        cap = th.objective_sector[th.objective_capital] if len(th.objective_sector) else []
+        near = np.zeros(th.n_sectors, dtype=bool)
+        for s in np.atleast_1d(cap):
+            near |= th.adjacency[s] > 0
+            near[s] = True
+        self.capital_near = np.flatnonzero(near & th.contestable)
+        self.def_route = th.route_side == 1
+        self.cap0 = sim.bound["route_capacity_t"][:, self.def_route].sum(axis=1)      # (n,)
+        st.untenable_since = np.full(st.n, NEVER, dtype=np.int32)
+        st.redline_day = np.full((st.n, len(th.redline_actor or [])), NEVER, dtype=np.int32)
 
     def step(self, sim, day):
         st, p, th = sim.state, sim.params, sim.theatre
         n = st.n
         cause = np.zeros(n, dtype=np.int8)
-        lost = (st.killed + st.wounded + st.missing) / np.maximum(st.strength0, 1.0)
-        taken = st.taken_km2 / th.defender_area0
-        u = sim.streams.uniform("termination", day, 2)
 
         def mark(mask, code):
             nonlocal cause
             cause = np.where((cause == 0) & mask, code, cause).astype(np.int8)
 
-        if self.decisive.any():
-            fell = np.where(st.objective_day[:, self.decisive] >= 0,
-                            st.objective_day[:, self.decisive], 10**6).min(axis=1)
-            mark(day >= fell + p["termination.untenable_days"][:, 0], DECISIVE)
-        mark(lost[:, 1] >= p["termination.breakpoint_defender"][:, 0], BREAKPOINT_DEFENDER)
-        mark(lost[:, 0] >= p["termination.breakpoint_attacker"][:, 0], BREAKPOINT_ATTACKER)
-        if day in self.truce_days:
-            mark(u[:, 0] < p["termination.truce_hold"][:, 0], TRUCE)
-        mark(u[:, 1] < p["termination.intervention_hazard"][:, 0] * taken, INTERVENTION)
+        # the defender's position: supply line and capital
+        open_cap = (sim.bound["route_capacity_t"] * (1 - st.interdiction) * st.route_open)[
+            :, self.def_route].sum(axis=1)
+        cut = 1 - np.divide(open_cap, self.cap0, out=np.ones(n), where=self.cap0 > 0)
+        threat = st.ctrl[:, self.capital_near].max(axis=1) if len(self.capital_near) else \
+            np.zeros(n)
+        untenable = ((cut >= p.row("termination.acceptance_supply_cut"))
+                     & (threat >= p.row("termination.acceptance_capital_threat")))
+        st.untenable_since = np.where(untenable, np.minimum(st.untenable_since, day), NEVER)
+        mark(day >= st.untenable_since + p.row("termination.untenable_days"), ACCEPTED)
+        lost = (st.killed + st.wounded + st.missing) / np.maximum(st.strength0, 1.0)
+        mark(lost[:, 1] >= p.row("termination.breakpoint_defender"), BREAKPOINT_DEFENDER)
+        mark(lost[:, 0] >= p.row("termination.breakpoint_attacker"), BREAKPOINT_ATTACKER)
+        # outside powers' red lines
+        for j in range(st.redline_day.shape[1]):
+            r, s = th.redline_route[j], th.redline_sector[j]
+            crossed = ~st.route_open[:, r] if r >= 0 else st.sector_day[:, s] >= 0
+            st.redline_day[:, j] = np.where(crossed, np.minimum(st.redline_day[:, j], day),
+                                            st.redline_day[:, j])
+            delay = sim.bound["redline_delay_days"][:, j]
+            mark(day >= st.redline_day[:, j] + delay, INTERVENTION)
         if sim.settlement_rule is not None:
             mark(np.asarray(sim.settlement_rule(sim, day), dtype=bool), SETTLEMENT)
         if day >= sim.max_days:

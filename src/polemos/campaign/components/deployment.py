@@ -1,0 +1,86 @@
+"""Forces where they are: each side's forces by sector on day 1, and reserves that move.
+
+Day 1 (no sourced deployment by sector was found for 2020, so a stated rule): the theatre
+force of a side is its standing force, volunteers and foreign fighters × its theatre share
+(``deployment.theatre_share_attacker`` / ``_defender``). The defender holds
+``deployment.garrison_share`` of it in the contestable sectors and keeps the rest as a mobile
+reserve. A sector's garrison weight is its line of contact × a density by relief (plain = 1,
+``deployment.density_foothill`` / ``_mountain``: more troops per km where the ground favours
+the defence) plus depth garrisons, ``deployment.depth_per_1000km2`` × area (km²/1,000);
+equipment and air-defence systems stand where the troops are (the same weights). The attacker
+fights from a theatre pool: on each axis it has its share (``state.a_share``) of the
+committed part (``ground_combat.committed_share``).
+
+Daily: the attacker's shares move towards the axes manoeuvre chose at
+``deployment.attacker_regroup_rate`` of the gap per day, no faster than its lift carries; the
+defender commits up to ``deployment.reserve_commit_rate`` of its reserve per day to the sectors
+under attack, in proportion to the attacker's effort there, no faster than its lift (persons
+per day over its open roads, from logistics). Sources: the rule is a modelling choice in the
+spirit of Dupuy's force-to-space ratios (troops per km of front by terrain) and Epstein's
+adaptive defence (reserves committed where the attack falls).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from polemos.campaign.component import Component
+from polemos.campaign.sectors import share_of
+
+
+class Deployment(Component):
+    """Forces by sector on day 1; attacker regroups, defender commits reserves (lift-limited)."""
+
+    name = "deployment"
+    params = ("theatre_share_attacker", "theatre_share_defender", "garrison_share",
+              "density_foothill", "density_mountain", "depth_per_1000km2",
+              "attacker_regroup_rate", "reserve_commit_rate")
+
+    def init(self, sim):
+        th, st, p, b = sim.theatre, sim.state, sim.params, sim.bound
+        n, cols = st.n, th.cols
+        force = b["forces.personnel_standing"] + b["forces.volunteers"] + b["forces.foreign_fighters"]
+        share = np.stack([p.row("deployment.theatre_share_attacker"),
+                          p.row("deployment.theatre_share_defender")], axis=1)
+        theatre = share * force                                                # (n, 2)
+        relief = th.relief[cols]
+        dens = np.stack([np.ones(n), p.row("deployment.density_foothill"),
+                         p.row("deployment.density_mountain")])[relief]        # (C, n)
+        w = th.front_km[cols, None] * dens + p.row("deployment.depth_per_1000km2") * (
+            th.area_km2[cols, None] / 1000.0)
+        w = share_of(w)                                                        # (C, n)
+        garrison = p.row("deployment.garrison_share") * theatre[:, 1]
+        st.dp = w * garrison                                  # defender personnel by sector
+        st.dp_peak = st.dp.copy()
+        st.dres = theatre[:, 1] - garrison                    # the defender's mobile reserve
+        eq = b["equipment"]                                   # (n, 2, E)
+        frac = np.divide(garrison, theatre[:, 1], out=np.zeros(n), where=theatre[:, 1] > 0)
+        st.de = eq[:, 1, :].T[:, None, :] * frac * w          # (E, C, n) defender equipment
+        st.dres_e = eq[:, 1, :].T * (1 - frac)                # (E, n)
+        st.ad = b["ad_count"].T[:, None, :] * w               # (A, C, n) systems by sector
+        st.ap = theatre[:, 0].copy()                          # attacker theatre pool (n,)
+        st.ae = eq[:, 0, :].T.copy()                          # (E, n)
+        st.a_share = share_of(th.front_km[cols, None] * np.ones((1, n)))   # whole line, day 1
+        st.pers = np.ascontiguousarray(theatre)
+        st.strength0 = st.pers.copy()
+
+    def step(self, sim, day):
+        st, p = sim.state, sim.params
+        live = st.alive.astype(float)
+        # the attacker regroups towards the chosen axes, as fast as its lift allows
+        committed = p.row("ground_combat.committed_share") * st.ap
+        rate = p.row("deployment.attacker_regroup_rate")
+        need = np.abs(st.a_target - st.a_share).sum(axis=0) * 0.5 * committed   # persons moved
+        rate = rate * np.minimum(1.0, np.divide(st.lift[:, 0], rate * need,
+                                                out=np.ones_like(need), where=need > 0))
+        st.a_share += (rate * live) * (st.a_target - st.a_share)
+        # the defender commits reserves where the attack falls, as fast as its lift allows
+        moved = np.minimum(p.row("deployment.reserve_commit_rate") * st.dres, st.lift[:, 1])
+        moved *= live * (st.active.any(axis=0))
+        where = share_of(st.a_share * st.active)                              # (C, n)
+        frac = np.divide(moved, st.dres, out=np.zeros_like(moved), where=st.dres > 0)
+        st.dp += where * moved
+        st.de += where * (st.dres_e * frac)[:, None, :]
+        st.dres -= moved
+        st.dres_e *= 1 - frac
+        np.maximum(st.dp_peak, st.dp, out=st.dp_peak)

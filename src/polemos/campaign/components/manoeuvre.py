@@ -1,0 +1,81 @@
+"""Manoeuvre: which sectors are fought over today, and where the attacker puts its weight.
+
+A defender sector is *active* when the attacker holds at least ``manoeuvre.frontier_share`` of
+a neighbouring sector (or has entered it) and the defender still holds part of it.
+
+The attacker chooses its axes by expected gain against expected cost (a discrete-choice, or
+logit, rule over the active sectors):
+
+    gain_s  = area_s + Σ_o value_o × δ^links(s, o)                           (km²)
+    cost_s  = P_D,s × (1 − control_s) / (advance terrain × posture advance)_s
+              × (1 + ``manoeuvre.air_defence_cost`` × air-defence cover_s)   (power × days)
+    score_s = ln gain_s − ln cost_s + ``manoeuvre.momentum`` × [defence broken or gave ground]
+    target_s ∝ exp(β × score_s)   (β = ``manoeuvre.decisiveness``)
+
+blended with ``manoeuvre.pin_share`` spread along the whole active line by its length (the
+attacker keeps contact everywhere, [CK]: fighting along the whole line of contact). The value
+of objectives (``value_km2`` in the scenario: the decisive objective, the capital, the road)
+reaches a sector through the links, discounted by δ = ``manoeuvre.objective_discount`` per
+link: a sector is worth what it is and what it opens. The cost side — thin defences, flat
+ground without a fortified belt, no air-defence cover — is what makes the choice, not graph
+distance. The defender reads the attacker's effort and commits its reserve there
+(deployment). Sources: expected-utility axis choice as in Epstein (1985) and Kress's
+attrition-manoeuvre models; [CK] claims 3, 8, 9.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from polemos.campaign.component import Component
+from polemos.campaign.sectors import BROKEN, TINY, by_relief, by_state, pick, share_of
+
+
+class Manoeuvre(Component):
+    """Active sectors; the attacker's axes by expected gain and cost (logit choice)."""
+
+    name = "manoeuvre"
+    params = ("frontier_share", "decisiveness", "objective_discount", "momentum", "pin_share",
+              "air_defence_cost")
+
+    def init(self, sim):
+        th, p, st = sim.theatre, sim.params, sim.state
+        cols = th.cols
+        n, C = st.n, len(cols)
+        self.adj = th.adjacency[:, cols].astype(np.float32)           # (S, C) exact link counts
+        delta = p.row("manoeuvre.objective_discount")
+        gain = np.broadcast_to(th.area_km2[cols, None], (C, n)).copy()
+        for o in range(len(th.objective_ids)):
+            hops = th.objective_hops[o, cols]
+            gain += sim.bound["objective_value_km2"][:, o] * delta[None, :] ** hops[:, None]
+        self.log_gain = np.log(gain + TINY)
+        self.adv_terrain = by_relief(sim, "movement.terrain_advance")
+        self.adv_posture = by_state(sim, "movement.posture_advance")
+        self.depth = th.depth_km[cols, None]
+        st.active = np.zeros((C, n), dtype=bool)
+        st.a_target = st_init = np.zeros((C, n))
+        st.sector_state = np.zeros((C, n), dtype=np.int8)
+        st.gained = np.zeros((C, n), dtype=bool)
+        st.ad_cover = np.zeros((C, n))
+        st.ctrl_c = np.ascontiguousarray(st.ctrl[:, cols].T)
+        del st_init
+
+    def step(self, sim, day):
+        st, p = sim.state, sim.params
+        ctrl = st.ctrl_c                                                      # (C, n)
+        held = (st.ctrl >= p["manoeuvre.frontier_share"]).astype(np.float32)   # (n, S)
+        exposed = (held @ self.adj).T > 0
+        active = (ctrl < 1.0) & (exposed | (ctrl > 0))
+        st.active = active
+        cost = sim.defender_power(sim) * (1 - ctrl) * self.depth / (
+            self.adv_terrain * pick(self.adv_posture, st.sector_state))
+        cost *= 1 + p.row("manoeuvre.air_defence_cost") * st.ad_cover
+        score = self.log_gain - np.log(cost + 1.0)
+        score += p.row("manoeuvre.momentum") * (st.gained | (st.sector_state == BROKEN))
+        score = np.where(active, score, -np.inf)
+        top = score.max(axis=0)
+        w = np.exp(p.row("manoeuvre.decisiveness") * (score - np.where(np.isfinite(top), top, 0)))
+        w *= active
+        line = share_of(np.where(active, sim.theatre.front_km[sim.theatre.cols, None] + 1.0, 0))
+        pin = p.row("manoeuvre.pin_share")
+        st.a_target = (1 - pin) * share_of(w) + pin * line
