@@ -12,8 +12,9 @@ reported separately as start-up time.
 Two cases:
 
 * ``fixed``: the full default campaign with every run lasting exactly ``max_days`` = 44 days
-  (truces never hold, no outside intervention, breakpoints never reached, the decisive
-  objective never untenable), so that runs are comparable across sizes;
+  (no exogenous endings — no red line, no settlement at talks —, breakpoints never reached, the
+  defender's position never untenable for long enough), so that runs are comparable across
+  sizes;
 * ``realistic``: the default scenario as shipped (``posterior`` mode, horizon 120 days); runs
   end when they end, and the engine keeps stepping (vectorised) until the last run of the
   chunk has ended.
@@ -48,19 +49,14 @@ SCENARIO = "karabakh_2020"
 FIXED_DAYS = 44
 REALISTIC_DAYS = 120  # polemos.campaign.engine.DEFAULT_MAX_DAYS
 CHUNK = 20_000
-TARGET_S = 1.0  # 10,000 runs of the full default campaign on one core
+TARGET_S = 2.0  # 10,000 runs of the default as shipped on one core (issue 8)
 TARGET_RUNS = 10_000
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
-# Every run lasts FIXED_DAYS days: no truce holds, no intervention, breakpoints (a share of
-# initial strength lost) set out of reach, the decisive objective never untenable, and the
-# truces / mediated talks (where the bargaining component may settle) moved past the horizon.
+# Every run lasts FIXED_DAYS days: no exogenous endings (Simulation(exogenous_endings=False)),
+# breakpoints (a share of initial strength lost) set out of reach, the defender's position
+# never untenable for long enough.
 FIXED_OVERRIDES = (
-    "parameters.termination.truce_hold.value=0",
-    "parameters.termination.truce_day_1.value=1000",
-    "parameters.termination.truce_day_2.value=1001",
-    "parameters.termination.truce_day_3.value=1002",
-    "parameters.termination.intervention_hazard.value=0",
     "parameters.termination.breakpoint_defender.value=10",
     "parameters.termination.breakpoint_attacker.value=10",
     "parameters.termination.untenable_days.value=1000",
@@ -131,7 +127,7 @@ def measure(spec: dict) -> dict:
     for a, b in zip(bounds, bounds[1:], strict=False):
         t0, c0 = time.perf_counter(), time.process_time()
         sim = Simulation(scenario, np.arange(a, b), 0, "posterior", posterior,
-                         max_days=max_days)
+                         max_days=max_days, exogenous_endings=spec["case"] != "fixed")
         sim.run()
         sim_s += time.perf_counter() - t0
         sim_cpu_s += time.process_time() - c0
@@ -353,7 +349,7 @@ def main(argv=None) -> int:
     for c, rs in by_runs.items():
         hit = [r for r in rs if r["runs"] == TARGET_RUNS]
         if hit:
-            target[c] = {"sim_s_10k": hit[0]["sim_s"], "ratio_to_1s": hit[0]["sim_s"] / TARGET_S,
+            target[c] = {"sim_s_10k": hit[0]["sim_s"], "ratio_to_target": hit[0]["sim_s"] / TARGET_S,
                          "sim_cpu_s_10k": hit[0]["sim_cpu_s"],
                          "meets_target": hit[0]["sim_s"] < TARGET_S}
     out = {

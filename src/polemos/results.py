@@ -137,6 +137,11 @@ class CampaignResults:
             cols[f"lost_armour_{cause}_{th.sides[1]}"] = a["equip_cause"][:, k, 1, :2].sum(1)
             cols[f"lost_air_defence_{cause}_{th.sides[1]}"] = a["ad_cause"][:, k].sum(1)
         cols[f"lost_air_defence_{th.sides[1]}"] = a["ad_lost"].sum(1)
+        for i, side in enumerate(th.sides):
+            tot = a["cas_cause"][:, :, i].sum(1)
+            drones = a["cas_cause"][:, :2, i].sum(1)      # drones and loitering munitions
+            cols[f"casualty_share_drones_{side}"] = np.divide(
+                drones, tot, out=np.zeros_like(tot), where=tot > 0)
         cols[f"lost_drones_{th.sides[0]}"] = a["drones_lost"].sum(1)
         for j, sid in enumerate(th.sector_ids):
             cols[f"final_attacker_share_{sid}"] = a["ctrl_final"][:, j]

@@ -180,8 +180,48 @@ def summary_statistics(results, objective: str = DECISIVE_OBJECTIVE,
     fell = np.where(np.isnan(fell), end + penalty_days, fell)
     att, dfd = 0, 1                                    # side order of the engine
     shares = series_shares(a["daily_killed"][:, :, dfd])
-    return np.column_stack([end, fell, results.area_taken_share(), a["killed"][:, dfd],
-                            a["killed"][:, att], shares]).astype(float)
+    cols = [end, fell, results.area_taken_share(), a["killed"][:, dfd], a["killed"][:, att],
+            shares]
+    sc = results.scenario
+    for name in _extra_targets(sc):
+        cols.append(_extra_statistic(results, name))
+    return np.column_stack(cols).astype(float)
+
+
+EQUIPMENT_TARGETS = {"tanks_lost": 0, "ifv_apc_lost": 1}   # record id stem -> category
+AIR_DEFENCE_TARGET = "air_defence_lost_first_days"
+AIR_DEFENCE_DAYS = 3
+
+
+def _extra_targets(scenario) -> list[str]:
+    """The equipment and early air-defence calibration targets the scenario's record has, in
+    record order: ``tanks_lost_<side>``, ``ifv_apc_lost_<side>``, ``air_defence_lost_first_days``."""
+    if scenario is None:
+        return []
+    sides = set(scenario.sides)
+    out = []
+    for rid, r in scenario.record.items():
+        if r.use != "calibration":
+            continue
+        stem, _, side = rid.rpartition("_")
+        if (stem in EQUIPMENT_TARGETS and side in sides) or rid == AIR_DEFENCE_TARGET:
+            out.append(rid)
+    return out
+
+
+def _extra_statistic(results, name: str) -> np.ndarray:
+    """Per run, the statistic of an equipment or air-defence target (see the module doc)."""
+    a, th = results.arrays, results.theatre
+    if name == AIR_DEFENCE_TARGET:   # share of the missile launchers lost by the end of day 3
+        from polemos.campaign.theatre import AD_CLASSES
+
+        sam = np.array([AD_CLASSES[c] in ("sam_long", "sam_medium", "sam_short")
+                        for c in th.ad_class])
+        lost = a["daily_ad"][:, :AIR_DEFENCE_DAYS, sam].sum(axis=(1, 2))
+        total = a["ad0"][:, sam].sum(axis=1)
+        return np.divide(lost, total, out=np.zeros_like(lost), where=total > 0)
+    stem, _, side = name.rpartition("_")
+    return a["equip_lost"][:, th.sides.index(side), EQUIPMENT_TARGETS[stem]]
 
 
 @dataclass
@@ -190,6 +230,8 @@ class Targets:
     values: np.ndarray
     tolerances: np.ndarray
     notes: list[str] = field(default_factory=list)
+    #: True where the target is a lower bound (``bound = "at_least"``): only a shortfall counts
+    at_least: np.ndarray | None = None
 
 
 def targets(scenario) -> Targets:
@@ -215,7 +257,16 @@ def targets(scenario) -> Targets:
         tols.append(float(r.tolerance) * np.sqrt(b - a + 1) / total)
         notes.append(f"share of days {a}-{b} in the observed (lower-bound) series; tolerance "
                      f"{r.tolerance:g}/day x sqrt({b - a + 1}) / {total:g}")
-    return Targets(names, np.array(vals), np.array(tols), notes)
+    lower = [False] * len(names)
+    for rid in _extra_targets(scenario):
+        r = rec[rid]
+        names.append(rid)
+        vals.append(float(r.value))
+        tols.append(float(r.tolerance))
+        notes.append("lower bound: only a model value below it counts" if r.bound == "at_least"
+                     else "")
+        lower.append(r.bound == "at_least")
+    return Targets(names, np.array(vals), np.array(tols), notes, np.array(lower))
 
 
 def _side_names(scenario) -> tuple[str, str]:
@@ -223,9 +274,13 @@ def _side_names(scenario) -> tuple[str, str]:
     return scenario.defender, scenario.attacker
 
 
-def distance(stats: np.ndarray, target_values: np.ndarray, tolerances: np.ndarray) -> np.ndarray:
-    """Euclidean distance in units of each target's tolerance: sqrt(sum(((s - t) / tol)^2))."""
+def distance(stats: np.ndarray, target_values: np.ndarray, tolerances: np.ndarray,
+             at_least: np.ndarray | None = None) -> np.ndarray:
+    """Euclidean distance in units of each target's tolerance: sqrt(sum(((s - t) / tol)^2));
+    for a lower-bound target (``at_least``) only a shortfall counts: min(0, s − t) / tol."""
     z = (np.atleast_2d(stats) - np.asarray(target_values)) / np.asarray(tolerances)
+    if at_least is not None and np.any(at_least):
+        z = np.where(np.asarray(at_least, dtype=bool), np.minimum(z, 0.0), z)
     return np.sqrt(np.nansum(z * z, axis=1))
 
 
@@ -288,6 +343,7 @@ def reflect_unit(x: np.ndarray) -> np.ndarray:
 
 def abc_smc(simulator: Callable[[np.ndarray, int, int], np.ndarray], dim: int,
             target_values: np.ndarray, tolerances: np.ndarray, n_particles: int = 1000,
+            at_least: np.ndarray | None = None,
             n_initial: int | None = None, generations: int = 30, alpha: float = 0.5,
             min_acceptance: float = 0.02, max_moves: int = 30, target_acceptance: float = 0.25,
             epsilon_floor: float = 0.0, seed: int = 0,
@@ -326,7 +382,7 @@ def abc_smc(simulator: Callable[[np.ndarray, int, int], np.ndarray], dim: int,
     t0 = time.perf_counter()
     u = rng.random((n_initial, dim))
     stats = np.asarray(simulator(u, 0, 0), dtype=float)
-    d = distance(stats, target_values, tolerances)
+    d = distance(stats, target_values, tolerances, at_least)
     keep = np.argsort(d, kind="stable")[:n_particles]
     x, d, s = u[keep], d[keep], stats[keep]
     n = len(x)
@@ -358,7 +414,7 @@ def abc_smc(simulator: Callable[[np.ndarray, int, int], np.ndarray], dim: int,
             prop = reflect_unit(x[movers] + rng.standard_normal((len(movers), dim)) @ chol.T)
             s_new = np.asarray(simulator(prop, g, offset), dtype=float)
             offset += len(movers)
-            d_new = distance(s_new, target_values, tolerances)
+            d_new = distance(s_new, target_values, tolerances, at_least)
             ok = d_new <= eps
             x[movers[ok]], d[movers[ok]], s[movers[ok]] = prop[ok], d_new[ok], s_new[ok]
             tried += len(movers)
@@ -435,7 +491,10 @@ def evaluate(scenario, posterior: dict[str, np.ndarray] | None, runs: int, seed:
     out = {"runs": runs, "seed": seed, "seconds": secs, "targets": [], "out_of_sample": {}}
     for j, name in enumerate(tg.names):
         m, lo, hi = band(S[:, j])
-        within = float(np.mean(np.abs(S[:, j] - tg.values[j]) <= tg.tolerances[j]))
+        miss = S[:, j] - tg.values[j]
+        if tg.at_least is not None and tg.at_least[j]:
+            miss = np.minimum(miss, 0.0)
+        within = float(np.mean(np.abs(miss) <= tg.tolerances[j]))
         out["targets"].append({"name": name, "target": float(tg.values[j]),
                                "tolerance": float(tg.tolerances[j]), "median": float(m),
                                "p10": float(lo), "p90": float(hi), "within_tolerance": within})
@@ -521,7 +580,7 @@ def main(argv=None) -> int:
     log(f"{len(priors)} calibrated campaign parameters, {len(tg.names)} summary statistics")
     t0 = time.perf_counter()
     smc = abc_smc(scenario_simulator(sc, priors, a.seed, a.chunk_size), len(priors),
-                  tg.values, tg.tolerances, n_particles=a.particles,
+                  tg.values, tg.tolerances, n_particles=a.particles, at_least=tg.at_least,
                   n_initial=a.initial or 20 * a.particles, generations=a.generations,
                   epsilon_floor=EPSILON_FLOOR, seed=a.seed, log=log)
     t_cal = time.perf_counter() - t0

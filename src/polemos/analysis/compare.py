@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 
 METRICS = ("duration_days", "area_taken_share", "shusha_fall_day", "killed_{att}",
-           "killed_{dfd}", "lost_tanks_{dfd}", "lift_ratio")
+           "killed_{dfd}", "lost_tanks_{dfd}", "lost_air_defence_{dfd}",
+           "casualty_share_drones_{dfd}", "lift_ratio")
 
 
 def paired_differences(res_a, res_b) -> dict[str, dict[str, float]]:
@@ -86,17 +87,20 @@ def plot_differences(name_a, name_b, res_a, res_b, out: Path) -> Path:
 
 
 def markdown_table(base: str, others: list[str], runs: int = 4000, seed: int = 2020,
-                   mode: str = "posterior") -> str:
-    """Paired differences of several counterfactuals against ``base`` as a markdown table."""
+                   mode: str = "posterior", exogenous_endings: bool = True) -> str:
+    """Paired differences of several counterfactuals against ``base`` as a markdown table
+    (``exogenous_endings=False``: no outside red lines and no settlement at talks, so each war
+    runs to its military end)."""
     from polemos.campaign.engine import Ensemble, run_ensemble
     from polemos.scenario import load_scenario
 
-    ens = Ensemble(runs=runs, seed=seed, mode=mode)
+    ens = Ensemble(runs=runs, seed=seed, mode=mode, exogenous_endings=exogenous_endings)
     ref = run_ensemble(load_scenario(base), ens)
     att, dfd = ref.theatre.sides
     names = [m.format(att=att, dfd=dfd) for m in METRICS]
     lines = [f"Paired differences against `{base}` ({runs:,} runs, seed {seed}, parameters: "
-             f"{mode}); mean ± 2 SE of the paired difference.", "",
+             f"{mode}, exogenous endings {'on' if exogenous_endings else 'off'}); mean ± 2 SE "
+             "of the paired difference.", "",
              "| counterfactual | " + " | ".join(names) + " |",
              "|---|" + "---:|" * len(METRICS)]
     for other in others:
@@ -118,6 +122,10 @@ if __name__ == "__main__":  # python -m polemos.analysis.compare [--runs N]
     ap = argparse.ArgumentParser(description="markdown table of the campaign counterfactuals")
     ap.add_argument("--runs", type=int, default=4000)
     ap.add_argument("--seed", type=int, default=2020)
+    ap.add_argument("--no-exogenous-endings", action="store_true",
+                    help="no outside red lines, no settlement at talks")
+    ap.add_argument("files", nargs="*", help="counterfactual scenarios (default: all six)")
     a = ap.parse_args()
-    files = sorted(str(p) for p in ROOT.glob("campaign_*.toml"))
-    print(markdown_table("karabakh_2020", files, a.runs, a.seed))
+    files = a.files or sorted(str(p) for p in ROOT.glob("campaign_*.toml"))
+    print(markdown_table("karabakh_2020", files, a.runs, a.seed,
+                         exogenous_endings=not a.no_exogenous_endings))

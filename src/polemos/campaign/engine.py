@@ -42,7 +42,7 @@ class Simulation:
     def __init__(self, scenario, run_ids, seed: int = 0, mode: str = "point",
                  posterior: dict | None = None, fixed: dict | None = None,
                  max_days: int = DEFAULT_MAX_DAYS, components=None, theatre=None,
-                 settlement_rule: Callable | None = None):
+                 settlement_rule: Callable | None = None, exogenous_endings: bool = True):
         self.scenario = scenario
         self.theatre = theatre if theatre is not None else compile_theatre(scenario)
         self.run_ids = np.asarray(run_ids)
@@ -51,6 +51,7 @@ class Simulation:
         self.max_days = int(max_days)
         self.components = components if components is not None else components_in_order()
         self.settlement_rule = settlement_rule
+        self.exogenous_endings = exogenous_endings
         self.bound = self.theatre.bind(self.params, len(self.run_ids))
         self.state = new_state(self.theatre, len(self.run_ids), self.bound)
         self.record = new_record(self.theatre, len(self.run_ids), self.max_days)
@@ -180,13 +181,16 @@ class Ensemble:
     workers: int = 1
     max_days: int = DEFAULT_MAX_DAYS
     fixed: dict = field(default_factory=dict)
+    #: False: no outside power's red line and no settlement at talks end a war (counterfactuals
+    #: "without exogenous endings": each war runs to its military end)
+    exogenous_endings: bool = True
 
 
 def _run_chunk(args) -> dict:
     scenario, run_ids, ens, posterior, theatre = args
     fixed = {k: np.asarray(v)[run_ids] for k, v in ens.fixed.items()}
     sim = Simulation(scenario, run_ids, ens.seed, ens.mode, posterior, fixed, ens.max_days,
-                     theatre=theatre)
+                     theatre=theatre, exogenous_endings=ens.exogenous_endings)
     sim.run()
     from polemos.results import compact
 

@@ -27,8 +27,9 @@ class ParamSet:
         return self.values[name]
 
     def row(self, name: str) -> np.ndarray:
-        """The parameter as a (runs,) vector: it broadcasts over (…, runs) sector-major arrays."""
-        return self.values[name][:, 0]
+        """The parameter as a (runs,) float32 vector: it broadcasts over the (…, runs)
+        sector-major arrays, which are float32 (half the memory traffic of float64)."""
+        return self.values[name][:, 0].astype(np.float32)
 
     def scalar(self, name: str) -> float:
         """A parameter that must be the same in every run (e.g. a date)."""

@@ -78,9 +78,10 @@ def summary_rows(res: CampaignResults) -> list[tuple[str, str, str]]:
         (f"troop lift, {att} / {dfd} (network)", _band_txt(t.lift_ratio),
          "about ten times faster [ck] (claim)"),
     ]
-    for cat in ("tanks", "ifv_apc", "tube_artillery", "rocket_launchers"):
-        rows.append((f"{cat.replace('_', ' ')} lost, {dfd}", _band_txt(t[f"lost_{cat}_{dfd}"]),
-                     "(out of sample)"))
+    for side in (dfd, att):
+        for cat in ("tanks", "ifv_apc", "tube_artillery", "rocket_launchers"):
+            rows.append((f"{cat.replace('_', ' ')} lost, {side}", _band_txt(t[f"lost_{cat}_{side}"]),
+                         record_text(sc, f"{cat}_lost_{side}")))
     rows.append((f"air defence lost, {dfd}", _band_txt(t[f"lost_air_defence_{dfd}"]), ""))
     rows.append((f"drones and loitering munitions lost or spent, {att}",
                  _band_txt(t[f"lost_drones_{att}"]), ""))
@@ -117,6 +118,52 @@ def print_summary(res: CampaignResults, console) -> None:
             dead.add_row(f"{fid} ({fig.subject})", escape(figure_claims_text(sc, fid)))
     if dead.row_count:
         console.print(dead)
+    console.print(cause_table(res))
+    console.print(geography_table(res))
+
+
+def cause_table(res: CampaignResults):
+    """Each side's casualties and the defender's armour and air-defence losses by cause
+    (share of the total, median over runs)."""
+    from rich.table import Table
+
+    from polemos.campaign.sectors import CAUSES
+
+    a, th = res.arrays, res.theatre
+    att, dfd = th.sides
+    tab = Table(title=f"Losses by cause (share of each total; median [10–90%] over {res.n:,} "
+                "runs)", title_justify="left")
+    tab.add_column("cause")
+    for col in (f"casualties, {dfd}", f"casualties, {att}", f"tanks and AFVs, {dfd}",
+                f"air defence, {dfd}"):
+        tab.add_column(col, justify="right")
+    totals = (a["cas_cause"][:, :, 1], a["cas_cause"][:, :, 0],
+              a["equip_cause"][:, :, 1, :2].sum(-1), a["ad_cause"].sum(-1))
+    for k, cause in enumerate(CAUSES):
+        cells = []
+        for x in totals:
+            tot = x.sum(1)
+            cells.append(_band_txt(np.divide(x[:, k], tot, out=np.zeros_like(tot),
+                                             where=tot > 0), True))
+        tab.add_row(cause.replace("_", " "), *cells)
+    return tab
+
+
+def geography_table(res: CampaignResults):
+    """Per contestable sector: share of runs in which it fell and the median day (an
+    out-of-sample check: the order and dates of the advance are never fitted)."""
+    from rich.table import Table
+
+    th, sd = res.theatre, res.arrays["sector_day"]
+    tab = Table(title="Where the front broke (out of sample: never fitted)", title_justify="left")
+    for col in ("sector", "fell in", "day it fell, median [10–90%]"):
+        tab.add_column(col, justify="left" if col == "sector" else "right")
+    for j in th.cols:
+        d = sd[:, j].astype(float)
+        fell = d >= 0
+        tab.add_row(th.sector_names[j], f"{fell.mean():.0%}",
+                    _band_txt(np.where(fell, d, np.nan)) if fell.any() else "–")
+    return tab
 
 
 def plot(res: CampaignResults, out: Path) -> list[Path]:

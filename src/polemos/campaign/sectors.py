@@ -1,7 +1,8 @@
 """Sector-major arrays: the operational layer's per-sector state is shaped (sectors, runs)
 (or (types, sectors, runs)), so that a per-run parameter shaped (runs,) broadcasts over it and
 a per-run sum over sectors adds whole rows (``a.sum(axis=0)``), each run's own numbers in the
-same order whatever the number of runs. Only the contestable sectors (the defender's, outside
+same order whatever the number of runs. They are float32 (per-run totals stay float64). Only
+the contestable sectors (the defender's, outside
 its rear: ``Theatre.cols``) carry such arrays.
 """
 
@@ -10,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 RELIEF_KEYS = ("plain", "foothill", "mountain")
-TINY = 1e-9
+TINY = np.float32(1e-9)
+F32 = np.float32
 
 # operational states of a sector's defence (QJM postures, then the defence's collapse)
 FORTIFIED, PREPARED, HASTY, BROKEN = range(4)
@@ -19,6 +21,44 @@ STATE_NAMES = ("fortified", "prepared", "hasty", "broken")
 # causes of loss, in the order of the by-cause arrays
 CAUSES = ("drone", "loitering_munition", "artillery", "direct_fire", "captured_or_abandoned")
 DRONE, LOITERING, ARTILLERY, DIRECT_FIRE, CAPTURED = range(5)
+
+
+def ad_groups(ad_class) -> np.ndarray:
+    """(A,) air-defence group of each system: 0 emitters (missile systems with their radars,
+    radars, dummies that mimic them: what anti-radiation munitions home on), 1 the rest (guns,
+    MANPADS). Every loss, withdrawal and capture of air defence in a sector scales the
+    systems of a group alike, so the defender's air defence by system and sector is
+    ``ad0[a] × ad_share[group(a), sector]`` (exactly: deployment puts every system type where
+    the troops are), two (C, n) fields instead of one per system type."""
+    from polemos.campaign.theatre import AD_CLASSES
+
+    return np.array([0 if AD_CLASSES[c] not in ("aaa", "manpads") else 1 for c in ad_class],
+                    dtype=int)
+
+
+def ad_by_sector(st, groups) -> np.ndarray:
+    """(A, C, n) air-defence systems by system type and sector."""
+    return st.ad0[:, None, :] * st.ad_share[groups]
+
+
+def lose_air_defence(st, share, cause: int, runs=None) -> None:
+    """Remove ``share`` of each sector's air defence (a (C, n) share for both groups, or
+    (2, C, n) by group) and book it under ``cause`` by system type; with ``runs``, ``share``
+    covers only those runs (columns)."""
+    if runs is None:
+        lost = st.ad_share * share                                             # (2, C, n)
+        st.ad_share -= lost
+        st.loss_ad[cause] += st.ad0 * lost.sum(axis=1, dtype=float)[st.ad_groups]
+        return
+    ads = st.ad_share[:, :, runs]
+    lost = ads * share
+    st.ad_share[:, :, runs] = ads - lost
+    st.loss_ad[cause][:, runs] += st.ad0[:, runs] * lost.sum(axis=1, dtype=float)[st.ad_groups]
+
+
+def touched_runs(share: np.ndarray) -> np.ndarray:
+    """Runs (columns of a (C, n) array) where any sector's ``share`` is not zero."""
+    return np.flatnonzero((share != 0).any(axis=0))
 
 
 def by_relief(sim, stem: str) -> np.ndarray:

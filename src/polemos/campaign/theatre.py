@@ -53,6 +53,7 @@ class Theatre:
     #: (field, index, parameter): elements set by a calibrated parameter, which varies by run
     param_links: list = None
     urban_share: np.ndarray = None       # (S,) share of the fighting in built-up terrain
+    population: np.ndarray = None        # (S,) persons
     behind_prepared: np.ndarray = None   # (S,) bool: a prepared defence behind the belt
     objective_value_km2: np.ndarray = None   # (O,) worth to the attacker, km2 of territory
     objective_capital: np.ndarray = None     # (O,) bool: the holder's seat of government
@@ -66,7 +67,6 @@ class Theatre:
     redline_sector: np.ndarray = None    # (L,) sector index of a sector_taken red line, else -1
     redline_delay_days: np.ndarray = None  # (L,)
     redline_actor: list = None           # (L,) actor ids
-    unread_inputs: list = None           # calibrated inputs no quantity of the scenario reads
 
     def bind(self, params, n: int) -> dict[str, np.ndarray]:
         """Per-run copies, shaped (n, ...), of the fields that parameters set."""
@@ -194,6 +194,7 @@ def compile_theatre(sc) -> Theatre:
         drone_count=drone_count.astype(float),
         ew_count=ew, param_links=links,
         urban_share=np.array([opt(s.urban_share) for s in secs]),
+        population=np.array([v(s.population) for s in secs]),
         behind_prepared=np.array([s.behind_line == "prepared" for s in secs]),
         objective_value_km2=np.array([0.0 if o.value_km2 is None else
                                       q(o.value_km2, "objective_value_km2", (i,))
@@ -218,19 +219,7 @@ def compile_theatre(sc) -> Theatre:
         redline_delay_days=np.array([q(rl.delay_days, "redline_delay_days", (j,))
                                      for j, (_, rl) in enumerate(red)]),
         redline_actor=[a for a, _ in red],
-        unread_inputs=unread_inputs(sc),
     )
-
-
-def unread_inputs(sc) -> list[str]:
-    """Calibrated inputs (``parameters.inputs.*``) that no quantity of the scenario refers to:
-    they would change nothing (``polemos validate --strict`` lists them)."""
-    from polemos.scenario.quantity import ParamRef
-    from polemos.scenario.validation import walk
-
-    used = {x.param for _, x in walk(sc) if isinstance(x, ParamRef)}
-    return sorted(f"inputs.{k}" for k in sc.parameters.get("inputs", {})
-                  if f"inputs.{k}" not in used)
 
 
 def hops_to(adjacency: np.ndarray, targets: list[int]) -> np.ndarray:

@@ -141,7 +141,18 @@ def cross_reference_problems(sc: Scenario, strict: bool) -> list[tuple[tuple, st
                 out.append((path, f"a share lies in [0, 1], got {hi}"))
         if strict:
             out.extend(_strict_problems(path, v, field))
+    if strict:
+        out.extend(unread_input_problems(sc))
     return out
+
+
+def unread_input_problems(sc: Scenario) -> list[tuple[tuple, str]]:
+    """Calibrated inputs (``[parameters.inputs]``) that no quantity of the scenario refers to
+    with ``{param = ...}``: they would change nothing."""
+    used = {x.param for _, x in walk(sc) if isinstance(x, ParamRef)}
+    return [(("parameters", "inputs", k), f"input 'inputs.{k}' is read by nothing: refer to it "
+             "with {param = \"inputs." + k + "\"} from the quantity it sets, or remove it")
+            for k in sc.parameters.get("inputs", {}) if f"inputs.{k}" not in used]
 
 
 def _strict_problems(path: tuple, v: Any, field: str) -> list[tuple[tuple, str]]:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from polemos.campaign.component import Component
+from polemos.campaign.sectors import ad_groups
 from polemos.campaign.theatre import AD_CLASSES
 
 AIRSPACE = ("permissive", "contested", "denied")
@@ -41,26 +42,36 @@ class AirDefence(Component):
                             dtype=bool)
         alt = th.drone_altitude_km.copy()
         alt[np.array([r == "loitering" for r in th.drone_role], dtype=bool)] = 0.0  # terminal dive
+        # drone types at the same altitude see the same air defence: one cover per level
+        self.levels, sim.drone_level = np.unique(alt, return_inverse=True)
         b = sim.bound
         ceiling, rng = b["ad_ceiling_km"].T, b["ad_range_km"].T                   # (A, n)
-        self.reach = ((ceiling[:, None, :] >= alt[None, :, None]) & shooting[:, None, None]
-                      & (rng[:, None, :] > 0)).astype(float)                     # (A, D, n)
+        self.reach = ((ceiling[:, None, :] >= self.levels[None, :, None])
+                      & shooting[:, None, None] & (rng[:, None, :] > 0))           # (A, L, n)
         area = th.area_km2[th.cols]
-        self.share = np.minimum(1.0, np.pi * rng[:, None, :] ** 2 / area[None, :, None])
+        share = np.minimum(1.0, np.pi * rng[:, None, :] ** 2 / area[None, :, None])  # (A, C, n)
+        # static per group: Σ_{a in group} reach × envelope share × theatre count
+        groups = ad_groups(th.ad_class)
+        ad0 = sim.state.ad0
+        self.field = np.zeros((2, len(self.levels), len(th.cols), sim.state.n), np.float32)
+        for a in np.flatnonzero(shooting):
+            for k in range(len(self.levels)):
+                self.field[groups[a], k] += share[a] * (self.reach[a, k] * ad0[a])
         ew = sim.bound["ew_count"][:, 0]
         self.suppressed = p.row("air_defence.ew_max") * (
             1 - np.exp(-ew / p.row("air_defence.ew_scale")))                     # (n,)
-        self.shooting = shooting.astype(float)
         strike = np.flatnonzero([r == "strike" for r in th.drone_role])
-        self.strike = strike if len(strike) else np.arange(min(1, len(th.drone_ids)))
-        sim.state.air_cover = np.zeros((len(th.drone_ids), len(th.cols), sim.state.n))
+        self.strike_level = sim.drone_level[strike] if len(strike) else sim.drone_level[:1]
+        sim.state.air_cover = np.zeros((len(self.levels), len(th.cols), sim.state.n),
+                                       dtype=np.float32)
         sim.state.ad_suppressed = self.suppressed
 
     def step(self, sim, day):
         st = sim.state
-        field = st.ad * self.share                                              # (A, C, n)
-        lam = (self.reach[:, :, None, :] * field[:, None]).sum(axis=0) * (1 - self.suppressed)
-        st.air_cover = 1 - np.exp(-lam)                                         # (D, C, n)
+        lam = st.ad_share[0][None] * self.field[0]                               # (L, C, n)
+        lam += st.ad_share[1][None] * self.field[1]
+        lam *= -(1 - self.suppressed)
+        st.air_cover = 1 - np.exp(lam)                                           # (L, C, n)
         # cover against the strike drones, read by manoeuvre's cost of an axis
-        if len(self.strike):
-            st.ad_cover = st.air_cover[self.strike].max(axis=0)
+        if len(self.strike_level):
+            st.ad_cover = st.air_cover[self.strike_level].max(axis=0)

@@ -16,6 +16,8 @@ import numpy as np
 from polemos.campaign.component import Component
 from polemos.campaign.sectors import CAPTURED, CAUSES
 
+REMNANT = 1e-6
+
 
 class Casualties(Component):
     """Book the day's casualties by cause; killed / wounded / missing; daily record."""
@@ -46,10 +48,14 @@ class Casualties(Component):
         rec.ad[:, day - 1, :] = (ad - self.ad_before).T
         self.ad_before = ad
         st.cas_c = np.zeros_like(cas)
-        st.pers = np.stack([st.ap, st.dp.sum(axis=0) + st.dres], axis=1)
+        # remnants below a millionth of a person or system are none: left alone, repeated
+        # proportional losses shrink them into subnormal floats, which the CPU handles ~50x slower
+        for a in (st.dp, st.de, st.ad_share):
+            a[a < REMNANT] = 0
+        st.pers = np.stack([st.ap, st.dp.sum(axis=0, dtype=float) + st.dres], axis=1)
 
     def finalize(self, sim):
         st = sim.state
         st.equip_lost = np.moveaxis(st.loss_e.sum(axis=0), -1, 0)       # (n, 2, E)
         st.ad_lost = st.loss_ad.sum(axis=0).T                            # (n, A)
-        st.equip = np.stack([st.ae.T, (st.de.sum(axis=1) + st.dres_e).T], axis=1)
+        st.equip = np.stack([st.ae.T, (st.de.sum(axis=1, dtype=float) + st.dres_e).T], axis=1)

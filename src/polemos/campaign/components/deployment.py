@@ -6,8 +6,12 @@ force of a side is its standing force, volunteers and foreign fighters × its th
 ``deployment.garrison_share`` of it in the contestable sectors and keeps the rest as a mobile
 reserve. A sector's garrison weight is its line of contact × a density by relief (plain = 1,
 ``deployment.density_foothill`` / ``_mountain``: more troops per km where the ground favours
-the defence) plus depth garrisons, ``deployment.depth_per_1000km2`` × area (km²/1,000);
-equipment and air-defence systems stand where the troops are (the same weights). The attacker
+the defence) plus depth garrisons, ``deployment.depth_per_1000km2`` × area (km²/1,000), and
+town garrisons, ``deployment.town_per_10k_people`` × population (/10,000: towns hold
+headquarters, depots and their own defenders);
+equipment and air-defence systems stand where the troops are (the same weights; air defence
+by system and sector is then its theatre count × a surviving share per group and sector,
+:func:`polemos.campaign.sectors.ad_groups`). The attacker
 fights from a theatre pool: on each axis it has its share (``state.a_share``) of the
 committed part (``ground_combat.committed_share``).
 
@@ -25,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from polemos.campaign.component import Component
-from polemos.campaign.sectors import share_of
+from polemos.campaign.sectors import F32, ad_groups, share_of
 
 
 class Deployment(Component):
@@ -33,7 +37,7 @@ class Deployment(Component):
 
     name = "deployment"
     params = ("theatre_share_attacker", "theatre_share_defender", "garrison_share",
-              "density_foothill", "density_mountain", "depth_per_1000km2",
+              "density_foothill", "density_mountain", "depth_per_1000km2", "town_per_10k_people",
               "attacker_regroup_rate", "reserve_commit_rate")
 
     def init(self, sim):
@@ -44,23 +48,28 @@ class Deployment(Component):
                           p.row("deployment.theatre_share_defender")], axis=1)
         theatre = share * force                                                # (n, 2)
         relief = th.relief[cols]
-        dens = np.stack([np.ones(n), p.row("deployment.density_foothill"),
+        dens = np.stack([np.ones(n, dtype=F32), p.row("deployment.density_foothill"),
                          p.row("deployment.density_mountain")])[relief]        # (C, n)
-        w = th.front_km[cols, None] * dens + p.row("deployment.depth_per_1000km2") * (
-            th.area_km2[cols, None] / 1000.0)
+        w = th.front_km[cols, None].astype(F32) * dens + p.row("deployment.depth_per_1000km2") * (
+            th.area_km2[cols, None] / 1000.0).astype(F32) + p.row(
+            "deployment.town_per_10k_people") * (th.population[cols, None] / 1e4).astype(F32)
         w = share_of(w)                                                        # (C, n)
         garrison = p.row("deployment.garrison_share") * theatre[:, 1]
-        st.dp = w * garrison                                  # defender personnel by sector
+        st.dp = w * garrison.astype(F32)                      # defender personnel by sector
         st.dp_peak = st.dp.copy()
         st.dres = theatre[:, 1] - garrison                    # the defender's mobile reserve
         eq = b["equipment"]                                   # (n, 2, E)
         frac = np.divide(garrison, theatre[:, 1], out=np.zeros(n), where=theatre[:, 1] > 0)
-        st.de = eq[:, 1, :].T[:, None, :] * frac * w          # (E, C, n) defender equipment
+        st.de = (eq[:, 1, :].T[:, None, :] * frac).astype(F32) * w   # (E, C, n) equipment
         st.dres_e = eq[:, 1, :].T * (1 - frac)                # (E, n)
-        st.ad = b["ad_count"].T[:, None, :] * w               # (A, C, n) systems by sector
+        st.ad0 = np.ascontiguousarray(b["ad_count"].T, dtype=F32)   # (A, n) theatre counts
+        st.ad_share = np.stack([w, w])         # (2, C, n): by group, share standing in sector
+        st.ad_groups = ad_groups(th.ad_class)
+        g = np.stack([st.ad_groups == 0, st.ad_groups == 1]).astype(F32)   # (2, A)
+        st.ad_count_g = (g[:, :, None] * st.ad0[None]).sum(axis=1)         # (2, n) systems
         st.ap = theatre[:, 0].copy()                          # attacker theatre pool (n,)
         st.ae = eq[:, 0, :].T.copy()                          # (E, n)
-        st.a_share = share_of(th.front_km[cols, None] * np.ones((1, n)))   # whole line, day 1
+        st.a_share = share_of(th.front_km[cols, None].astype(F32) * np.ones((1, n), F32))
         st.pers = np.ascontiguousarray(theatre)
         st.strength0 = st.pers.copy()
 
@@ -73,14 +82,14 @@ class Deployment(Component):
         need = np.abs(st.a_target - st.a_share).sum(axis=0) * 0.5 * committed   # persons moved
         rate = rate * np.minimum(1.0, np.divide(st.lift[:, 0], rate * need,
                                                 out=np.ones_like(need), where=need > 0))
-        st.a_share += (rate * live) * (st.a_target - st.a_share)
+        st.a_share += (rate * live).astype(F32) * (st.a_target - st.a_share)
         # the defender commits reserves where the attack falls, as fast as its lift allows
         moved = np.minimum(p.row("deployment.reserve_commit_rate") * st.dres, st.lift[:, 1])
         moved *= live * (st.active.any(axis=0))
         where = share_of(st.a_share * st.active)                              # (C, n)
         frac = np.divide(moved, st.dres, out=np.zeros_like(moved), where=st.dres > 0)
-        st.dp += where * moved
-        st.de += where * (st.dres_e * frac)[:, None, :]
+        st.dp += where * moved.astype(F32)
+        st.de += where * (st.dres_e * frac).astype(F32)[:, None, :]
         st.dres -= moved
         st.dres_e *= 1 - frac
         np.maximum(st.dp_peak, st.dp, out=st.dp_peak)

@@ -5,7 +5,8 @@ Per day and drone type d: sorties = airframes × ``drones.sorties_per_airframe``
 ISR types); loitering munitions launched = stock × ``drones.loitering_launch_share``, the
 stock resupplied by ``drones.loitering_resupply_per_day`` (a share of the initial stock per
 day). Sorties go to the sectors under attack in proportion to the attacker's effort there ×
-exp(−``drones.risk_aversion`` × cover_{d,s}): drones work where the airspace is permissive.
+exp(−``drones.risk_aversion`` × cover_{d,s}): drones work where the airspace is permissive;
+loitering munitions, spent anyway and hunting air defence, go where the attack goes.
 
 Engagement: a sortie in covered airspace is engaged with probability cover_{d,s}, but air
 defence engages at most its channels × ``drones.engagements_per_channel`` a day, and decoy
@@ -15,7 +16,9 @@ real drone is shot down with ``drones.kill_probability_sam`` (a gun: ``_gun``).
 Detection: each surviving sortie spends its endurance on station (hours) and finds targets at
 ``drones.detect_per_hour`` × (1 − masking by relief: ``drones.masking_foothill`` /
 ``_mountain``) × (1 − ``drones.forest_masking`` × forest share) × (1 − the defender's jamming,
-``drones.defender_ew_max`` × (1 − exp(−EW systems / ``drones.defender_ew_scale``))). A strike
+``drones.defender_ew_max`` × (1 − exp(−EW systems / ``drones.defender_ew_scale``))). Inside the
+pre-war fortified belt the positions are known from years of reconnaissance of a static line:
+ISR coverage and the chance to find a target there are at least ``drones.prewar_isr``. A strike
 sortie finds a target with probability 1 − exp(−hours × rate) and fires
 ``drones.munitions_per_sortie`` munitions; a loitering munition is one strike. Strikes go to
 the sector's targets in proportion to count × priority (air-defence systems × ``sead_priority``
@@ -34,7 +37,15 @@ from __future__ import annotations
 import numpy as np
 
 from polemos.campaign.component import Component
-from polemos.campaign.sectors import DRONE, LOITERING, TINY, share_of
+from polemos.campaign.sectors import (
+    DRONE,
+    FORTIFIED,
+    LOITERING,
+    TINY,
+    ad_groups,
+    lose_air_defence,
+    share_of,
+)
 from polemos.campaign.theatre import AD_CLASSES
 
 TROOP_GROUP = 100  # persons: troops count as targets by the company; priorities are relative
@@ -50,7 +61,7 @@ class Drones(Component):
               "detect_per_hour", "masking_foothill", "masking_mountain", "forest_masking",
               "defender_ew_max", "defender_ew_scale", "sead_priority", "anti_radiation",
               "interdiction_priority", "kill_probability", "casualties_per_troop_strike",
-              "detection_hours_for_coverage")
+              "detection_hours_for_coverage", "prewar_isr")
 
     def init(self, sim):
         th, p, st = sim.theatre, sim.params, sim.state
@@ -62,23 +73,35 @@ class Drones(Component):
         self.flies = self.strike + self.isr                              # (D,) reusable types
         self.hours = th.drone_endurance_h                                # (D,)
         cls = [AD_CLASSES[c] for c in th.ad_class]
-        self.ad_target = np.array([c != "decoy" for c in cls], dtype=float)   # real systems
-        self.ad_dummy = 1.0 - self.ad_target
-        self.radar = np.array([c not in ("aaa", "manpads", "decoy") for c in cls], dtype=float)
-        self.gun = np.array([c == "aaa" for c in cls], dtype=float)
-        self.channels = (sim.bound["ad_channels"] * np.array(
+        self.level = sim.drone_level                                     # (D,) altitude level
+        self.active_types = [d for d in range(len(roles)) if not self.decoy[d]]
+        channels = (sim.bound["ad_channels"] * np.array(
             [c not in ("radar", "decoy") for c in cls])).T                          # (A, n)
+        # per air-defence group (sectors.ad_groups): channels, gun channels, systems, emitters
+        self.groups = ad_groups(th.ad_class)
+        g = np.stack([self.groups == 0, self.groups == 1]).astype(float)            # (2, A)
+        ad0 = st.ad0.astype(float)
+        gun = np.array([c == "aaa" for c in cls], dtype=float)
+        emit = np.array([c not in ("aaa", "manpads") for c in cls], dtype=float)
+        f32 = np.float32
+        def by_group(x):                                   # (A, n) -> (2, n), exact sums
+            return (g[:, :, None] * x[None]).sum(axis=1).astype(f32)
+
+        self.g_chan = by_group(channels * ad0)                                      # (2, n)
+        self.g_gun = by_group(channels * gun[:, None] * ad0)
+        self.g_emit = by_group(emit[:, None] * ad0)
         rel = th.relief[th.cols]
-        mask = np.stack([np.zeros(st.n), p.row("drones.masking_foothill"),
+        mask = np.stack([np.zeros(st.n, np.float32), p.row("drones.masking_foothill"),
                          p.row("drones.masking_mountain")])[rel]              # (C, n)
         ew = sim.bound["ew_count"][:, 1]
         jam = p.row("drones.defender_ew_max") * (1 - np.exp(-ew / p.row(
             "drones.defender_ew_scale")))
         self.rate = p.row("drones.detect_per_hour") * (1 - mask) * (
-            1 - p.row("drones.forest_masking") * th.forest[th.cols, None]) * (1 - jam)
+            1 - p.row("drones.forest_masking") * th.forest[th.cols, None].astype(np.float32)
+        ) * (1 - jam).astype(np.float32)
         self.stock0 = st.drones.T * self.loiter[:, None]                    # (D, n)
         self.def_route = th.route_side == 1
-        st.isr = np.zeros((len(th.cols), st.n))
+        st.isr = np.zeros((len(th.cols), st.n), dtype=np.float32)
         st.drone_strikes_on_routes = np.zeros((st.n, 1))
 
     def step(self, sim, day):
@@ -88,80 +111,108 @@ class Drones(Component):
         launched = drones * (self.flies[:, None] * p.row("drones.sorties_per_airframe")
                              + self.loiter[:, None] * p.row("drones.loitering_launch_share"))
         launched *= live
-        decoys = drones * self.decoy[:, None] * p.row("air_defence.decoy_sorties_per_day") * live
-        # where they fly: the attacker's axes, away from covered airspace
+        launched32 = launched.astype(np.float32)
+        decoys = (drones * self.decoy[:, None]).sum(axis=0) * p.row(
+            "air_defence.decoy_sorties_per_day") * live                     # (n,)
         effort = st.a_share * st.active                                      # (C, n)
-        w = effort[None] * np.exp(-p.row("drones.risk_aversion") * st.air_cover)   # (D, C, n)
-        sorties = launched[:, None, :] * share_of(w, axis=1)
-        # engagement: cover, limited by channels; decoys draw their share of engagements
-        engaged = sorties * st.air_cover
+        # positions in the pre-war fortified belt are known from years of watching a static line
+        known = p.row("drones.prewar_isr") * (st.sector_state == FORTIFIED)
+        cover = st.air_cover                                                 # (L, C, n)
+        # where they fly: the attacker's axes, away from covered airspace (one weight per
+        # altitude level), and how many sorties each level puts into each sector
+        risk = p.row("drones.risk_aversion")
+        level_share = share_of(effort[None] * np.exp(-risk * cover), axis=1)   # (L, C, n)
+        # loitering munitions are spent anyway and hunt air defence: they go where the
+        # attacker attacks, whatever the cover
+        strike_share = share_of(effort)
+        engaged = np.zeros_like(cover)                                       # (L, C, n)
+        for d in self.active_types:
+            where = strike_share if self.loiter[d] else level_share[self.level[d]]
+            engaged[self.level[d]] += where * launched32[d]
+        engaged *= cover
         real = engaged.sum(axis=0)                                            # (C, n)
-        decoy_c = decoys.sum(axis=0) * share_of(effort)                        # (C, n)
-        ch = self.channels[:, None, :] * st.ad                                 # (A, C, n)
-        capacity = ch.sum(axis=0) * p.row(
-            "drones.engagements_per_channel") * (1 - st.ad_suppressed)
-        dec = p.row("drones.decoy_realism") * decoy_c
-        on_real = np.minimum(1.0, np.divide(capacity, real + dec, out=np.ones_like(real),
-                                            where=real + dec > 0))
-        on_real *= np.divide(real, real + dec, out=np.ones_like(real), where=real + dec > 0)
-        # kill probability of the shooters in the sector: SAM or gun, by their share of channels
-        gun = np.divide((self.gun[:, None, None] * ch).sum(axis=0), ch.sum(axis=0),
-                        out=np.zeros_like(real), where=ch.sum(axis=0) > 0)
+        # air defence engages at most its channels; decoys draw their share of engagements
+        ads = st.ad_share                                                    # (2, C, n)
+        chan = ads[0] * self.g_chan[0] + ads[1] * self.g_chan[1]
+        capacity = chan * p.row("drones.engagements_per_channel") * (1 - st.ad_suppressed)
+        dec = p.row("drones.decoy_realism") * decoys.astype(np.float32) * share_of(effort)
+        want = real + dec
+        on_real = np.divide(np.minimum(capacity, want), want, out=np.zeros_like(want),
+                            where=want > 0)
+        gun = np.divide(ads[0] * self.g_gun[0] + ads[1] * self.g_gun[1], chan,
+                        out=np.zeros_like(chan), where=chan > 0)
         pk = (1 - gun) * p.row("drones.kill_probability_sam") + gun * p.row(
             "drones.kill_probability_gun")
-        downed = engaged * (on_real * pk)[None]                               # (D, C, n)
-        flying = sorties - downed
-        lost = downed.sum(axis=1) * (self.flies[:, None]) + launched * self.loiter[:, None]
-        lost += decoys
+        hit = on_real * pk                        # chance an engaged real drone is downed
+        survive = 1 - cover * hit[None]                                      # (L, C, n)
+        # per drone type: downed, time on station, targets found, strikes
+        lost = launched * self.loiter[:, None] + decoys[None] * self.decoy[:, None]
+        look = np.zeros_like(real)
+        strikes_d = np.zeros_like(real)
+        strikes_l = np.zeros_like(real)
+        munitions = p.row("drones.munitions_per_sortie")
+        for d in self.active_types:
+            k = self.level[d]
+            where = strike_share if self.loiter[d] else level_share[k]
+            flying = where * survive[k] * launched32[d]                      # (C, n)
+            if self.flies[d]:
+                lost[d] += launched[d] - flying.sum(axis=0)
+            look += flying * np.float32(self.hours[d])
+            if self.strike[d] or self.loiter[d]:
+                found = flying * np.maximum(1 - np.exp(np.float32(-self.hours[d]) * self.rate),
+                                            known)
+                if self.strike[d]:
+                    strikes_d += found * munitions
+                else:
+                    strikes_l += found
         gone = np.minimum(lost, drones)
         drones -= gone
         st.drones_lost += gone.T
         # loitering munitions resupplied (deliveries during the war)
         drones += self.stock0 * p.row("drones.loitering_resupply_per_day") * live
-        # detection on station
-        hours = flying * self.hours[:, None, None]                            # (D, C, n)
-        find = 1 - np.exp(-hours * self.rate[None])                           # per sortie
-        st.isr = 1 - np.exp(-(hours.sum(axis=0) * self.rate)
-                            / p.row("drones.detection_hours_for_coverage"))
-        strikes_d = (flying * find * self.strike[:, None, None]).sum(axis=0) * p.row(
-            "drones.munitions_per_sortie")                                    # (C, n)
-        strikes_l = (flying * find * self.loiter[:, None, None]).sum(axis=0)
+        st.isr = 1 - np.exp(-(look * self.rate) / p.row("drones.detection_hours_for_coverage"))
+        np.maximum(st.isr, known, out=st.isr)
         # targets in each sector, weighted by priority
-        ad_seen = st.ad.sum(axis=0)
-        radar = ((self.radar + self.ad_dummy)[:, None, None] * st.ad).sum(axis=0)
+        count = ads * st.ad_count_g[:, None, :]                               # (2, C, n)
+        ad_seen = count[0] + count[1]
+        radar = ads[0] * self.g_emit[0] + ads[1] * self.g_emit[1]
         arty = st.de[2] + st.de[3]
         armour = st.de[0] + st.de[1]
         troops = st.dp / TROOP_GROUP
         sead = p.row("drones.sead_priority")
-        roads = (st.route_open[:, self.def_route]).sum(axis=1) * p.row(
+        roads = (st.route_open[:, self.def_route]).sum(axis=1).astype(np.float32) * p.row(
             "drones.interdiction_priority")                                    # (n,)
         pk_hit = p.row("drones.kill_probability")
-        road_hits = 0.0
-        for cause, strikes, ad_w in ((DRONE, strikes_d, sead * ad_seen),
-                                     (LOITERING, strikes_l,
-                                      sead * (ad_seen + p.row("drones.anti_radiation") * radar))):
-            pools = np.stack([ad_w, arty, armour, troops])                     # (4, C, n)
-            tot = pools.sum(axis=0)
-            road_share = roads * effort / (roads * effort + tot + TINY)
+        road_hits = np.zeros(st.n)
+        ar = p.row("drones.anti_radiation")
+        for cause, strikes, ad_w, emit in ((DRONE, strikes_d, sead * ad_seen, None),
+                                           (LOITERING, strikes_l, sead * (ad_seen + ar * radar),
+                                            ar)):
+            tot = ad_w + arty + armour + troops
+            road = roads * effort
+            road_share = road / (road + tot + TINY)
             road_hits = road_hits + (strikes * road_share).sum(axis=0)
-            hits = strikes * (1 - road_share) * share_of(pools, axis=0) * pk_hit  # (4, C, n)
-            self._strike(st, hits, cause, p)
-        st.drone_strikes_on_routes = (road_hits * pk_hit)[:, None]
+            scale = strikes * (1 - road_share) * pk_hit / (tot + TINY)     # hits per target
+            self._strike(st, scale, ad_w, count, arty, armour, troops, cause, p, emit)
+        st.drone_strikes_on_routes = (road_hits * pk_hit).astype(float)[:, None]
 
-    def _strike(self, st, hits, cause, p):
-        """Book ``hits`` (4, C, n) on air defence, guns, armour and troops."""
-        ad_all = st.ad.sum(axis=0)
-        ad_kill = np.minimum(st.ad, hits[0][None] * np.divide(
-            st.ad, ad_all[None], out=np.zeros_like(st.ad), where=ad_all[None] > 0))
-        st.ad -= ad_kill
-        st.loss_ad[cause] += ad_kill.sum(axis=1)
-        for cats, h in (((2, 3), hits[1]), ((0, 1), hits[2])):
-            pool = st.de[cats[0]] + st.de[cats[1]]
+    def _strike(self, st, scale, ad_w, count, arty, armour, troops, cause, p, emit):
+        """Book the hits (``scale`` per unit of each target pool, (C, n)) on air defence,
+        guns, armour and troops. Hits on air defence spread over the systems by their numbers
+        (× 1 + ``emit`` for the emitting group, which loitering munitions home on)."""
+        weight = (np.float32(1), np.float32(1)) if emit is None else (1 + emit, np.float32(1))
+        hits = scale * ad_w                                                 # on air defence
+        tot = count[0] * weight[0] + count[1] * weight[1]
+        per = np.divide(hits, tot, out=np.zeros_like(tot), where=tot > 0)
+        lose_air_defence(st, np.stack([np.minimum(per * weight[0], 1),
+                                       np.minimum(per * weight[1], 1)]), cause)
+        for cats, pool in (((2, 3), arty), ((0, 1), armour)):
+            f = np.divide(scale * pool, pool, out=np.zeros_like(pool), where=pool > 0)
+            f = np.minimum(f, 1)
             for e in cats:
-                k = np.minimum(st.de[e], h * np.divide(st.de[e], pool, out=np.zeros_like(pool),
-                                                      where=pool > 0))
+                k = st.de[e] * f
                 st.de[e] -= k
-                st.loss_e[cause, 1, e] += k.sum(axis=0)
-        cas = np.minimum(st.dp, hits[3] * p.row("drones.casualties_per_troop_strike"))
+                st.loss_e[cause, 1, e] += k.sum(axis=0, dtype=float)
+        cas = np.minimum(st.dp, scale * troops * p.row("drones.casualties_per_troop_strike"))
         st.dp -= cas
-        st.cas_c[cause, 1] += cas.sum(axis=0)
+        st.cas_c[cause, 1] += cas.sum(axis=0, dtype=float)

@@ -8,7 +8,11 @@ is multiplied by (1 + ``fires.isr_bonus`` × ISR coverage of that sector): rocke
 fired on what drones see ([CK] claim 2: drone strikes coordinated with rocket launchers).
 Equipment in the sector is lost at the personnel rate × ``fires.equipment_loss_ratio`` of its
 category's ground-combat loss ratio (shell fire hits soft vehicles and guns less than a
-tank battle does). Cause: artillery. Day-to-day log-normal variation ``fires.daily_sigma``.
+tank battle does). Counter-air-defence fire: ``fires.counter_ad_share`` of the attacker's
+rocket launchers on an axis fire at the air defence ISR has found there, destroying
+``fires.ad_kills_per_launcher_day`` × ISR coverage systems per launcher-day (rockets and
+loitering munitions against the same targets: Babayan, claim: half the air defence and 40% of
+the artillery out in the opening minutes). Cause: artillery. Day-to-day log-normal variation ``fires.daily_sigma``.
 """
 
 from __future__ import annotations
@@ -16,8 +20,8 @@ from __future__ import annotations
 import numpy as np
 
 from polemos.campaign.component import Component
-from polemos.campaign.components.ground_combat import attacker_on_axes
-from polemos.campaign.sectors import ARTILLERY, by_state, pick, take_losses
+from polemos.campaign.components.ground_combat import attacker_on_axes, equipment_loss_ratios
+from polemos.campaign.sectors import ARTILLERY, by_state, lose_air_defence, pick, take_losses
 
 
 class Fires(Component):
@@ -25,7 +29,7 @@ class Fires(Component):
 
     name = "fires"
     params = ("rocket_weight", "casualties_per_tube_day", "isr_bonus", "daily_sigma",
-              "equipment_loss_ratio")
+              "equipment_loss_ratio", "counter_ad_share", "ad_kills_per_launcher_day")
 
     def init(self, sim):
         self.vul = by_state(sim, "ground_combat.vulnerability")
@@ -34,23 +38,30 @@ class Fires(Component):
         st, p = sim.state, sim.params
         act = st.active * st.alive
         w, rate = p.row("fires.rocket_weight"), p.row("fires.casualties_per_tube_day")
-        noise = sim.streams.lognormal_factor("fires", day, p["fires.daily_sigma"], 2).T  # (2, n)
+        noise = sim.streams.lognormal_factor("fires", day, p["fires.daily_sigma"], 2).T.astype(
+            np.float32)                                                          # (2, n)
         a_pers, a_eq = attacker_on_axes(sim)
-        a_guns = a_eq[2] + w * a_eq[3]                                          # (C, n)
+        # counter-air-defence fire: a share of the rockets on what ISR has found
+        sead = p.row("fires.counter_ad_share")
+        a_guns = a_eq[2] + w * (1 - sead) * a_eq[3]                             # (C, n)
+        shots = a_eq[3] * sead * p.row("fires.ad_kills_per_launcher_day") * st.isr * act
+        count = (st.ad_share * st.ad_count_g[:, None, :]).sum(axis=0)
+        f = np.minimum(np.divide(shots, count, out=np.zeros_like(count), where=count > 0), 1)
+        lose_air_defence(st, f, ARTILLERY)
         d_guns = st.de[2] + w * st.de[3]
-        to_d = a_guns * rate * st.supply_power[:, 0] * noise[1] * (
+        to_d = a_guns * rate * st.supply_power[:, 0].astype(np.float32) * noise[1] * (
             1 + p.row("fires.isr_bonus") * st.isr) * pick(self.vul, st.sector_state) * act
         r_d = np.divide(to_d, st.dp, out=np.zeros_like(to_d), where=st.dp > 0)
-        to_a = d_guns * rate * st.sector_power.T * noise[0] * act
+        to_a = d_guns * rate * st.sector_power32 * noise[0] * act
         d_loss = take_losses(st.dp, to_d)
-        st.cas_c[ARTILLERY, 1] += d_loss.sum(axis=0)
-        a_loss = np.minimum(to_a.sum(axis=0), st.ap)
+        st.cas_c[ARTILLERY, 1] += d_loss.sum(axis=0, dtype=float)
+        a_loss = np.minimum(to_a.sum(axis=0, dtype=float), st.ap)
         st.ap -= a_loss
         st.cas_c[ARTILLERY, 0] += a_loss
-        ratio = p.row("fires.equipment_loss_ratio") * sim.equip_ratio          # (E, 1, n)
-        lost = take_losses(st.de, np.minimum(r_d, 1.0) * ratio * st.de)
-        st.loss_e[ARTILLERY, 1] += lost.sum(axis=1)
+        ratio = p.row("fires.equipment_loss_ratio") * equipment_loss_ratios(p)  # (E, 1, n)
+        lost = take_losses(st.de, np.minimum(r_d, 1) * ratio * st.de)
+        st.loss_e[ARTILLERY, 1] += lost.sum(axis=1, dtype=float)
         r_a = np.divide(to_a, a_pers, out=np.zeros_like(to_a), where=a_pers > 0)
-        a_lost = np.minimum((np.minimum(r_a, 1.0) * ratio * a_eq).sum(axis=1), st.ae)
+        a_lost = np.minimum((np.minimum(r_a, 1) * ratio * a_eq).sum(axis=1, dtype=float), st.ae)
         st.ae -= a_lost
         st.loss_e[ARTILLERY, 0] += a_lost

@@ -64,11 +64,18 @@ def lethality(sim, persons, equip):
             + p.row("ground_combat.artillery_weight") * (equip[2] + equip[3]))
 
 
+def equipment_loss_ratios(p) -> np.ndarray:
+    """(E, 1, n) loss rate of each equipment category per unit personnel loss rate (CDB90)."""
+    arm, art = p.row("ground_combat.armour_loss_ratio"), p.row(
+        "ground_combat.artillery_loss_ratio")
+    return np.stack([arm, arm, art, art])[:, None, :]
+
+
 def attacker_on_axes(sim):
     """(persons (C, n), equipment (E, C, n)) of the attacker committed on each axis."""
     st, p = sim.state, sim.params
     committed = p.row("ground_combat.committed_share") * st.a_share * st.active
-    return committed * st.ap, st.ae[:, None, :] * committed
+    return committed * st.ap.astype(np.float32), st.ae.astype(np.float32)[:, None, :] * committed
 
 
 class GroundCombat(Component):
@@ -83,7 +90,7 @@ class GroundCombat(Component):
     def init(self, sim):
         th = sim.theatre
         p = sim.params
-        u = th.urban_share[th.cols, None]            # built-up share: QJM Urban factors blend in
+        u = th.urban_share[th.cols, None].astype(np.float32)   # built-up share: QJM Urban
         self.terrain_def = urban_blend(by_relief(sim, "ground_combat.terrain_defence"),
                                        p.row("ground_combat.urban_defence"), u)   # (C, n)
         self.terrain_cas = urban_blend(by_relief(sim, "ground_combat.terrain_casualty"),
@@ -100,20 +107,21 @@ class GroundCombat(Component):
         """(C, n) the defender's combat power in each contestable sector (its modifiers)."""
         st = sim.state
         posture = pick(self.posture, st.sector_state)
-        return lethality(sim, st.dp, st.de) * self.terrain_def * posture * st.sector_power.T
+        return lethality(sim, st.dp, st.de) * self.terrain_def * posture * st.sector_power32
 
     def step(self, sim, day):
         st, p = sim.state, sim.params
         act = st.active * st.alive
         a_pers, a_eq = attacker_on_axes(sim)
         air = 1 + (p.row("ground_combat.air_superiority") - 1) * st.isr
-        PA = lethality(sim, a_pers, a_eq) * st.supply_power[:, 0] * air
+        PA = lethality(sim, a_pers, a_eq) * st.supply_power[:, 0].astype(np.float32) * air
         PD = self.defender_power(sim)
         ratio = (PA + TINY) / (PD + TINY)
         st.log_ratio = np.log(ratio) * act
         st.power_ratio = ratio
         k = p.row("ground_combat.ratio_exponent")
-        noise = sim.streams.noise_factor("ground_combat", day, p["ground_combat.daily_sigma"],
+        noise = sim.streams.noise_factor("ground_combat", day,
+                                         p["ground_combat.daily_sigma"].astype(np.float32),
                                          len(sim.theatre.cols)).T                 # (C, n)
         r0 = p.row("ground_combat.base_casualty_rate") * self.terrain_cas * noise
         cap = p.row("ground_combat.max_daily_loss")
@@ -122,13 +130,13 @@ class GroundCombat(Component):
         rd *= act
         ra *= act
         d_loss = take_losses(st.dp, rd * st.dp)
-        a_loss = np.minimum((ra * a_pers).sum(axis=0), st.ap)
+        a_loss = np.minimum((ra * a_pers).sum(axis=0, dtype=float), st.ap)
         st.ap -= a_loss
-        st.cas_c[DIRECT_FIRE, 1] += d_loss.sum(axis=0)
+        st.cas_c[DIRECT_FIRE, 1] += d_loss.sum(axis=0, dtype=float)
         st.cas_c[DIRECT_FIRE, 0] += a_loss
         # vehicles and guns at the personnel rate × their loss ratios
         de_loss = take_losses(st.de, rd * self.equip_ratio * st.de)
-        st.loss_e[DIRECT_FIRE, 1] += de_loss.sum(axis=1)
-        ae_loss = np.minimum(((ra * self.equip_ratio) * a_eq).sum(axis=1), st.ae)
+        st.loss_e[DIRECT_FIRE, 1] += de_loss.sum(axis=1, dtype=float)
+        ae_loss = np.minimum(((ra * self.equip_ratio) * a_eq).sum(axis=1, dtype=float), st.ae)
         st.ae -= ae_loss
         st.loss_e[DIRECT_FIRE, 0] += ae_loss

@@ -53,6 +53,7 @@ class Logistics(Component):
         self.key_held = self.key_fallen = None   # control and objectives last computed on
         st.supply_power = np.ones((st.n, 2))
         st.sector_power = np.ones((st.n, len(th.cols)))
+        st.sector_power32 = np.ones((len(th.cols), st.n), dtype=np.float32)
         self.update_network(sim)
 
     def update_network(self, sim):
@@ -122,6 +123,7 @@ class Logistics(Component):
                                     np.where(has_stock, 1.0, p["logistics.cutoff_power"]))
         st.sector_power = np.where(conn, st.supply_power[:, 1:2],
                                    np.where(has_stock, 1.0, self.cutoff_power))
+        st.sector_power32 = np.ascontiguousarray(st.sector_power.T, dtype=np.float32)
         # mobilisation, limited by the rate and by what the network can lift
         arrive = np.minimum(np.minimum(st.mob_left, st.mob_rate), st.lift) * live
         st.mob_left -= arrive

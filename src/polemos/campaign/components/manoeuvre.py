@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from polemos.campaign.component import Component
-from polemos.campaign.sectors import BROKEN, TINY, by_relief, by_state, pick, share_of
+from polemos.campaign.sectors import BROKEN, F32, TINY, by_relief, by_state, pick, share_of
 
 
 class Manoeuvre(Component):
@@ -42,40 +42,48 @@ class Manoeuvre(Component):
         th, p, st = sim.theatre, sim.params, sim.state
         cols = th.cols
         n, C = st.n, len(cols)
-        self.adj = th.adjacency[:, cols].astype(np.float32)           # (S, C) exact link counts
+        # each contestable sector's neighbours, padded with a sector that is never held (-1 →
+        # an extra all-False row)
+        nbrs = [np.flatnonzero(th.adjacency[c]) for c in cols]
+        width = max(len(x) for x in nbrs)
+        self.nbrs = np.array([np.pad(x, (0, width - len(x)), constant_values=th.n_sectors)
+                              for x in nbrs])                                  # (C, K)
         delta = p.row("manoeuvre.objective_discount")
-        gain = np.broadcast_to(th.area_km2[cols, None], (C, n)).copy()
+        gain = np.broadcast_to(th.area_km2[cols, None].astype(F32), (C, n)).copy()
         for o in range(len(th.objective_ids)):
             hops = th.objective_hops[o, cols]
-            gain += sim.bound["objective_value_km2"][:, o] * delta[None, :] ** hops[:, None]
+            gain += sim.bound["objective_value_km2"][:, o].astype(F32) * delta ** hops[:, None]
         self.log_gain = np.log(gain + TINY)
         self.adv_terrain = by_relief(sim, "movement.terrain_advance")
         self.adv_posture = by_state(sim, "movement.posture_advance")
-        self.depth = th.depth_km[cols, None]
+        self.depth = th.depth_km[cols, None].astype(F32)
+        self.line = th.front_km[cols, None].astype(F32) + F32(1)
         st.active = np.zeros((C, n), dtype=bool)
-        st.a_target = st_init = np.zeros((C, n))
+        st.a_target = st_init = np.zeros((C, n), dtype=F32)
         st.sector_state = np.zeros((C, n), dtype=np.int8)
         st.gained = np.zeros((C, n), dtype=bool)
-        st.ad_cover = np.zeros((C, n))
-        st.ctrl_c = np.ascontiguousarray(st.ctrl[:, cols].T)
+        st.ad_cover = np.zeros((C, n), dtype=F32)
+        st.ctrl_c = np.ascontiguousarray(st.ctrl[:, cols].T, dtype=F32)
         del st_init
 
     def step(self, sim, day):
         st, p = sim.state, sim.params
         ctrl = st.ctrl_c                                                      # (C, n)
-        held = (st.ctrl >= p["manoeuvre.frontier_share"]).astype(np.float32)   # (n, S)
-        exposed = (held @ self.adj).T > 0
+        held = np.zeros((st.ctrl.shape[1] + 1, st.n), dtype=bool)              # (S + 1, n)
+        held[:-1] = (st.ctrl >= p["manoeuvre.frontier_share"]).T
+        exposed = held[self.nbrs].any(axis=1)                                  # (C, n)
         active = (ctrl < 1.0) & (exposed | (ctrl > 0))
         st.active = active
         cost = sim.defender_power(sim) * (1 - ctrl) * self.depth / (
             self.adv_terrain * pick(self.adv_posture, st.sector_state))
         cost *= 1 + p.row("manoeuvre.air_defence_cost") * st.ad_cover
-        score = self.log_gain - np.log(cost + 1.0)
+        score = self.log_gain - np.log(cost + F32(1))
         score += p.row("manoeuvre.momentum") * (st.gained | (st.sector_state == BROKEN))
         score = np.where(active, score, -np.inf)
         top = score.max(axis=0)
-        w = np.exp(p.row("manoeuvre.decisiveness") * (score - np.where(np.isfinite(top), top, 0)))
+        w = np.exp(p.row("manoeuvre.decisiveness") * (score - np.where(np.isfinite(top), top,
+                                                                       F32(0))))
         w *= active
-        line = share_of(np.where(active, sim.theatre.front_km[sim.theatre.cols, None] + 1.0, 0))
+        line = share_of(self.line * active)
         pin = p.row("manoeuvre.pin_share")
         st.a_target = (1 - pin) * share_of(w) + pin * line

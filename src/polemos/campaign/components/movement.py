@@ -42,7 +42,9 @@ from polemos.campaign.sectors import (
     PREPARED,
     by_relief,
     by_state,
+    lose_air_defence,
     pick,
+    touched_runs,
 )
 
 
@@ -58,33 +60,34 @@ class Movement(Component):
         p, th, st = sim.params, sim.theatre, sim.state
         cols = th.cols
         self.cols = cols
-        self.depth = th.depth_km[cols, None]
+        self.depth = th.depth_km[cols, None].astype(np.float32)
         terr = urban_blend(by_relief(sim, "movement.terrain_advance"),
-                           p.row("movement.urban_advance"), th.urban_share[cols, None])
+                           p.row("movement.urban_advance"),
+                           th.urban_share[cols, None].astype(np.float32))
         self.base = p.row("movement.advance_km_per_day") * p.row("movement.advance_scale") * terr
         self.exploit = p.row("movement.exploitation_km_per_day") * terr
         self.posture = by_state(sim, "movement.posture_advance")              # (4, n)
         self.behind = np.where(th.behind_prepared[cols], PREPARED, HASTY)[:, None]
-        self.belt = sim.bound["fort_depth_km"][:, cols].T                    # (C, n) km
+        self.belt = sim.bound["fort_depth_km"][:, cols].T.astype(np.float32)   # (C, n) km
         st.sector_state = np.where(self.belt > 0, FORTIFIED, self.behind).astype(np.int8)
         st.pen = st.ctrl_c * self.depth                                       # (C, n) km
-        self.area = th.area_km2[cols]
-        st.taken_km2 = self.area @ st.ctrl_c
+        self.area = th.area_km2[cols].astype(np.float32)
+        st.taken_km2 = (self.area[:, None] * st.ctrl_c).sum(axis=0, dtype=float)
 
     def step(self, sim, day):
         st, p = sim.state, sim.params
         act = st.active * st.alive
         lr = st.log_ratio
         g = p.row("movement.ratio_exponent")
-        supply = st.supply_power[:, 0]
-        speed = np.exp(g * (np.abs(lr) - np.log(REFERENCE_RATIO)))
-        fwd = np.where(lr >= 0, 1.0, -p.row("movement.counterattack_share"))
+        supply = st.supply_power[:, 0].astype(np.float32)
+        speed = np.exp(g * (np.abs(lr) - np.float32(np.log(REFERENCE_RATIO))))
+        fwd = np.where(lr >= 0, np.float32(1), -p.row("movement.counterattack_share"))
         v = self.base * pick(self.posture, st.sector_state) * speed * fwd
         broken = st.sector_state == BROKEN
         v = np.where(broken, self.exploit, v) * supply * act
         before = st.pen
-        st.pen = np.clip(before + v, 0.0, self.depth)
-        st.gained = st.pen > before + 1e-9
+        st.pen = np.clip(before + v, np.float32(0), self.depth)
+        st.gained = st.pen > before
         st.ctrl_c = st.pen / self.depth
         # break-in: beyond the fortified belt the defence is what was built behind it
         state = st.sector_state
@@ -96,22 +99,22 @@ class Movement(Component):
         state[breaks] = BROKEN
         # a broken defence withdraws to the reserve if a road still reaches it
         conn = st.connected[:, self.cols].T
-        out = p.row("movement.withdraw_share") * (state == BROKEN) * conn * st.alive
-        self._withdraw(st, out, 0.0)
+        out = p.row("movement.withdraw_share") * ((state == BROKEN) & conn & st.alive)
+        self._withdraw(st, out, np.float32(0))
         # capture
         cap = p.row("movement.capture_share")
         newly = (st.ctrl_c >= cap) & (st.sector_day[:, self.cols].T < 0) & st.alive
-        if newly.any():
+        if newly.any():                           # capture days, for the runs that took one
             days = st.sector_day[:, self.cols]
             days[newly.T] = day
             st.sector_day[:, self.cols] = days
             leave = newly & conn
-            self._withdraw(st, leave.astype(float), p.row("movement.abandon_share"))
+            self._withdraw(st, leave.astype(np.float32), p.row("movement.abandon_share"))
             trapped = newly & ~conn
             self._capture(st, trapped)
             state[newly] = BROKEN
         st.ctrl[:, self.cols] = st.ctrl_c.T
-        st.taken_km2 = self.area @ st.ctrl_c
+        st.taken_km2 = (self.area[:, None] * st.ctrl_c).sum(axis=0, dtype=float)
         obj = sim.theatre.objective_sector
         if len(obj):
             fell = (st.ctrl[:, obj] >= cap[:, None]) & (st.objective_day < 0)
@@ -119,30 +122,37 @@ class Movement(Component):
 
     @staticmethod
     def _withdraw(st, share, abandon):
-        """Move ``share`` (C, n) of each sector's defenders to the reserve; ``abandon`` of their
-        equipment and air defence stays behind (captured or abandoned)."""
-        moved = st.dp * share
-        st.dp -= moved
-        st.dres += moved.sum(axis=0)
-        eq = st.de * share
-        st.de -= eq
-        left = eq * abandon
-        st.dres_e += (eq - left).sum(axis=1)
-        st.loss_e[CAPTURED, 1] += left.sum(axis=1)
-        ad_left = st.ad * (share * abandon)
-        st.ad -= ad_left
-        st.loss_ad[CAPTURED] += ad_left.sum(axis=1)
+        """Move ``share`` (C, n) of each sector's defenders to the reserve; ``abandon`` (n,) of
+        their equipment and air defence stays behind (captured or abandoned). Works on the runs
+        where something moves."""
+        runs = touched_runs(share)
+        if not len(runs):
+            return
+        sh = share[:, runs]
+        dp = st.dp[:, runs]
+        moved = dp * sh
+        st.dp[:, runs] = dp - moved
+        st.dres[runs] += moved.sum(axis=0, dtype=float)
+        de = st.de[:, :, runs]
+        eq = de * sh
+        st.de[:, :, runs] = de - eq
+        left = eq * abandon[runs] if np.ndim(abandon) else eq * abandon
+        st.dres_e[:, runs] += (eq - left).sum(axis=1, dtype=float)
+        st.loss_e[CAPTURED, 1][:, runs] += left.sum(axis=1, dtype=float)
+        ab = abandon[runs] if np.ndim(abandon) else abandon
+        lose_air_defence(st, sh * ab, CAPTURED, runs)
 
     @staticmethod
     def _capture(st, trapped):
         """The defenders, equipment and air defence of cut-off sectors just taken are lost."""
-        m = trapped.astype(float)
-        pers = st.dp * m
-        st.dp -= pers
-        st.cas_c[CAPTURED, 1] += pers.sum(axis=0)
-        eq = st.de * m
-        st.de -= eq
-        st.loss_e[CAPTURED, 1] += eq.sum(axis=1)
-        ad = st.ad * m
-        st.ad -= ad
-        st.loss_ad[CAPTURED] += ad.sum(axis=1)
+        runs = touched_runs(trapped)
+        if not len(runs):
+            return
+        m = trapped[:, runs].astype(np.float32)
+        dp = st.dp[:, runs]
+        st.dp[:, runs] = dp * (1 - m)
+        st.cas_c[CAPTURED, 1][runs] += (dp * m).sum(axis=0, dtype=float)
+        de = st.de[:, :, runs]
+        st.de[:, :, runs] = de * (1 - m)
+        st.loss_e[CAPTURED, 1][:, runs] += (de * m).sum(axis=1, dtype=float)
+        lose_air_defence(st, m, CAPTURED, runs)

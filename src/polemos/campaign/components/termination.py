@@ -84,14 +84,14 @@ class Termination(Component):
         mark(lost[:, 1] >= p.row("termination.breakpoint_defender"), BREAKPOINT_DEFENDER)
         mark(lost[:, 0] >= p.row("termination.breakpoint_attacker"), BREAKPOINT_ATTACKER)
         # outside powers' red lines
-        for j in range(st.redline_day.shape[1]):
+        for j in range(st.redline_day.shape[1] if sim.exogenous_endings else 0):
             r, s = th.redline_route[j], th.redline_sector[j]
             crossed = ~st.route_open[:, r] if r >= 0 else st.sector_day[:, s] >= 0
             st.redline_day[:, j] = np.where(crossed, np.minimum(st.redline_day[:, j], day),
                                             st.redline_day[:, j])
             delay = sim.bound["redline_delay_days"][:, j]
             mark(day >= st.redline_day[:, j] + delay, INTERVENTION)
-        if sim.settlement_rule is not None:
+        if sim.settlement_rule is not None and sim.exogenous_endings:
             mark(np.asarray(sim.settlement_rule(sim, day), dtype=bool), SETTLEMENT)
         if day >= sim.max_days:
             mark(np.ones(n, dtype=bool), HORIZON)
