@@ -12,7 +12,8 @@ import pytest
 
 from polemos.analysis.calibrate import WINDOW_DAYS
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skip(reason="posterior being regenerated for the operational layer")]
 RUNS = 1000 if os.environ.get("POLEMOS_REDUCED") else 10000
 
 

@@ -81,7 +81,8 @@ def test_terms_track_the_front():
     bel = BetaBeliefs.from_means(0.5, 0.5, 12.0, runs=N + 1)
     x = settlement_terms(i, N, bel, 0.1, 0.1)
     np.testing.assert_allclose(x, N - x[::-1], atol=1e-9)
-    assert np.all(np.diff(x) > 0) and np.all(np.abs(x - N / 2) <= np.abs(i - N / 2))
+    # (at i = N / 2 the terms are N / 2 up to rounding: 8.9e-16 on some numpy builds)
+    assert np.all(np.diff(x) > 0) and np.all(np.abs(x - N / 2) <= np.abs(i - N / 2) + 1e-9)
     # optimistic A gets more; terms monotone in i and inside [0, N]
     common = x
     bel = BetaBeliefs.from_means(0.6, 0.5, 12.0, runs=N + 1)

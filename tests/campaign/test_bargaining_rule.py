@@ -1,13 +1,13 @@
 """The campaign's negotiated-settlement rule follows the random-walk bargaining model."""
 
 import numpy as np
+from campaign_helpers import NO_ACCEPTANCE, NO_BREAKPOINTS, NO_RED_LINE
 
 from polemos.campaign.engine import Simulation
 from polemos.campaign.state import SETTLEMENT
 from polemos.scenario import load_scenario
 
-QUIET = ["parameters.termination.truce_hold.value=0",
-         "parameters.termination.intervention_hazard.value=0"]
+QUIET = NO_ACCEPTANCE + NO_BREAKPOINTS + NO_RED_LINE   # only the talks can end a war
 
 
 def _run(overrides):

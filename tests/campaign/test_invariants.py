@@ -17,13 +17,27 @@ def test_state_stays_physical(seed, days):
     sim = Simulation(karabakh, np.arange(64), seed=seed, mode="prior", max_days=days).run()
     s, th = sim.state, sim.theatre
     for name in ("pers", "equip", "ad", "drones", "killed", "wounded", "missing", "equip_lost",
-                 "ad_lost", "drones_lost", "stock", "interdiction"):
+                 "ad_lost", "drones_lost", "stock", "interdiction", "dp", "de", "dres",
+                 "dres_e", "ap", "ae", "cas_total", "loss_e", "loss_ad", "pen"):
         assert (getattr(s, name) >= -1e-9).all(), name
     assert ((s.ctrl >= 0) & (s.ctrl <= 1)).all()
-    # losses never above what there was: equipment, air defence, drones
+    assert ((s.sector_state >= 0) & (s.sector_state <= 3)).all()
+    assert ((s.air_cover >= 0) & (s.air_cover <= 1)).all()
+    # the sector-major arrays: (…, contestable sectors, runs)
+    C, n = len(th.cols), 64
+    assert s.dp.shape == (C, n) and s.ad.shape == (len(th.ad_ids), C, n)
+    # the attacker's shares of effort: at most its whole force (less once no sector is active)
+    assert (s.a_share.sum(axis=0) <= 1 + 1e-9).all()
+    # losses never above what there was: equipment, air defence (in the sectors), drones
     np.testing.assert_allclose(s.equip + s.equip_lost, sim.bound["equipment"], rtol=1e-9)
-    np.testing.assert_allclose(s.ad + s.ad_lost, sim.bound["ad_count"], rtol=1e-9)
-    assert (s.drones_lost <= sim.bound["drone_count"] + 1e-9).all()
+    np.testing.assert_allclose(s.ad.sum(axis=1).T + s.ad_lost, sim.bound["ad_count"],
+                               rtol=1e-9, atol=1e-9)
+    # drones: airframes and decoys are conserved; loitering munitions are also resupplied
+    loiter = np.array([r == "loitering" for r in th.drone_role])
+    count = sim.bound["drone_count"]
+    np.testing.assert_allclose((s.drones + s.drones_lost)[:, ~loiter], count[:, ~loiter],
+                               rtol=1e-9, atol=1e-9)
+    assert ((s.drones + s.drones_lost)[:, loiter] >= count[:, loiter] - 1e-9).all()
     # personnel: what arrived = what is left + what was lost
     arrived = s.strength0 + (sim.bound["forces.personnel_mobilised"] - s.mob_left)
     np.testing.assert_allclose(s.pers + s.killed + s.wounded + s.missing, arrived, rtol=1e-9)

@@ -39,14 +39,33 @@ def test_square_law_closed_form_trajectory():
 
 
 def test_engine_daily_losses_use_the_law(karabakh):
-    """The engine's own formula, with noise off and modifiers 1, equals the law's step."""
+    """The engine's ground combat, with noise off, takes the TNDM-form rates of its docstring:
+    r_D = r0 R^κ × vulnerability(state) × terrain casualty, r_A = r0 ρ R^−κ × terrain casualty
+    (capped), on the persons of each side in the sector."""
     from polemos.campaign.engine import Simulation
+    from polemos.campaign.sectors import pick
 
-    sim = Simulation(karabakh, np.arange(3), seed=1, mode="point", max_days=2)
+    n = 3
+    sim = Simulation(karabakh, np.arange(n), seed=1, mode="point", max_days=2,
+                     fixed={"ground_combat.daily_sigma": np.zeros(n)})
     for c in sim.components:
         c.init(sim)
-    w = sim.params["ground_combat.exponent"][0, 0]
-    la, ld = lanchester_losses(np.array([9000.0]), np.array([4000.0]), 0.01, 0.02, w)
-    x = (9000.0 / 4000.0) ** w
-    assert ld[0] == pytest.approx(0.01 * 4000.0 * x)
-    assert la[0] == pytest.approx(0.02 * 9000.0 / x)
+    gc = next(c for c in sim.components if c.name == "ground_combat")
+    st, p = sim.state, sim.params
+    st.active[:] = False
+    st.active[0] = True                         # one sector under attack
+    st.a_share[:] = 0.0
+    st.a_share[0] = 1.0
+    dp0, ap0 = st.dp.copy(), st.ap.copy()
+    gc.step(sim, 1)
+    R = st.power_ratio[0]
+    k = p.row("ground_combat.ratio_exponent")
+    r0 = p.row("ground_combat.base_casualty_rate") * gc.terrain_cas[0]
+    cap = p.row("ground_combat.max_daily_loss")
+    rd = np.minimum(r0 * R ** k * pick(gc.vul, st.sector_state)[0], cap)
+    ra = np.minimum(r0 * p.row("ground_combat.attacker_rate_ratio") * R ** -k, cap)
+    np.testing.assert_allclose(dp0[0] - st.dp[0], rd * dp0[0], rtol=1e-9)
+    np.testing.assert_allclose(st.dp[1:], dp0[1:])          # no fighting elsewhere
+    a_pers = p.row("ground_combat.committed_share") * ap0
+    np.testing.assert_allclose(ap0 - st.ap, ra * a_pers, rtol=1e-9)
+    assert (R > 0).all() and (rd < cap).all()

@@ -5,13 +5,12 @@ A difference must exceed 3 standard errors of the paired mean difference.
 
 import numpy as np
 import pytest
+from campaign_helpers import QUIET
 
 from polemos.campaign.engine import Simulation
 from polemos.scenario import load_scenario
 
 RUNS = 400
-QUIET = ["parameters.termination.truce_hold.value=0",
-         "parameters.termination.intervention_hazard.value=0"]
 
 
 def _pair(alt, metric, days=20):
@@ -40,10 +39,10 @@ def def_casualties(sim):
 
 
 @pytest.mark.parametrize("alt,metric,sign", [
-    # air defence that kills more drones downs more of them
-    (["parameters.air_defence.kill_rate.value=0.02"], drones_lost, +1),
+    # air defence that kills more of the drones it engages downs more of them
+    (["parameters.drones.kill_probability_sam.value=0.8"], drones_lost, +1),
     # decoys that draw no fire leave the real drones more exposed
-    (["parameters.air_defence.decoy_realism.value=0"], drones_lost, +1),
+    (["parameters.drones.decoy_realism.value=0"], drones_lost, +1),
     # a higher priority on air defence destroys more of it
     (["parameters.drones.sead_priority.value=50"], ad_lost, +1),
     # forest hides targets: fewer air-defence systems found and destroyed
@@ -63,12 +62,12 @@ def test_mechanism_direction(alt, metric, sign):
 
 def test_jamming_degrades_drones_only_when_fielded():
     """The defender's EW effect matters only if the defender has EW systems."""
-    with_ew = ["parameters.drones.defender_ew_effect.value=0.5",
+    with_ew = ["parameters.drones.defender_ew_max.value=0.8",
                "parameters.inputs.arm_pole21_count.value=5"]
-    none = ["parameters.drones.defender_ew_effect.value=0.5",
+    none = ["parameters.drones.defender_ew_max.value=0.8",
             "parameters.inputs.arm_pole21_count.value=0",
             "parameters.inputs.arm_repellent_count.value=0"]
-    base_none = ["parameters.drones.defender_ew_effect.value=0",
+    base_none = ["parameters.drones.defender_ew_max.value=0",
                  "parameters.inputs.arm_pole21_count.value=0",
                  "parameters.inputs.arm_repellent_count.value=0"]
     mean, se = _pair(with_ew, ad_lost)

@@ -2,6 +2,7 @@
 
 import json
 import tomllib
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -47,6 +48,8 @@ def test_every_number_has_a_source_or_a_prior(sc):
     that is sourced or calibrated with a prior and targets."""
     for path, v in walk(sc):
         field = next((p for p in reversed(path) if isinstance(p, str)), "")
+        if v is None:          # an optional field left out (e.g. a sector's urban_share)
+            continue
         if field in FIELD_UNITS and path[-1] == field and path[0] != "parameters":
             assert isinstance(v, (Figure, FigureRef, ParamRef)), path
             if isinstance(v, FigureRef):
@@ -125,3 +128,46 @@ def test_extends_overrides_keys(tmp_path):
     assert cf.value(cf.forces["azerbaijan"].drones["tb2"].count) == 0
     assert cf.forces["azerbaijan"].drones["tb2"].name == "Bayraktar TB2"
     assert cf.name == "cf" and len(cf.sectors) == 21
+
+
+def test_no_unread_calibrated_inputs(sc):
+    """Every calibrated input of karabakh_2020 is read by some quantity of the scenario."""
+    from polemos.campaign.theatre import compile_theatre, unread_inputs
+
+    assert unread_inputs(sc) == []
+    assert compile_theatre(sc).unread_inputs == []
+
+
+def _with_unread_input(tmp_path):
+    tiny = Path(__file__).parents[1] / "data" / "tiny.toml"
+    p = tmp_path / "tiny_unread.toml"
+    p.write_text(tiny.read_text() + """
+[parameters.inputs.nobody_reads_this]
+value = 1
+prior = [0, 2]
+unit = "count"
+kind = "calibrated"
+fitted_to = ["duration_days"]
+note = "read by no quantity"
+""")
+    return p
+
+
+def test_unread_inputs_are_found(tmp_path):
+    from polemos.campaign.theatre import unread_inputs
+
+    sc = load_scenario(_with_unread_input(tmp_path))
+    assert unread_inputs(sc) == ["inputs.nobody_reads_this"]
+
+
+@pytest.mark.skipif(
+    "unread_inputs" not in __import__("inspect").getsource(
+        __import__("polemos.cli", fromlist=["validate"]).validate),
+    reason="missing feature: `polemos validate --strict` (src/polemos/cli.py, validate) does "
+           "not call polemos.campaign.theatre.unread_inputs, so it lists no unread calibrated "
+           "inputs (the theatre docstring says it does)")
+def test_validate_strict_lists_unread_inputs(tmp_path):
+    r = runner.invoke(app, ["validate", "--strict", str(_with_unread_input(tmp_path))])
+    assert "inputs.nobody_reads_this" in r.output
+    r = runner.invoke(app, ["validate", "--strict", "karabakh_2020"])
+    assert r.exit_code == 0 and "unread" not in r.output.lower()
