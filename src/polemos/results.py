@@ -139,7 +139,8 @@ class CampaignResults:
         cols[f"lost_air_defence_{th.sides[1]}"] = a["ad_lost"].sum(1)
         for i, side in enumerate(th.sides):
             tot = a["cas_cause"][:, :, i].sum(1)
-            drones = a["cas_cause"][:, :2, i].sum(1)      # drones and loitering munitions
+            drones = a["cas_cause"][:, :3, i].sum(1)      # drones, loitering munitions and the
+            #                                               artillery fire they directed
             cols[f"casualty_share_drones_{side}"] = np.divide(
                 drones, tot, out=np.zeros_like(tot), where=tot > 0)
         cols[f"lost_drones_{th.sides[0]}"] = a["drones_lost"].sum(1)

@@ -132,9 +132,9 @@ def test_priors_leave_out_ceasefire(scenario):
     assert set(pri) == {k for k in calibrated(scenario)
                         if not k.startswith("ceasefire.") and has_calibration_target(k)}
     # an input no quantity reads would change nothing: never fitted
-    from polemos.campaign.theatre import unread_inputs
+    from polemos.scenario.validation import unread_input_problems
 
-    assert not set(pri) & set(unread_inputs(scenario))
+    assert not set(pri) & {f"inputs.{path[2]}" for path, _ in unread_input_problems(scenario)}
     assert "inputs.arm_ada_tanks" in pri  # now read (the ADA's tanks, extra_equipment)
 
 
@@ -143,8 +143,16 @@ def test_targets_from_record(scenario):
     assert tg.names[:5] == ["duration_days", "shusha_fall_day", "area_taken_share",
                             "military_killed_armenia", "military_killed_azerbaijan"]
     assert list(tg.values[:2]) == [44, 43]
-    assert tg.values[5:].sum() == pytest.approx(1.0)
+    assert tg.values[5:8].sum() == pytest.approx(1.0)      # the daily series' three shares
     assert np.all(tg.tolerances > 0)
+    # equipment losses (visually confirmed: lower bounds) and the early air-defence losses
+    assert tg.names[8:] == ["tanks_lost_armenia", "ifv_apc_lost_armenia", "tanks_lost_azerbaijan",
+                            "ifv_apc_lost_azerbaijan", "air_defence_lost_first_days"]
+    assert list(tg.at_least) == [False] * 8 + [True] * 4 + [False]
+    # a lower bound counts only a shortfall
+    d = cal.distance(np.array([[300.0], [200.0]]), np.array([255.0]), np.array([25.0]),
+                     np.array([True]))
+    assert d.tolist() == [0.0, pytest.approx(2.2)]
 
 
 def test_simulate_summary_and_run_offset(scenario):

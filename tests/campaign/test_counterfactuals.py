@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from campaign_helpers import needs_compaction_fix
 
 from polemos.campaign.engine import Ensemble, run_ensemble
 from polemos.scenario import load_scenario
@@ -102,13 +101,11 @@ def test_validates_strict(name):
     ("attacker_without_rail", _area_by_day_21, -1),
     ("equal_numbers", _area, -1),
 ])
-@needs_compaction_fix
 def test_direction(base, results, name, metric, sign):
     mean, se = _diff(base, results(name), metric)
     assert sign * mean > 3 * se, f"{name}: {metric.__name__} moved {mean:+.4g} (SE {se:.2g})"
 
 
-@needs_compaction_fix
 def test_equal_numbers_takes_much_less_area(base, results):
     mean, se = _diff(base, results("equal_numbers"), _area)
     assert mean < -0.1 and mean < -3 * se

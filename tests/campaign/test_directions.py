@@ -5,7 +5,6 @@ Tolerances: a difference must exceed 3 standard errors of the paired mean differ
 
 import numpy as np
 import pytest
-from campaign_helpers import needs_compaction_fix
 
 from polemos.campaign.engine import Ensemble, Simulation, run_ensemble
 from polemos.scenario import load_scenario
@@ -30,14 +29,12 @@ NO_DRONES = [f"forces.azerbaijan.drones.{k}.count=0" for k in
              ("tb2", "harop", "skystriker", "orbiter", "hermes900")]
 
 
-@needs_compaction_fix
 def test_no_drones_slows_the_attacker():
     # area still held by the defender on day 30: more without the attacker's drones
     mean, se = _paired([], NO_DRONES, lambda r: _area_by_day(r, 30))
     assert mean > 3 * se and mean > 0
 
 
-@needs_compaction_fix
 def test_mountains_slow_the_advance(karabakh):
     flat = [f"sectors.{s}.relief=\"plain\"" for s, sec in karabakh.sectors.items()
             if sec.relief == "mountain"]
@@ -45,7 +42,6 @@ def test_mountains_slow_the_advance(karabakh):
     assert mean < -3 * se
 
 
-@needs_compaction_fix
 def test_fortified_line_slows_the_advance():
     mean, se = _paired([], ["parameters.inputs.fortified_line_depth_km.value=15"],
                        lambda r: r.area_taken_share())
@@ -80,14 +76,12 @@ def test_a_cut_road_starves_the_sector_behind_it(karabakh):
     assert (sim.state.lift[:, 1] == 0).all()  # no troops reach the defender any more
 
 
-@needs_compaction_fix
 def test_more_defender_road_capacity_helps_the_defender():
     mean, se = _paired([], ["parameters.inputs.m12_capacity_t_per_day.value=20000"],
                        lambda r: r.area_taken_share())
     assert mean < 0 and abs(mean) > 3 * se
 
 
-@needs_compaction_fix
 @pytest.mark.parametrize("side", ["attacker", "defender"])
 def test_network_sets_the_lift_ratio(side, karabakh):
     """Each side's troop lift (so their ratio, the "ten times faster") comes from its network's

@@ -16,7 +16,11 @@ def test_state_stays_physical(seed, days):
     karabakh = _KB
     sim = Simulation(karabakh, np.arange(64), seed=seed, mode="prior", max_days=days).run()
     s, th = sim.state, sim.theatre
-    for name in ("pers", "equip", "ad", "drones", "killed", "wounded", "missing", "equip_lost",
+    from polemos.campaign.sectors import ad_by_sector
+
+    ad = ad_by_sector(s, s.ad_groups)                                   # (A, C, n) systems
+    assert (ad >= 0).all()
+    for name in ("pers", "equip", "ad_share", "drones", "killed", "wounded", "missing", "equip_lost",
                  "ad_lost", "drones_lost", "stock", "interdiction", "dp", "de", "dres",
                  "dres_e", "ap", "ae", "cas_total", "loss_e", "loss_ad", "pen"):
         assert (getattr(s, name) >= -1e-9).all(), name
@@ -25,13 +29,15 @@ def test_state_stays_physical(seed, days):
     assert ((s.air_cover >= 0) & (s.air_cover <= 1)).all()
     # the sector-major arrays: (…, contestable sectors, runs)
     C, n = len(th.cols), 64
-    assert s.dp.shape == (C, n) and s.ad.shape == (len(th.ad_ids), C, n)
+    assert s.dp.shape == (C, n) and ad.shape == (len(th.ad_ids), C, n)
     # the attacker's shares of effort: at most its whole force (less once no sector is active)
-    assert (s.a_share.sum(axis=0) <= 1 + 1e-9).all()
+    assert (s.a_share.sum(axis=0) <= 1 + 1e-5).all()      # float32
     # losses never above what there was: equipment, air defence (in the sectors), drones
-    np.testing.assert_allclose(s.equip + s.equip_lost, sim.bound["equipment"], rtol=1e-9)
-    np.testing.assert_allclose(s.ad.sum(axis=1).T + s.ad_lost, sim.bound["ad_count"],
-                               rtol=1e-9, atol=1e-9)
+    # (float32 sector arrays; remnants below 1e-6 a sector are zeroed daily, unbooked)
+    np.testing.assert_allclose(s.equip + s.equip_lost, sim.bound["equipment"], rtol=1e-5,
+                               atol=1e-3)
+    np.testing.assert_allclose(ad.sum(axis=1).T + s.ad_lost, sim.bound["ad_count"],
+                               rtol=1e-5, atol=1e-3)
     # drones: airframes and decoys are conserved; loitering munitions are also resupplied
     loiter = np.array([r == "loitering" for r in th.drone_role])
     count = sim.bound["drone_count"]

@@ -64,8 +64,9 @@ def test_engine_daily_losses_use_the_law(karabakh):
     cap = p.row("ground_combat.max_daily_loss")
     rd = np.minimum(r0 * R ** k * pick(gc.vul, st.sector_state)[0], cap)
     ra = np.minimum(r0 * p.row("ground_combat.attacker_rate_ratio") * R ** -k, cap)
-    np.testing.assert_allclose(dp0[0] - st.dp[0], rd * dp0[0], rtol=1e-9)
+    # the sector arrays are float32: agreement to float32 precision
+    np.testing.assert_allclose(dp0[0] - st.dp[0], rd * dp0[0], rtol=1e-5)
     np.testing.assert_allclose(st.dp[1:], dp0[1:])          # no fighting elsewhere
     a_pers = p.row("ground_combat.committed_share") * ap0
-    np.testing.assert_allclose(ap0 - st.ap, ra * a_pers, rtol=1e-9)
+    np.testing.assert_allclose(ap0 - st.ap, ra * a_pers, rtol=1e-5)
     assert (R > 0).all() and (rd < cap).all()

@@ -22,6 +22,12 @@ def _pair(alt, metric, days=20):
     return d.mean(), d.std(ddof=1) / np.sqrt(len(d))
 
 
+def ad_lost_to_drones(sim):
+    from polemos.campaign.sectors import DRONE, LOITERING
+
+    return sim.state.loss_ad[[DRONE, LOITERING]].sum(axis=(0, 1))
+
+
 def drones_lost(sim):
     return sim.state.drones_lost.sum(1)
 
@@ -42,11 +48,12 @@ def def_casualties(sim):
     # air defence that kills more of the drones it engages downs more of them
     (["parameters.drones.kill_probability_sam.value=0.8"], drones_lost, +1),
     # decoys that draw no fire leave the real drones more exposed
-    (["parameters.drones.decoy_realism.value=0"], drones_lost, +1),
+    (["parameters.drones.engagements_per_channel.value=0.2",     # channels saturated
+      "parameters.drones.decoy_realism.value=0"], drones_lost, +1),
     # a higher priority on air defence destroys more of it
     (["parameters.drones.sead_priority.value=50"], ad_lost, +1),
     # forest hides targets: fewer air-defence systems found and destroyed
-    (["parameters.drones.forest_masking.value=1"], ad_lost, -1),
+    (["parameters.drones.forest_masking.value=1"], ad_lost_to_drones, -1),
     # ISR coordination makes the attacker's rocket artillery deadlier
     (["parameters.fires.isr_bonus.value=3"], def_casualties, +1),
     # deadlier artillery per tube

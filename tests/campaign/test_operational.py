@@ -100,7 +100,7 @@ def test_e_without_air_defence_drones_do_more(karabakh):
 
     def drone_share(sim):
         return (defender_cas(DRONE, LOITERING)(sim)
-                / np.maximum(sim.state.cas_total[:4, 1].sum(axis=0), 1.0))
+                / np.maximum(sim.state.cas_total[:CAPTURED, 1].sum(axis=0), 1.0))
     _paired([], none, drone_share, +1)
     _paired([], none, area, +1)
 
@@ -204,6 +204,7 @@ def test_m_a_cut_off_defender_loses_more_per_day(karabakh):
         st = sim.state
         st.active[:] = True
         st.sector_power[:, 0] = power          # sector 0's supply: full, or cut off
+        st.sector_power32[0] = power
         dp0 = st.dp[0].copy()
         gc.step(sim, 1)
         rates.append((dp0 - st.dp[0]) / dp0)

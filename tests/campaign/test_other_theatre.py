@@ -3,12 +3,11 @@ engine's parameter tables."""
 
 import numpy as np
 import pytest
-from campaign_helpers import needs_compaction_fix
 
 from polemos.campaign.engine import Ensemble, run_ensemble
 
 
-@pytest.mark.parametrize("runs", [200, pytest.param(300, marks=needs_compaction_fix)])
+@pytest.mark.parametrize("runs", [200, 300])
 def test_engine_runs_the_tiny_theatre(tiny_engine, runs):
     """200 runs: one chunk never compacted; 300: compacted once most runs have ended."""
     res = run_ensemble(tiny_engine, Ensemble(runs=runs, seed=2, mode="prior"))

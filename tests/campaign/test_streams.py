@@ -7,8 +7,7 @@ from campaign_helpers import (
     NO_BREAKPOINTS,
     NO_RED_LINE,
     NO_TALKS,
-    needs_compaction_fix,
-)
+    )
 
 from polemos.campaign.component import Component
 from polemos.campaign.engine import Ensemble, Simulation, components_in_order, run_ensemble
@@ -40,7 +39,6 @@ def test_results_do_not_depend_on_chunk_size_without_compaction(karabakh):
     _same(a, b)
 
 
-@needs_compaction_fix
 def test_results_do_not_depend_on_chunk_size(karabakh):
     a = run_ensemble(karabakh, Ensemble(runs=300, seed=5, mode="prior", chunk_size=300))
     b = run_ensemble(karabakh, Ensemble(runs=300, seed=5, mode="prior", chunk_size=70))
@@ -105,7 +103,6 @@ def test_same_seed_same_results(karabakh, mode):
     assert not np.array_equal(a.arrays["killed"], c.arrays["killed"])
 
 
-@needs_compaction_fix
 def test_dropping_ended_runs_changes_no_result(karabakh):
     """Compaction (ended runs dropped from the arrays) gives the same results as stepping all."""
     from polemos.results import compact

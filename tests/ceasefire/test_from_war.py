@@ -1,7 +1,6 @@
 """The forecast can start each run from its own simulated war's end state."""
 
 import numpy as np
-from campaign_helpers import needs_compaction_fix
 from typer.testing import CliRunner
 
 from polemos.campaign.engine import Ensemble, run_ensemble
@@ -12,7 +11,6 @@ from polemos.cli import app
 from polemos.scenario import load_scenario
 
 
-@needs_compaction_fix
 def test_war_end_state_per_run():
     sc = load_scenario("karabakh_2020")
     res = run_ensemble(sc, Ensemble(runs=300, seed=3))

@@ -132,10 +132,9 @@ def test_extends_overrides_keys(tmp_path):
 
 def test_no_unread_calibrated_inputs(sc):
     """Every calibrated input of karabakh_2020 is read by some quantity of the scenario."""
-    from polemos.campaign.theatre import compile_theatre, unread_inputs
+    from polemos.scenario.validation import unread_input_problems
 
-    assert unread_inputs(sc) == []
-    assert compile_theatre(sc).unread_inputs == []
+    assert unread_input_problems(sc) == []
 
 
 def _with_unread_input(tmp_path):
@@ -154,20 +153,16 @@ note = "read by no quantity"
 
 
 def test_unread_inputs_are_found(tmp_path):
-    from polemos.campaign.theatre import unread_inputs
+    from polemos.scenario.validation import unread_input_problems
 
     sc = load_scenario(_with_unread_input(tmp_path))
-    assert unread_inputs(sc) == ["inputs.nobody_reads_this"]
+    assert [path for path, _ in unread_input_problems(sc)] == [
+        ("parameters", "inputs", "nobody_reads_this")]
 
 
-@pytest.mark.skipif(
-    "unread_inputs" not in __import__("inspect").getsource(
-        __import__("polemos.cli", fromlist=["validate"]).validate),
-    reason="missing feature: `polemos validate --strict` (src/polemos/cli.py, validate) does "
-           "not call polemos.campaign.theatre.unread_inputs, so it lists no unread calibrated "
-           "inputs (the theatre docstring says it does)")
 def test_validate_strict_lists_unread_inputs(tmp_path):
     r = runner.invoke(app, ["validate", "--strict", str(_with_unread_input(tmp_path))])
-    assert "inputs.nobody_reads_this" in r.output
+    assert r.exit_code == 1 and "inputs.nobody_reads_this" in r.output
+    assert "read by nothing" in r.output
     r = runner.invoke(app, ["validate", "--strict", "karabakh_2020"])
     assert r.exit_code == 0 and "unread" not in r.output.lower()

@@ -124,8 +124,8 @@ class Simulation:
             self._full_params, self._full_bound = self.params, self.bound
 
         def cut(v):
-            if _runs_last(v, n):
-                return v[..., keep]
+            if _runs_last(v, n):    # row-major again (indexing the last axis reorders memory)
+                return np.ascontiguousarray(v[..., keep])
             if isinstance(v, np.ndarray) and v.ndim and v.shape[0] == n:
                 return v[keep]
             if hasattr(v, "take") and getattr(v, "runs", None) == n:

@@ -19,8 +19,11 @@ FORTIFIED, PREPARED, HASTY, BROKEN = range(4)
 STATE_NAMES = ("fortified", "prepared", "hasty", "broken")
 
 # causes of loss, in the order of the by-cause arrays
-CAUSES = ("drone", "loitering_munition", "artillery", "direct_fire", "captured_or_abandoned")
-DRONE, LOITERING, ARTILLERY, DIRECT_FIRE, CAPTURED = range(5)
+# (artillery_drone_directed: the part of artillery and rocket fire owed to drones' ISR over the
+# sector, the strike coordination of [CK] claim 2; artillery: the rest)
+CAUSES = ("drone", "loitering_munition", "artillery_drone_directed", "artillery", "direct_fire",
+          "captured_or_abandoned")
+DRONE, LOITERING, ARTILLERY_DIRECTED, ARTILLERY, DIRECT_FIRE, CAPTURED = range(6)
 
 
 def ad_groups(ad_class) -> np.ndarray:

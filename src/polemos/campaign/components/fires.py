@@ -5,14 +5,17 @@ rocket launchers: the attacker's committed share on that axis, the defender's in
 ``fires.casualties_per_tube_day`` × the firer's supply^e × the target's QJM vulnerability
 (the defender's posture; the attacker attacks in the open, 1). The attacker's fire on a sector
 is multiplied by (1 + ``fires.isr_bonus`` × ISR coverage of that sector): rocket artillery
-fired on what drones see ([CK] claim 2: drone strikes coordinated with rocket launchers).
+fired on what drones see ([CK] claim 2: drone strikes coordinated with rocket launchers); that
+part of its effect, b/(1 + b) with b = bonus × coverage, is booked as "artillery directed by
+drones", the rest as "artillery".
 Equipment in the sector is lost at the personnel rate × ``fires.equipment_loss_ratio`` of its
 category's ground-combat loss ratio (shell fire hits soft vehicles and guns less than a
 tank battle does). Counter-air-defence fire: ``fires.counter_ad_share`` of the attacker's
 rocket launchers on an axis fire at the air defence ISR has found there, destroying
 ``fires.ad_kills_per_launcher_day`` × ISR coverage systems per launcher-day (rockets and
 loitering munitions against the same targets: Babayan, claim: half the air defence and 40% of
-the artillery out in the opening minutes). Cause: artillery. Day-to-day log-normal variation ``fires.daily_sigma``.
+the artillery out in the opening minutes). Causes: artillery, and artillery directed by drones
+(all counter-air-defence fire: its targets are found by ISR). Day-to-day log-normal variation ``fires.daily_sigma``.
 """
 
 from __future__ import annotations
@@ -21,7 +24,14 @@ import numpy as np
 
 from polemos.campaign.component import Component
 from polemos.campaign.components.ground_combat import attacker_on_axes, equipment_loss_ratios
-from polemos.campaign.sectors import ARTILLERY, by_state, lose_air_defence, pick, take_losses
+from polemos.campaign.sectors import (
+    ARTILLERY,
+    ARTILLERY_DIRECTED,
+    by_state,
+    lose_air_defence,
+    pick,
+    take_losses,
+)
 
 
 class Fires(Component):
@@ -47,20 +57,26 @@ class Fires(Component):
         shots = a_eq[3] * sead * p.row("fires.ad_kills_per_launcher_day") * st.isr * act
         count = (st.ad_share * st.ad_count_g[:, None, :]).sum(axis=0)
         f = np.minimum(np.divide(shots, count, out=np.zeros_like(count), where=count > 0), 1)
-        lose_air_defence(st, f, ARTILLERY)
+        lose_air_defence(st, f, ARTILLERY_DIRECTED)     # found by ISR
         d_guns = st.de[2] + w * st.de[3]
+        spotted = p.row("fires.isr_bonus") * st.isr
+        directed = spotted / (1 + spotted)      # the part of the fire owed to drones' ISR
         to_d = a_guns * rate * st.supply_power[:, 0].astype(np.float32) * noise[1] * (
-            1 + p.row("fires.isr_bonus") * st.isr) * pick(self.vul, st.sector_state) * act
+            1 + spotted) * pick(self.vul, st.sector_state) * act
         r_d = np.divide(to_d, st.dp, out=np.zeros_like(to_d), where=st.dp > 0)
         to_a = d_guns * rate * st.sector_power32 * noise[0] * act
         d_loss = take_losses(st.dp, to_d)
-        st.cas_c[ARTILLERY, 1] += d_loss.sum(axis=0, dtype=float)
+        by_drones = d_loss * directed
+        st.cas_c[ARTILLERY_DIRECTED, 1] += by_drones.sum(axis=0, dtype=float)
+        st.cas_c[ARTILLERY, 1] += (d_loss - by_drones).sum(axis=0, dtype=float)
         a_loss = np.minimum(to_a.sum(axis=0, dtype=float), st.ap)
         st.ap -= a_loss
         st.cas_c[ARTILLERY, 0] += a_loss
         ratio = p.row("fires.equipment_loss_ratio") * equipment_loss_ratios(p)  # (E, 1, n)
         lost = take_losses(st.de, np.minimum(r_d, 1) * ratio * st.de)
-        st.loss_e[ARTILLERY, 1] += lost.sum(axis=1, dtype=float)
+        lost_directed = lost * directed
+        st.loss_e[ARTILLERY_DIRECTED, 1] += lost_directed.sum(axis=1, dtype=float)
+        st.loss_e[ARTILLERY, 1] += (lost - lost_directed).sum(axis=1, dtype=float)
         r_a = np.divide(to_a, a_pers, out=np.zeros_like(to_a), where=a_pers > 0)
         a_lost = np.minimum((np.minimum(r_a, 1) * ratio * a_eq).sum(axis=1, dtype=float), st.ae)
         st.ae -= a_lost

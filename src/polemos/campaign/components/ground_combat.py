@@ -52,9 +52,12 @@ def lanchester_losses(A, D, alpha, beta, w, dt=1.0):
     return loss_a, loss_d
 
 
-def urban_blend(factor, urban_factor, urban_share):
-    """A QJM terrain factor of a sector whose ``urban_share`` is built-up (QJM 'Urban')."""
-    return factor * (1 - urban_share) + urban_factor * urban_share
+def urban_blend(factor, urban_factor, urban_share, better=np.maximum):
+    """A QJM terrain factor of a sector whose ``urban_share`` is built-up: on built-up ground
+    the factor is QJM 'Urban' or the relief's, whichever favours the defender (``better``:
+    ``np.maximum`` for its strength, ``np.minimum`` for its casualties and the attacker's
+    advance): a town adds cover and never removes what its relief gives."""
+    return factor * (1 - urban_share) + better(factor, urban_factor) * urban_share
 
 
 def lethality(sim, persons, equip):
@@ -94,7 +97,7 @@ class GroundCombat(Component):
         self.terrain_def = urban_blend(by_relief(sim, "ground_combat.terrain_defence"),
                                        p.row("ground_combat.urban_defence"), u)   # (C, n)
         self.terrain_cas = urban_blend(by_relief(sim, "ground_combat.terrain_casualty"),
-                                       p.row("ground_combat.urban_casualty"), u)
+                                       p.row("ground_combat.urban_casualty"), u, np.minimum)
         self.posture = by_state(sim, "ground_combat.posture")                      # (4, n)
         self.vul = by_state(sim, "ground_combat.vulnerability")
         arm, art = p.row("ground_combat.armour_loss_ratio"), p.row(

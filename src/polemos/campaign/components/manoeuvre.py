@@ -28,7 +28,8 @@ from __future__ import annotations
 import numpy as np
 
 from polemos.campaign.component import Component
-from polemos.campaign.sectors import BROKEN, F32, TINY, by_relief, by_state, pick, share_of
+from polemos.campaign.components.movement import advance_terrain
+from polemos.campaign.sectors import BROKEN, F32, TINY, by_state, pick, share_of
 
 
 class Manoeuvre(Component):
@@ -54,7 +55,7 @@ class Manoeuvre(Component):
             hops = th.objective_hops[o, cols]
             gain += sim.bound["objective_value_km2"][:, o].astype(F32) * delta ** hops[:, None]
         self.log_gain = np.log(gain + TINY)
-        self.adv_terrain = by_relief(sim, "movement.terrain_advance")
+        self.adv_terrain = advance_terrain(sim)
         self.adv_posture = by_state(sim, "movement.posture_advance")
         self.depth = th.depth_km[cols, None].astype(F32)
         self.line = th.front_km[cols, None].astype(F32) + F32(1)

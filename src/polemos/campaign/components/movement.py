@@ -48,6 +48,14 @@ from polemos.campaign.sectors import (
 )
 
 
+def advance_terrain(sim) -> np.ndarray:
+    """(C, n) QJM advance factor of each contestable sector's relief and built-up share."""
+    th = sim.theatre
+    return urban_blend(by_relief(sim, "movement.terrain_advance"),
+                       sim.params.row("movement.urban_advance"),
+                       th.urban_share[th.cols, None].astype(np.float32), np.minimum)
+
+
 class Movement(Component):
     """Sector states (fortified → behind the belt → broken), advance, exploitation, capture."""
 
@@ -61,9 +69,7 @@ class Movement(Component):
         cols = th.cols
         self.cols = cols
         self.depth = th.depth_km[cols, None].astype(np.float32)
-        terr = urban_blend(by_relief(sim, "movement.terrain_advance"),
-                           p.row("movement.urban_advance"),
-                           th.urban_share[cols, None].astype(np.float32))
+        terr = advance_terrain(sim)
         self.base = p.row("movement.advance_km_per_day") * p.row("movement.advance_scale") * terr
         self.exploit = p.row("movement.exploitation_km_per_day") * terr
         self.posture = by_state(sim, "movement.posture_advance")              # (4, n)
