@@ -13,9 +13,9 @@ from polemos.scenario import load_scenario
 RUNS = 400
 
 
-def _pair(alt, metric, days=20):
-    a = load_scenario("karabakh_2020", QUIET)
-    b = load_scenario("karabakh_2020", QUIET + alt)
+def _pair(alt, metric, days=20, base=()):
+    a = load_scenario("karabakh_2020", QUIET + list(base))
+    b = load_scenario("karabakh_2020", QUIET + list(base) + alt)
     sa = Simulation(a, np.arange(RUNS), seed=21, mode="prior", max_days=days).run()
     sb = Simulation(b, np.arange(RUNS), seed=21, mode="prior", max_days=days).run()
     d = metric(sb) - metric(sa)
@@ -48,8 +48,6 @@ def def_casualties(sim):
     # air defence that kills more of the drones it engages downs more of them
     (["parameters.drones.kill_probability_sam.value=0.8"], drones_lost, +1),
     # decoys that draw no fire leave the real drones more exposed
-    (["parameters.drones.engagements_per_channel.value=0.2",     # channels saturated
-      "parameters.drones.decoy_realism.value=0"], drones_lost, +1),
     # a higher priority on air defence destroys more of it
     (["parameters.drones.sead_priority.value=50"], ad_lost, +1),
     # forest hides targets: fewer air-defence systems found and destroyed
@@ -84,3 +82,19 @@ def test_jamming_degrades_drones_only_when_fielded():
     sa = Simulation(a, np.arange(100), seed=3, mode="prior", max_days=10).run()
     sb = Simulation(b, np.arange(100), seed=3, mode="prior", max_days=10).run()
     np.testing.assert_array_equal(sa.state.ad_lost, sb.state.ad_lost)
+
+
+def test_decoys_draw_engagements_when_channels_are_saturated():
+    """An-2 decoys soak up engagements only when air defence has more targets than channels:
+    with the channels saturated, decoys that draw no fire (realism 0) leave more real drones
+    to be shot down."""
+    saturated = ["parameters.drones.engagements_per_channel.value=0.2",
+                 "parameters.drones.decoy_realism.value=1"]
+    real = [d for d in ("tb2", "orbiter", "hermes900")]
+
+    def real_drones_lost(sim):
+        idx = [sim.theatre.drone_ids.index(d) for d in real]
+        return sim.state.drones_lost[:, idx].sum(1)
+    mean, se = _pair(["parameters.drones.decoy_realism.value=0"], real_drones_lost,
+                     base=saturated)
+    assert mean > 3 * se, (mean, se)

@@ -11,7 +11,15 @@ import pytest
 from campaign_helpers import NO_ACCEPTANCE, NO_BREAKPOINTS, NO_RED_LINE, NO_TALKS, QUIET
 
 from polemos.campaign.engine import Simulation
-from polemos.campaign.sectors import BROKEN, CAPTURED, CAUSES, DRONE, LOITERING, pick
+from polemos.campaign.sectors import (
+    ARTILLERY_DIRECTED,
+    BROKEN,
+    CAPTURED,
+    CAUSES,
+    DRONE,
+    LOITERING,
+    pick,
+)
 from polemos.campaign.state import ACCEPTED, INTERVENTION
 from polemos.campaign.theatre import AD_CLASSES
 from polemos.scenario import load_scenario
@@ -98,8 +106,8 @@ def test_d_faster_exploitation_takes_more_area():
 def test_e_without_air_defence_drones_do_more(karabakh):
     none = _ad_counts(karabakh.forces["armenia"].air_defence, 0)
 
-    def drone_share(sim):
-        return (defender_cas(DRONE, LOITERING)(sim)
+    def drone_share(sim):      # drones' strikes and the artillery fire they direct
+        return (defender_cas(DRONE, LOITERING, ARTILLERY_DIRECTED)(sim)
                 / np.maximum(sim.state.cas_total[:CAPTURED, 1].sum(axis=0), 1.0))
     _paired([], none, drone_share, +1)
     _paired([], none, area, +1)

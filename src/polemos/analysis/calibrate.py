@@ -189,13 +189,15 @@ def summary_statistics(results, objective: str = DECISIVE_OBJECTIVE,
 
 
 EQUIPMENT_TARGETS = {"tanks_lost": 0, "ifv_apc_lost": 1}   # record id stem -> category
+MISSING_TARGET = "military_missing"                          # record id stem
 AIR_DEFENCE_TARGET = "air_defence_lost_first_days"
 AIR_DEFENCE_DAYS = 3
 
 
 def _extra_targets(scenario) -> list[str]:
-    """The equipment and early air-defence calibration targets the scenario's record has, in
-    record order: ``tanks_lost_<side>``, ``ifv_apc_lost_<side>``, ``air_defence_lost_first_days``."""
+    """The missing, equipment and early air-defence calibration targets the scenario's record
+    has, in record order: ``military_missing_<side>``, ``tanks_lost_<side>``,
+    ``ifv_apc_lost_<side>``, ``air_defence_lost_first_days``."""
     if scenario is None:
         return []
     sides = set(scenario.sides)
@@ -204,7 +206,8 @@ def _extra_targets(scenario) -> list[str]:
         if r.use != "calibration":
             continue
         stem, _, side = rid.rpartition("_")
-        if (stem in EQUIPMENT_TARGETS and side in sides) or rid == AIR_DEFENCE_TARGET:
+        if ((stem in EQUIPMENT_TARGETS or stem == MISSING_TARGET) and side in sides) \
+                or rid == AIR_DEFENCE_TARGET:
             out.append(rid)
     return out
 
@@ -221,6 +224,8 @@ def _extra_statistic(results, name: str) -> np.ndarray:
         total = a["ad0"][:, sam].sum(axis=1)
         return np.divide(lost, total, out=np.zeros_like(lost), where=total > 0)
     stem, _, side = name.rpartition("_")
+    if stem == MISSING_TARGET:
+        return a["missing"][:, th.sides.index(side)]
     return a["equip_lost"][:, th.sides.index(side), EQUIPMENT_TARGETS[stem]]
 
 

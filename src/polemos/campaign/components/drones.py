@@ -155,8 +155,8 @@ class Drones(Component):
             k = self.level[d]
             where = strike_share if self.loiter[d] else level_share[k]
             flying = where * survive[k] * launched32[d]                      # (C, n)
-            if self.flies[d]:
-                lost[d] += launched[d] - flying.sum(axis=0)
+            if self.flies[d]:                     # downed: the engaged that were hit
+                lost[d] += (where * (cover[k] * hit)).sum(axis=0, dtype=float) * launched[d]
             look += flying * np.float32(self.hours[d])
             if self.strike[d] or self.loiter[d]:
                 found = flying * np.maximum(1 - np.exp(np.float32(-self.hours[d]) * self.rate),

@@ -52,10 +52,10 @@ class Fires(Component):
             np.float32)                                                          # (2, n)
         a_pers, a_eq = attacker_on_axes(sim)
         # counter-air-defence fire: a share of the rockets on what ISR has found
-        sead = p.row("fires.counter_ad_share")
+        count = (st.ad_share * st.ad_count_g[:, None, :]).sum(axis=0)        # systems there
+        sead = p.row("fires.counter_ad_share") * (count > 0)   # only where there is some
         a_guns = a_eq[2] + w * (1 - sead) * a_eq[3]                             # (C, n)
         shots = a_eq[3] * sead * p.row("fires.ad_kills_per_launcher_day") * st.isr * act
-        count = (st.ad_share * st.ad_count_g[:, None, :]).sum(axis=0)
         f = np.minimum(np.divide(shots, count, out=np.zeros_like(count), where=count > 0), 1)
         lose_air_defence(st, f, ARTILLERY_DIRECTED)     # found by ISR
         d_guns = st.de[2] + w * st.de[3]

@@ -23,7 +23,8 @@ of its troops (and their equipment) a day to the reserve; cut off (no open route
 they cannot, and stay to be taken. The sector is taken when the attacker holds
 ``movement.capture_share`` of it: the defenders still in it withdraw if they can, leaving
 ``movement.abandon_share`` of their equipment and air defence behind (captured or
-abandoned), or are captured with all of it if cut off. Culmination: the advance scales with
+abandoned); cut off, they lose all of it and ``movement.captured_share`` of them are taken
+prisoner or go missing (the rest slip out on foot). Culmination: the advance scales with
 the attacker's supply, and stops with its breakpoint (termination). Sources: Dupuy QJM
 advance and posture tables (OPORD-QJM transcription); Epstein's adaptive withdrawal.
 """
@@ -62,7 +63,7 @@ class Movement(Component):
     name = "movement"
     params = ("advance_km_per_day", "advance_scale", "ratio_exponent", "counterattack_share",
               "exploitation_km_per_day", "break_ratio", "break_strength", "withdraw_share",
-              "capture_share", "abandon_share", "urban_advance")
+              "capture_share", "abandon_share", "captured_share", "urban_advance")
 
     def init(self, sim):
         p, th, st = sim.params, sim.theatre, sim.state
@@ -117,7 +118,7 @@ class Movement(Component):
             leave = newly & conn
             self._withdraw(st, leave.astype(np.float32), p.row("movement.abandon_share"))
             trapped = newly & ~conn
-            self._capture(st, trapped)
+            self._capture(st, trapped, p.row("movement.captured_share").astype(float))
             state[newly] = BROKEN
         st.ctrl[:, self.cols] = st.ctrl_c.T
         st.taken_km2 = (self.area[:, None] * st.ctrl_c).sum(axis=0, dtype=float)
@@ -149,15 +150,20 @@ class Movement(Component):
         lose_air_defence(st, sh * ab, CAPTURED, runs)
 
     @staticmethod
-    def _capture(st, trapped):
-        """The defenders, equipment and air defence of cut-off sectors just taken are lost."""
+    def _capture(st, trapped, captured):
+        """Cut-off sectors just taken: ``captured`` (n,) of their defenders are taken prisoner
+        or missing, the rest slip out on foot to the reserve; all their equipment and air
+        defence are lost (captured or abandoned)."""
         runs = touched_runs(trapped)
         if not len(runs):
             return
         m = trapped[:, runs].astype(np.float32)
         dp = st.dp[:, runs]
         st.dp[:, runs] = dp * (1 - m)
-        st.cas_c[CAPTURED, 1][runs] += (dp * m).sum(axis=0, dtype=float)
+        out = dp * m
+        taken = out.sum(axis=0, dtype=float) * captured[runs]
+        st.cas_c[CAPTURED, 1][runs] += taken
+        st.dres[runs] += out.sum(axis=0, dtype=float) - taken
         de = st.de[:, :, runs]
         st.de[:, :, runs] = de * (1 - m)
         st.loss_e[CAPTURED, 1][:, runs] += (de * m).sum(axis=1, dtype=float)
