@@ -78,9 +78,12 @@ class CampaignResults:
         return len(self.arrays["run"])
 
     # --- derived per-run quantities ---------------------------------------------------------
-    def area_taken_share(self) -> np.ndarray:
-        """Share of the defender's pre-war area (outside its rear) the attacker took."""
+    def area_taken_share(self, day: int | None = None) -> np.ndarray:
+        """Share of the defender's pre-war area (outside its rear) the attacker took, at the end
+        or by ``day`` (the line of the war's last day if it ended before)."""
         th = self.theatre
+        if day is not None:
+            return 1 - self.defender_area_by_day()[:, day - 1] / th.defender_area0
         return (self.arrays["ctrl_final"] * th.area_km2 * th.contestable).sum(1) / th.defender_area0
 
     def handed_over_share(self) -> np.ndarray:
@@ -120,6 +123,7 @@ class CampaignResults:
             "run": a["run"], "duration_days": a["end_day"],
             "end_cause": [END_CAUSES[c] for c in a["end_cause"]],
             "area_taken_share": self.area_taken_share(),
+            "area_taken_share_day_30": self.area_taken_share(day=30),
             "handed_over_share": self.handed_over_share(),
             "lift_ratio": self.lift_ratio(),
             "settlement_attacker_share": a["terms_attacker_share"],

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-METRICS = ("duration_days", "area_taken_share", "shusha_fall_day", "killed_{att}",
+METRICS = ("duration_days", "area_taken_share", "area_taken_share_day_30", "shusha_fall_day",
+           "killed_{att}",
            "killed_{dfd}", "lost_tanks_{dfd}", "lost_air_defence_{dfd}",
            "casualty_share_drones_{dfd}", "lift_ratio")
 

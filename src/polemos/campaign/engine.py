@@ -84,7 +84,7 @@ class Simulation:
             self.params = self._full_params
             self.bound = self._full_bound
         for k, v in vars(self.record).items():          # run-major from here on
-            setattr(self.record, k, run_major(v))
+            setattr(self.record, k, run_major(v, self.days_run))
         for c in self.components:
             c.finalize(self)
         self._freeze_after_end()

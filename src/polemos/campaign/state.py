@@ -80,12 +80,20 @@ def daily(n: int, days: int, width: int, dtype) -> np.ndarray:
     return np.zeros((days, n, width), dtype=dtype).transpose(1, 0, 2)
 
 
-def run_major(v: np.ndarray) -> np.ndarray:
-    """A (runs, days, width) array of the record as a row-major copy. When a (run, day) entry
-    is 8 bytes (two float32), the day-major storage is transposed as one 2-D array of 8-byte
-    units (10× faster than numpy's copy, which moves the entries one by one)."""
+def run_major(v: np.ndarray, days: int | None = None) -> np.ndarray:
+    """A (runs, days, width) array of the record as a row-major copy; only its first ``days``
+    days are copied (the later ones are zeros: no run went on). The day-major storage is
+    transposed as one 2-D array of (run, day) entries, each ``width`` values moved as one unit
+    (an 8-byte integer, or an opaque block of bytes): many times faster than numpy's copy of
+    the 3-D transpose, which moves the values one by one."""
+    if days is not None and days < v.shape[1]:
+        out = np.zeros(v.shape, dtype=v.dtype)
+        out[:, :days] = run_major(v[:, :days])
+        return out
     stored = v.transpose(1, 0, 2)
-    if stored.flags.c_contiguous and v.shape[2] * v.itemsize == 8:
-        units = stored.view(np.uint64)[:, :, 0]                             # (days, runs)
-        return np.ascontiguousarray(units.T).view(v.dtype).reshape(v.shape)
-    return np.ascontiguousarray(v)
+    if not stored.flags.c_contiguous:
+        return np.ascontiguousarray(v)
+    size = v.shape[2] * v.itemsize
+    unit = np.uint64 if size == 8 else np.dtype((np.void, size))
+    units = stored.view(unit)[:, :, 0]                                      # (days, runs)
+    return np.ascontiguousarray(units.T).view(v.dtype).reshape(v.shape)
