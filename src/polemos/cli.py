@@ -165,7 +165,8 @@ def run(
     mode: Annotated[str, typer.Option(help="Parameters: posterior | prior | point.")]
     = "posterior",
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
-    chunk_size: Annotated[int, typer.Option(min=1, help="Runs per chunk.")] = 10000,
+    chunk_size: Annotated[int | None, typer.Option(
+        min=1, help="Runs per chunk (default: the engine's DEFAULT_CHUNK).")] = None,
     max_days: Annotated[int, typer.Option(min=1, help="Horizon, days.")] = 120,
     show_steps: Annotated[bool, typer.Option(help="Print the step order and exit.")] = False,
     plots: Annotated[bool, typer.Option(help="Write PNG plots.")] = True,
@@ -182,11 +183,11 @@ def run(
         _fail([f"--mode: must be posterior, prior or point, got {mode!r}"])
     sc = load_or_exit(scenario, set_)
     prepare_out(out)
-    from polemos.campaign.engine import Ensemble
+    from polemos.campaign.engine import DEFAULT_CHUNK, Ensemble
     from polemos.campaign.report import plot, print_summary
 
-    ens = Ensemble(runs=runs, seed=seed, mode=mode, chunk_size=chunk_size, workers=workers,
-                   max_days=max_days)
+    ens = Ensemble(runs=runs, seed=seed, mode=mode, chunk_size=chunk_size or DEFAULT_CHUNK,
+                   workers=workers, max_days=max_days)
     res = _run_with_progress(sc, ens, console)
     print_summary(res, console)
 

@@ -60,6 +60,8 @@ from pathlib import Path
 
 import numpy as np
 
+from polemos.campaign.engine import DEFAULT_CHUNK
+
 EXCLUDED_GROUPS = ("ceasefire",)       # the post-war forecast's parameters, not the campaign's
 NEVER_FELL_PENALTY_DAYS = 10
 SERIES_DAYS = 45
@@ -124,7 +126,7 @@ def sample_prior(scenario, n: int, seed: int = 0) -> dict[str, np.ndarray]:
 
 # --- evaluate: the engine ---------------------------------------------------------------------
 def simulate(scenario, params: dict[str, np.ndarray], seed: int = 0, run_offset: int = 0,
-             chunk_size: int = 10000, max_days: int | None = None):
+             chunk_size: int = DEFAULT_CHUNK, max_days: int | None = None):
     """One engine run per particle: run ``i`` takes ``params[k][i]`` for every ``k`` and the
     random numbers of global run index ``run_offset + i`` (so generations of a sequential ABC
     can use fresh noise while every run stays reproducible). Returns CampaignResults."""
@@ -441,7 +443,7 @@ def abc_smc(simulator: Callable[[np.ndarray, int, int], np.ndarray], dim: int,
 
 
 # --- the scenario's calibration ---------------------------------------------------------------
-def scenario_simulator(scenario, priors: dict, seed: int, chunk_size: int = 10000):
+def scenario_simulator(scenario, priors: dict, seed: int, chunk_size: int = DEFAULT_CHUNK):
     """A simulator for :func:`abc_smc`: unit-cube particles -> summary statistics."""
 
     def run(u: np.ndarray, generation: int, run_offset: int) -> np.ndarray:
@@ -480,7 +482,7 @@ def _band_dict(x) -> dict[str, float]:
 
 
 def evaluate(scenario, posterior: dict[str, np.ndarray] | None, runs: int, seed: int,
-             chunk_size: int = 10000) -> dict:
+             chunk_size: int = DEFAULT_CHUNK) -> dict:
     """Run the calibrated model (mode='posterior') and compare it with the targets (median,
     10–90% band, share of runs within tolerance) and report the out-of-sample values."""
     from polemos.campaign.engine import Ensemble, run_ensemble
@@ -551,7 +553,7 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=20201110)
     ap.add_argument("--posterior-rows", type=int, default=2000)
     ap.add_argument("--evaluate-runs", type=int, default=10000)
-    ap.add_argument("--chunk-size", type=int, default=10000)
+    ap.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK)
     ap.add_argument("--out", type=Path, default=None,
                     help="posterior CSV (default: posterior.csv beside the scenario)")
     ap.add_argument("--report", type=Path, default=None,

@@ -22,6 +22,10 @@ from polemos.campaign.theatre import compile_theatre
 from polemos.rng import Streams
 
 DEFAULT_MAX_DAYS = 120
+# runs stepped together: small enough that a day's (sectors, runs) float32 arrays stay in the
+# CPU's cache (2,500 runs: ~20% faster than 10,000 on the benchmark machine); results do not
+# depend on it
+DEFAULT_CHUNK = 2500
 COMPACT_BELOW = 0.5      # drop ended runs from the arrays when fewer than this share are alive
 COMPACT_MIN_RUNS = 256   # ... and more than this many rows are being stepped
 
@@ -177,7 +181,7 @@ class Ensemble:
     runs: int = 1000
     seed: int = 0
     mode: str = "posterior"
-    chunk_size: int = 10000
+    chunk_size: int = DEFAULT_CHUNK
     workers: int = 1
     max_days: int = DEFAULT_MAX_DAYS
     fixed: dict = field(default_factory=dict)

@@ -193,10 +193,10 @@ class Drones(Component):
             road_share = road / (road + tot + TINY)
             road_hits = road_hits + (strikes * road_share).sum(axis=0)
             scale = strikes * (1 - road_share) * pk_hit / (tot + TINY)     # hits per target
-            self._strike(st, scale, ad_w, count, arty, armour, troops, cause, p, emit)
+            self._strike(st, scale, ad_w, count, troops, cause, p, emit)
         st.drone_strikes_on_routes = (road_hits * pk_hit).astype(float)[:, None]
 
-    def _strike(self, st, scale, ad_w, count, arty, armour, troops, cause, p, emit):
+    def _strike(self, st, scale, ad_w, count, troops, cause, p, emit):
         """Book the hits (``scale`` per unit of each target pool, (C, n)) on air defence,
         guns, armour and troops. Hits on air defence spread over the systems by their numbers
         (× 1 + ``emit`` for the emitting group, which loitering munitions home on)."""
@@ -206,13 +206,10 @@ class Drones(Component):
         per = np.divide(hits, tot, out=np.zeros_like(tot), where=tot > 0)
         lose_air_defence(st, np.stack([np.minimum(per * weight[0], 1),
                                        np.minimum(per * weight[1], 1)]), cause)
-        for cats, pool in (((2, 3), arty), ((0, 1), armour)):
-            f = np.divide(scale * pool, pool, out=np.zeros_like(pool), where=pool > 0)
-            f = np.minimum(f, 1)
-            for e in cats:
-                k = st.de[e] * f
-                st.de[e] -= k
-                st.loss_e[cause, 1, e] += k.sum(axis=0, dtype=float)
+        # guns and armour: the share of each pool hit is killed (at most all of it)
+        k = st.de * np.minimum(scale, 1)
+        st.de -= k
+        st.loss_e[cause, 1] += k.sum(axis=1, dtype=float)
         cas = np.minimum(st.dp, scale * troops * p.row("drones.casualties_per_troop_strike"))
         st.dp -= cas
         st.cas_c[cause, 1] += cas.sum(axis=0, dtype=float)
