@@ -45,13 +45,17 @@ def ad_by_sector(st, groups) -> np.ndarray:
 
 
 def lose_air_defence(st, share, cause: int, runs=None) -> None:
-    """Remove ``share`` of each sector's air defence (a (C, n) share for both groups, or
-    (2, C, n) by group) and book it under ``cause`` by system type; with ``runs``, ``share``
-    covers only those runs (columns)."""
+    """Remove ``share`` of each sector's air defence (a (C, n) share for both groups, or a
+    pair of them, one per group) and book it under ``cause`` by system type; with ``runs``,
+    ``share`` (C, m) covers only those runs (columns)."""
     if runs is None:
-        lost = st.ad_share * share                                             # (2, C, n)
-        st.ad_share -= lost
-        st.loss_ad[cause] += st.ad0 * lost.sum(axis=1, dtype=float)[st.ad_groups]
+        shares = share if isinstance(share, tuple) else (share, share)
+        by_group = np.empty((2, st.ad_share.shape[-1]))
+        for g in (0, 1):
+            lost = st.ad_share[g] * shares[g]
+            st.ad_share[g] -= lost
+            by_group[g] = lost.sum(axis=0, dtype=float)
+        st.loss_ad[cause] += st.ad0 * by_group[st.ad_groups]
         return
     ads = st.ad_share[:, :, runs]
     lost = ads * share
@@ -75,6 +79,18 @@ def by_state(sim, stem: str, keys=("fortified", "prepared", "hasty", "withdrawal
              ) -> np.ndarray:
     """(4, n): parameter ``stem_<posture>`` of each state (a broken defence withdraws)."""
     return np.stack([sim.params.row(f"{stem}_{k}") for k in keys])
+
+
+def state_factor(sim, name: str, table: np.ndarray) -> np.ndarray:
+    """(C, n) the (4, n) ``table`` of a posture parameter picked at each sector's state;
+    computed once a day (movement alone changes the states, after the others have read them)
+    and kept in ``sim.state.by_state`` under ``name``."""
+    st = sim.state
+    cache = st.__dict__.setdefault("by_state", {})
+    hit = cache.get(name)
+    if hit is None or hit[0] is not st.sector_state or hit[1].shape[-1] != st.n:
+        hit = cache[name] = (st.sector_state, pick(table, st.sector_state))
+    return hit[1]
 
 
 def pick(table: np.ndarray, index: np.ndarray) -> np.ndarray:

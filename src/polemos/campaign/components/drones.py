@@ -99,6 +99,15 @@ class Drones(Component):
         self.rate = p.row("drones.detect_per_hour") * (1 - mask) * (
             1 - p.row("drones.forest_masking") * th.forest[th.cols, None].astype(np.float32)
         ) * (1 - jam).astype(np.float32)
+        # the chance a sortie finds a target in its time on station (static: the rate is)
+        hunters = [d for d in self.active_types if self.strike[d] or self.loiter[d]]
+        self.find_row = {d: i for i, d in enumerate(hunters)}
+        self.find = np.stack([1 - np.exp(np.float32(-self.hours[d]) * self.rate)
+                              for d in hunters]) if hunters else None         # (H, C, n)
+        self.fly_levels = sorted({int(self.level[d]) for d in self.active_types
+                                  if not self.loiter[d]})
+        self.loiter_levels = sorted({int(self.level[d]) for d in self.active_types
+                                     if self.loiter[d]})
         self.stock0 = st.drones.T * self.loiter[:, None]                    # (D, n)
         self.def_route = th.route_side == 1
         st.isr = np.zeros((len(th.cols), st.n), dtype=np.float32)
@@ -121,16 +130,19 @@ class Drones(Component):
         # where they fly: the attacker's axes, away from covered airspace (one weight per
         # altitude level), and how many sorties each level puts into each sector
         risk = p.row("drones.risk_aversion")
-        level_share = share_of(effort[None] * np.exp(-risk * cover), axis=1)   # (L, C, n)
+        level_share = {k: share_of(effort * np.exp(-risk * cover[k])) for k in self.fly_levels}
         # loitering munitions are spent anyway and hunt air defence: they go where the
         # attacker attacks, whatever the cover
         strike_share = share_of(effort)
-        engaged = np.zeros_like(cover)                                       # (L, C, n)
+        sorties = {}                                                         # level -> (C, n)
         for d in self.active_types:
-            where = strike_share if self.loiter[d] else level_share[self.level[d]]
-            engaged[self.level[d]] += where * launched32[d]
-        engaged *= cover
-        real = engaged.sum(axis=0)                                            # (C, n)
+            k = int(self.level[d])
+            where = strike_share if self.loiter[d] else level_share[k]
+            add = where * launched32[d]
+            sorties[k] = sorties[k] + add if k in sorties else add
+        real = np.zeros_like(effort)                                         # engaged sorties
+        for k, x in sorted(sorties.items()):
+            real += x * cover[k]
         # air defence engages at most its channels; decoys draw their share of engagements
         ads = st.ad_share                                                    # (2, C, n)
         chan = ads[0] * self.g_chan[0] + ads[1] * self.g_chan[1]
@@ -144,7 +156,7 @@ class Drones(Component):
         pk = (1 - gun) * p.row("drones.kill_probability_sam") + gun * p.row(
             "drones.kill_probability_gun")
         hit = on_real * pk                        # chance an engaged real drone is downed
-        survive = 1 - cover * hit[None]                                      # (L, C, n)
+        survive = {k: 1 - cover[k] * hit for k in sorties}                   # by level
         # per drone type: downed, time on station, targets found, strikes
         lost = launched * self.loiter[:, None] + decoys[None] * self.decoy[:, None]
         look = np.zeros_like(real)
@@ -152,15 +164,14 @@ class Drones(Component):
         strikes_l = np.zeros_like(real)
         munitions = p.row("drones.munitions_per_sortie")
         for d in self.active_types:
-            k = self.level[d]
+            k = int(self.level[d])
             where = strike_share if self.loiter[d] else level_share[k]
             flying = where * survive[k] * launched32[d]                      # (C, n)
             if self.flies[d]:                     # downed: the engaged that were hit
                 lost[d] += (where * (cover[k] * hit)).sum(axis=0, dtype=float) * launched[d]
             look += flying * np.float32(self.hours[d])
             if self.strike[d] or self.loiter[d]:
-                found = flying * np.maximum(1 - np.exp(np.float32(-self.hours[d]) * self.rate),
-                                            known)
+                found = flying * np.maximum(self.find[self.find_row[d]], known)
                 if self.strike[d]:
                     strikes_d += found * munitions
                 else:
@@ -204,8 +215,8 @@ class Drones(Component):
         hits = scale * ad_w                                                 # on air defence
         tot = count[0] * weight[0] + count[1] * weight[1]
         per = np.divide(hits, tot, out=np.zeros_like(tot), where=tot > 0)
-        lose_air_defence(st, np.stack([np.minimum(per * weight[0], 1),
-                                       np.minimum(per * weight[1], 1)]), cause)
+        lose_air_defence(st, (np.minimum(per * weight[0], 1), np.minimum(per * weight[1], 1)),
+                         cause)
         # guns and armour: the share of each pool hit is killed (at most all of it)
         k = st.de * np.minimum(scale, 1)
         st.de -= k

@@ -29,7 +29,7 @@ from polemos.campaign.sectors import (
     ARTILLERY_DIRECTED,
     by_state,
     lose_air_defence,
-    pick,
+    state_factor,
     take_losses,
 )
 
@@ -62,7 +62,7 @@ class Fires(Component):
         spotted = p.row("fires.isr_bonus") * st.isr
         directed = spotted / (1 + spotted)      # the part of the fire owed to drones' ISR
         to_d = a_guns * rate * st.supply_power[:, 0].astype(np.float32) * noise[1] * (
-            1 + spotted) * pick(self.vul, st.sector_state) * act
+            1 + spotted) * state_factor(sim, "ground_combat.vulnerability", self.vul) * act
         r_d = np.divide(to_d, st.dp, out=np.zeros_like(to_d), where=st.dp > 0)
         to_a = d_guns * rate * st.sector_power32 * noise[0] * act
         d_loss = take_losses(st.dp, to_d)

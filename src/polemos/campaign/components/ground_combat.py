@@ -35,7 +35,7 @@ from polemos.campaign.sectors import (
     TINY,
     by_relief,
     by_state,
-    pick,
+    state_factor,
     take_losses,
 )
 
@@ -109,7 +109,7 @@ class GroundCombat(Component):
     def defender_power(self, sim):
         """(C, n) the defender's combat power in each contestable sector (its modifiers)."""
         st = sim.state
-        posture = pick(self.posture, st.sector_state)
+        posture = state_factor(sim, "ground_combat.posture", self.posture)
         return lethality(sim, st.dp, st.de) * self.terrain_def * posture * st.sector_power32
 
     def step(self, sim, day):
@@ -128,7 +128,8 @@ class GroundCombat(Component):
                                          len(sim.theatre.cols)).T                 # (C, n)
         r0 = p.row("ground_combat.base_casualty_rate") * self.terrain_cas * noise
         cap = p.row("ground_combat.max_daily_loss")
-        rd = np.minimum(r0 * ratio ** k * pick(self.vul, st.sector_state), cap)
+        rd = np.minimum(r0 * ratio ** k * state_factor(sim, "ground_combat.vulnerability",
+                                                         self.vul), cap)
         ra = np.minimum(r0 * p.row("ground_combat.attacker_rate_ratio") * ratio ** -k, cap)
         rd *= act
         ra *= act

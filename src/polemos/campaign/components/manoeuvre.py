@@ -29,7 +29,7 @@ import numpy as np
 
 from polemos.campaign.component import Component
 from polemos.campaign.components.movement import advance_terrain
-from polemos.campaign.sectors import BROKEN, F32, TINY, by_state, pick, share_of
+from polemos.campaign.sectors import BROKEN, F32, TINY, by_state, share_of, state_factor
 
 
 class Manoeuvre(Component):
@@ -76,7 +76,7 @@ class Manoeuvre(Component):
         active = (ctrl < 1.0) & (exposed | (ctrl > 0))
         st.active = active
         cost = sim.defender_power(sim) * (1 - ctrl) * self.depth / (
-            self.adv_terrain * pick(self.adv_posture, st.sector_state))
+            self.adv_terrain * state_factor(sim, "movement.posture_advance", self.adv_posture))
         cost *= 1 + p.row("manoeuvre.air_defence_cost") * st.ad_cover
         score = self.log_gain - np.log(cost + F32(1))
         score += p.row("manoeuvre.momentum") * (st.gained | (st.sector_state == BROKEN))

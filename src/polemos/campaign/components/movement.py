@@ -44,7 +44,7 @@ from polemos.campaign.sectors import (
     by_relief,
     by_state,
     lose_air_defence,
-    pick,
+    state_factor,
     touched_runs,
 )
 
@@ -89,7 +89,7 @@ class Movement(Component):
         supply = st.supply_power[:, 0].astype(np.float32)
         speed = np.exp(g * (np.abs(lr) - np.float32(np.log(REFERENCE_RATIO))))
         fwd = np.where(lr >= 0, np.float32(1), -p.row("movement.counterattack_share"))
-        v = self.base * pick(self.posture, st.sector_state) * speed * fwd
+        v = self.base * state_factor(sim, "movement.posture_advance", self.posture) * speed * fwd
         broken = st.sector_state == BROKEN
         v = np.where(broken, self.exploit, v) * supply * act
         before = st.pen
@@ -97,7 +97,7 @@ class Movement(Component):
         st.gained = st.pen > before
         st.ctrl_c = st.pen / self.depth
         # break-in: beyond the fortified belt the defence is what was built behind it
-        state = st.sector_state
+        state = st.sector_state.copy()     # a new array: cached state factors are of the old
         through = (state == FORTIFIED) & (st.pen >= self.belt)
         state[through] = np.broadcast_to(self.behind, state.shape)[through]
         # breakthrough: the defence breaks on a high power ratio or when worn down
@@ -120,6 +120,7 @@ class Movement(Component):
             trapped = newly & ~conn
             self._capture(st, trapped, p.row("movement.captured_share").astype(float))
             state[newly] = BROKEN
+        st.sector_state = state
         st.ctrl[:, self.cols] = st.ctrl_c.T
         st.taken_km2 = (self.area[:, None] * st.ctrl_c).sum(axis=0, dtype=float)
         obj = sim.theatre.objective_sector
