@@ -36,7 +36,9 @@ def record_text(sc, key: str) -> str:
         return ""
     lo, hi = item.range
     rng = f" ({lo:,.4g}–{hi:,.4g})" if lo != hi else ""
-    return f"{item.value:,.4g}{rng} [{', '.join(item.sources)}]"
+    at_least = "≥ " if item.bound == "at_least" else ""
+    kind = f" {item.kind.replace('_', ' ')}" if item.bound == "at_least" else ""
+    return f"{at_least}{item.value:,.4g}{rng}{kind} [{', '.join(item.sources)}]"
 
 
 def figure_claims_text(sc, fid: str) -> str:
