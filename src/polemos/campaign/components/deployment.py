@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from polemos.campaign.component import Component
-from polemos.campaign.sectors import F32, ad_groups, share_of
+from polemos.campaign.sectors import F32, ad_groups, ratio, share_of
 
 
 class Deployment(Component):
@@ -59,7 +59,7 @@ class Deployment(Component):
         st.dp_peak = st.dp.copy()
         st.dres = theatre[:, 1] - garrison                    # the defender's mobile reserve
         eq = b["equipment"]                                   # (n, 2, E)
-        frac = np.divide(garrison, theatre[:, 1], out=np.zeros(n), where=theatre[:, 1] > 0)
+        frac = ratio(garrison, theatre[:, 1])
         st.de = (eq[:, 1, :].T[:, None, :] * frac).astype(F32) * w   # (E, C, n) equipment
         st.dres_e = eq[:, 1, :].T * (1 - frac)                # (E, n)
         st.ad0 = np.ascontiguousarray(b["ad_count"].T, dtype=F32)   # (A, n) theatre counts
@@ -80,14 +80,13 @@ class Deployment(Component):
         committed = p.row("ground_combat.committed_share") * st.ap
         rate = p.row("deployment.attacker_regroup_rate")
         need = np.abs(st.a_target - st.a_share).sum(axis=0) * 0.5 * committed   # persons moved
-        rate = rate * np.minimum(1.0, np.divide(st.lift[:, 0], rate * need,
-                                                out=np.ones_like(need), where=need > 0))
+        rate = rate * np.minimum(1.0, ratio(st.lift[:, 0], rate * need, 1.0))
         st.a_share += (rate * live).astype(F32) * (st.a_target - st.a_share)
         # the defender commits reserves where the attack falls, as fast as its lift allows
         moved = np.minimum(p.row("deployment.reserve_commit_rate") * st.dres, st.lift[:, 1])
         moved *= live * (st.active.any(axis=0))
         where = share_of(st.a_share * st.active)                              # (C, n)
-        frac = np.divide(moved, st.dres, out=np.zeros_like(moved), where=st.dres > 0)
+        frac = ratio(moved, st.dres)
         st.dp += where * moved.astype(F32)
         st.de += where * (st.dres_e * frac).astype(F32)[:, None, :]
         st.dres -= moved

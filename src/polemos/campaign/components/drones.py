@@ -44,6 +44,7 @@ from polemos.campaign.sectors import (
     TINY,
     ad_groups,
     lose_air_defence,
+    ratio,
     share_of,
 )
 from polemos.campaign.theatre import AD_CLASSES
@@ -149,10 +150,8 @@ class Drones(Component):
         capacity = chan * p.row("drones.engagements_per_channel") * (1 - st.ad_suppressed)
         dec = p.row("drones.decoy_realism") * decoys.astype(np.float32) * share_of(effort)
         want = real + dec
-        on_real = np.divide(np.minimum(capacity, want), want, out=np.zeros_like(want),
-                            where=want > 0)
-        gun = np.divide(ads[0] * self.g_gun[0] + ads[1] * self.g_gun[1], chan,
-                        out=np.zeros_like(chan), where=chan > 0)
+        on_real = ratio(np.minimum(capacity, want), want)
+        gun = ratio(ads[0] * self.g_gun[0] + ads[1] * self.g_gun[1], chan)
         pk = (1 - gun) * p.row("drones.kill_probability_sam") + gun * p.row(
             "drones.kill_probability_gun")
         hit = on_real * pk                        # chance an engaged real drone is downed
@@ -214,7 +213,7 @@ class Drones(Component):
         weight = (np.float32(1), np.float32(1)) if emit is None else (1 + emit, np.float32(1))
         hits = scale * ad_w                                                 # on air defence
         tot = count[0] * weight[0] + count[1] * weight[1]
-        per = np.divide(hits, tot, out=np.zeros_like(tot), where=tot > 0)
+        per = ratio(hits, tot)
         lose_air_defence(st, (np.minimum(per * weight[0], 1), np.minimum(per * weight[1], 1)),
                          cause)
         # guns and armour: the share of each pool hit is killed (at most all of it)

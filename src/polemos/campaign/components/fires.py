@@ -29,6 +29,7 @@ from polemos.campaign.sectors import (
     ARTILLERY_DIRECTED,
     by_state,
     lose_air_defence,
+    ratio,
     state_factor,
     take_losses,
 )
@@ -56,14 +57,14 @@ class Fires(Component):
         sead = p.row("fires.counter_ad_share") * (count > 0)   # only where there is some
         a_guns = a_eq[2] + w * (1 - sead) * a_eq[3]                             # (C, n)
         shots = a_eq[3] * sead * p.row("fires.ad_kills_per_launcher_day") * st.isr * act
-        f = np.minimum(np.divide(shots, count, out=np.zeros_like(count), where=count > 0), 1)
+        f = np.minimum(ratio(shots, count), 1)
         lose_air_defence(st, f, ARTILLERY_DIRECTED)     # found by ISR
         d_guns = st.de[2] + w * st.de[3]
         spotted = p.row("fires.isr_bonus") * st.isr
         directed = spotted / (1 + spotted)      # the part of the fire owed to drones' ISR
         to_d = a_guns * rate * st.supply_power[:, 0].astype(np.float32) * noise[1] * (
             1 + spotted) * state_factor(sim, "ground_combat.vulnerability", self.vul) * act
-        r_d = np.divide(to_d, st.dp, out=np.zeros_like(to_d), where=st.dp > 0)
+        r_d = ratio(to_d, st.dp)
         to_a = d_guns * rate * st.sector_power32 * noise[0] * act
         d_loss = take_losses(st.dp, to_d)
         by_drones = d_loss * directed
@@ -72,12 +73,12 @@ class Fires(Component):
         a_loss = np.minimum(to_a.sum(axis=0, dtype=float), st.ap)
         st.ap -= a_loss
         st.cas_c[ARTILLERY, 0] += a_loss
-        ratio = p.row("fires.equipment_loss_ratio") * equipment_loss_ratios(p)  # (E, 1, n)
-        lost = take_losses(st.de, np.minimum(r_d, 1) * ratio * st.de)
+        loss_ratio = p.row("fires.equipment_loss_ratio") * equipment_loss_ratios(p)  # (E,1,n)
+        lost = take_losses(st.de, np.minimum(r_d, 1) * loss_ratio * st.de)
         lost_directed = lost * directed
         st.loss_e[ARTILLERY_DIRECTED, 1] += lost_directed.sum(axis=1, dtype=float)
         st.loss_e[ARTILLERY, 1] += (lost - lost_directed).sum(axis=1, dtype=float)
-        r_a = np.divide(to_a, a_pers, out=np.zeros_like(to_a), where=a_pers > 0)
-        a_lost = np.minimum((np.minimum(r_a, 1) * ratio * a_eq).sum(axis=1, dtype=float), st.ae)
+        r_a = ratio(to_a, a_pers)
+        a_lost = np.minimum((np.minimum(r_a, 1) * loss_ratio * a_eq).sum(axis=1, dtype=float), st.ae)
         st.ae -= a_lost
         st.loss_e[ARTILLERY, 0] += a_lost

@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from polemos.campaign.component import Component
+from polemos.campaign.sectors import ratio
 
 
 class Logistics(Component):
@@ -91,10 +92,8 @@ class Logistics(Component):
         throughput = np.stack([(cap * self.side_matrix[:, k]).sum(axis=1) for k in (0, 1)],
                               axis=1)                                        # (n, 2) t/day
         demand = st.pers * p["logistics.consumption_t_per_person_day"]
-        st.supply = np.minimum(1.0, np.divide(throughput, demand, out=np.ones_like(demand),
-                                              where=demand > 0))
-        st.supply_power = np.power(st.supply, self.e, out=np.ones_like(st.supply),
-                                   where=st.supply < 1.0)                   # 1^e = 1
+        st.supply = np.minimum(1.0, ratio(throughput, demand, 1.0))
+        st.supply_power = np.where(st.supply < 1.0, st.supply ** self.e, 1.0)   # 1^e = 1
         st.lift = throughput * p["logistics.troop_lift_share"] / p["logistics.t_per_person_moved"]
         return throughput
 
@@ -104,7 +103,7 @@ class Logistics(Component):
         # strikes on the defender's open routes, spread by capacity
         open_def = (st.route_open & self.route_def[None, :]) * self.capacity
         tot = open_def.sum(axis=1, keepdims=True)
-        share = np.divide(open_def, tot, out=np.zeros_like(open_def), where=tot > 0)
+        share = ratio(open_def, tot)
         missiles = self.missile_rate * sim.bound["forces.ballistic_missiles"][:, 0:1]
         strikes = st.drone_strikes_on_routes + missiles
         dmg = share                                                     # in place:
