@@ -151,6 +151,39 @@ def simulate(scenario, params: dict[str, np.ndarray], seed: int = 0, run_offset:
     return CampaignResults(join(parts), theatre, scenario, ens)
 
 
+def simulate_replicates(scenario, params: dict[str, np.ndarray], runs: int, seed: int = 0,
+                        chunk_size: int = DEFAULT_CHUNK):
+    """``runs`` runs of each parameter point (``params[k][i]``), replicate *j* of every point on
+    the random numbers of global run *j* (common random numbers: two points differ only by
+    their parameters). Returns CampaignResults, rows point-major (point i: rows i·runs …)."""
+    from polemos.campaign.engine import Ensemble, Simulation
+    from polemos.campaign.theatre import compile_theatre
+    from polemos.results import CampaignResults, compact
+
+    m = len(next(iter(params.values())))
+    fixed = {k: np.repeat(np.asarray(v, dtype=float), runs) for k, v in params.items()}
+    run_ids = np.tile(np.arange(runs), m)
+    theatre = compile_theatre(scenario)
+    parts = []
+    for a in range(0, m * runs, chunk_size):
+        b = min(a + chunk_size, m * runs)
+        sim = Simulation(scenario, run_ids[a:b], seed, "point", None,
+                         {k: v[a:b] for k, v in fixed.items()}, theatre=theatre)
+        parts.append(compact(sim.run()))
+    arrays = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    return CampaignResults(arrays, theatre, scenario,
+                           Ensemble(runs=m * runs, seed=seed, mode="point"))
+
+
+def population_diversity(u: np.ndarray) -> dict[str, float]:
+    """Distinct particles of an equal-weight population, and the effective number of distinct
+    lineages, N_eff = N² / Σ c_i² over the copies c_i of each distinct particle (Kish)."""
+    _, counts = np.unique(np.round(np.asarray(u), 12), axis=0, return_counts=True)
+    n = counts.sum()
+    return {"particles": int(n), "distinct": int(len(counts)),
+            "effective_lineages": float(n * n / (counts.astype(float) ** 2).sum())}
+
+
 # --- summary statistics and targets -----------------------------------------------------------
 def periods(days: int = SERIES_DAYS, k: int = N_PERIODS) -> list[tuple[int, int]]:
     """``k`` consecutive periods (first day, last day), 1-based, covering days 1..days."""
@@ -554,6 +587,11 @@ def main(argv=None) -> int:
     ap.add_argument("--posterior-rows", type=int, default=2000)
     ap.add_argument("--evaluate-runs", type=int, default=10000)
     ap.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK)
+    ap.add_argument("--no-screen", dest="screen", action="store_false",
+                    help="fit every calibrated parameter (no identifiability screen first)")
+    ap.add_argument("--screen-trajectories", type=int, default=10)
+    ap.add_argument("--screen-runs", type=int, default=20,
+                    help="replicate runs per screening point (common random numbers)")
     ap.add_argument("--out", type=Path, default=None,
                     help="posterior CSV (default: posterior.csv beside the scenario)")
     ap.add_argument("--report", type=Path, default=None,
@@ -566,6 +604,7 @@ def main(argv=None) -> int:
         a.particles, a.generations = min(a.particles, 40), min(a.generations, 2)
         a.initial = 120
         a.posterior_rows, a.evaluate_runs = min(a.posterior_rows, 100), min(a.evaluate_runs, 100)
+        a.screen_trajectories, a.screen_runs = 2, 2
     sc = load_scenario(a.scenario)
     if a.out is None:
         if _reduced():
@@ -584,13 +623,28 @@ def main(argv=None) -> int:
     def log(s):
         print(s, file=sys.stderr, flush=True)
 
-    log(f"{len(priors)} calibrated campaign parameters, {len(tg.names)} summary statistics")
+    screening = None
+    if a.screen:
+        from polemos.analysis.identify import screen
+
+        t0 = time.perf_counter()
+        screening = screen(sc, priors, trajectories=a.screen_trajectories,
+                           runs=a.screen_runs, seed=a.seed)
+        log(f"identifiability screen: {screening.runs:,} runs in "
+            f"{time.perf_counter() - t0:.0f} s; singular values "
+            + ", ".join(f"{x:.3g}" for x in screening.singular_values[:10])
+            + f"; {len(screening.inert)} of {len(priors)} parameters inert (left at prior)")
+        priors = {k: v for k, v in priors.items() if k in set(screening.active)}
+    log(f"{len(priors)} calibrated campaign parameters fitted, {len(tg.names)} statistics")
     t0 = time.perf_counter()
     smc = abc_smc(scenario_simulator(sc, priors, a.seed, a.chunk_size), len(priors),
                   tg.values, tg.tolerances, n_particles=a.particles, at_least=tg.at_least,
                   n_initial=a.initial or 20 * a.particles, generations=a.generations,
                   epsilon_floor=EPSILON_FLOOR, seed=a.seed, log=log)
     t_cal = time.perf_counter() - t0
+    diversity = population_diversity(smc.u)
+    log(f"final population: {diversity['distinct']} distinct of {diversity['particles']}, "
+        f"{diversity['effective_lineages']:.0f} effective lineages")
     idx = smc.resample(a.posterior_rows, a.seed)
     samples = from_unit(priors, smc.u[idx])
     a.out.parent.mkdir(parents=True, exist_ok=True)
@@ -620,6 +674,9 @@ def main(argv=None) -> int:
                 "p90": float(np.percentile(pop_stats[:, j], 90))}
             for j, n in enumerate(tg.names)},
         "parameters": posterior_summary(priors, samples),
+        "population_diversity": diversity,
+        "posterior_rows_distinct": population_diversity(to_unit(priors, samples))["distinct"],
+        "identifiability": screening.report() if screening is not None else None,
         "evaluation": ev,
     }
     a.report.write_text(json.dumps(report, indent=1))
