@@ -222,6 +222,20 @@ def compare(
     console.print(f"Wrote {path[0]}")
 
 
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def calibrate(
+    ctx: typer.Context,
+    scenario: Annotated[str, typer.Argument(help="Scenario (name or path).")] = DEFAULT,
+) -> None:
+    """Identifiability screen, then sequential ABC of the scenario's calibrated parameters to its
+    [record] calibration targets; writes posterior.csv and a report (options: those of
+    ``python -m polemos.analysis.calibrate --help``, e.g. --particles, --out, --no-screen)."""
+    from polemos.analysis.calibrate import main as calibrate_main
+
+    load_or_exit(scenario)                 # a clear error for a bad scenario, before any work
+    raise typer.Exit(calibrate_main(["--scenario", scenario, *ctx.args]))
+
+
 def _register_ceasefire_commands() -> None:
     from polemos.ceasefire import commands
 

@@ -223,3 +223,27 @@ def test_replicates_share_random_numbers_across_points(scenario):
     np.testing.assert_array_equal(S[0], S[1])
     killed = S[0, :, 3]                     # military_killed_armenia: its own noise per run
     assert len(set(killed.tolist())) == 3
+
+
+def test_cli_calibrate_screens_then_fits(tmp_path, monkeypatch):
+    """`polemos calibrate` (reduced): identifiability screen, then the fit of the parameters that
+    move a target; the report says which were left at their prior."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from polemos.cli import app
+
+    monkeypatch.setenv("POLEMOS_REDUCED", "1")
+    out = tmp_path / "posterior.csv"
+    r = CliRunner().invoke(app, ["calibrate", "karabakh_2020", "--out", str(out),
+                                 "--report", str(tmp_path / "report.json")])
+    assert r.exit_code == 0, r.output
+    rep = json.loads((tmp_path / "report.json").read_text())
+    ident = rep["identifiability"]
+    assert ident["runs"] > 0 and len(ident["singular_values"]) > 0
+    fitted = {p["name"] for p in rep["parameters"]}
+    assert not fitted & set(ident["inert"])
+    assert rep["population_diversity"]["distinct"] >= 1
+    bad = CliRunner().invoke(app, ["calibrate", "no_such_scenario"])
+    assert bad.exit_code != 0 and "Traceback" not in bad.output
