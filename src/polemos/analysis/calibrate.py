@@ -69,7 +69,6 @@ N_PERIODS = 3  # thirds of the 45-day series: a shape robust to daily noise
 SHAPE_TARGET = "armenian_killed_daily"
 DECISIVE_OBJECTIVE = "shusha"
 EPSILON_FLOOR = 1.0  # stop the ABC at the targets' stated tolerances (see abc_smc)
-MIN_SCALE_SHARE = 0.05  # floor of the ABC-MCMC step scale, share of 2.38²/dim (see abc_smc)
 WINDOW_DAYS = 4  # the acceptance window of the campaign issue: the 44-day duration +- 4 days
 
 
@@ -472,11 +471,7 @@ def abc_smc(simulator: Callable[[np.ndarray, int, int], np.ndarray], dim: int,
         if eps <= epsilon_floor:
             log(f"epsilon reached its floor {epsilon_floor:g}: stopping")
             break
-        # adapt the scale towards the target acceptance, but never below MIN_SCALE_SHARE of the
-        # optimal random-walk scale: the population's covariance already shrinks with epsilon,
-        # and an unbounded scale collapsed (3e-11 after 34 generations), freezing the particles
-        scale = float(np.clip(scale * np.clip(p_acc / target_acceptance, 0.25, 4.0),
-                              MIN_SCALE_SHARE * 2.38 ** 2 / dim, None))
+        scale *= float(np.clip(p_acc / target_acceptance, 0.25, 4.0))
     return SMCResult(x, np.full(n, 1.0 / n), d, s, hist)
 
 

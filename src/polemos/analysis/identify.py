@@ -5,7 +5,7 @@ elementary effects (SALib): ``trajectories`` one-at-a-time paths through the uni
 priors, each point simulated ``runs`` times on **common random numbers** (replicate *j* of every
 point shares the random numbers of global run *j*, so an elementary effect is a paired
 difference, not Monte Carlo noise). Effects are in units of each target's tolerance per full
-prior range:
+prior range, on the misfit the calibration sees (a lower-bound target counts only a shortfall):
 
 * ``mu_star[d, k]``: mean absolute elementary effect of parameter *d* on target *k*;
 * ``mu[d, k]``: its signed mean; the singular values of ``mu`` (parameters × targets) say how
@@ -116,11 +116,15 @@ def screen(scenario, priors: dict | None = None, trajectories: int = 10, runs: i
     tg = targets(scenario)
     spent = [0]
 
+    lower = np.asarray(tg.at_least, dtype=bool)
+
     def model(U):
         res = simulate_replicates(scenario, from_unit(priors, U), runs, seed)
         S = summary_statistics(res).reshape(len(U), runs, -1)
         spent[0] += len(U) * runs
-        return np.nanmean(S, axis=1) / tg.tolerances
+        z = (np.nanmean(S, axis=1) - tg.values) / tg.tolerances
+        # a lower bound counts only a shortfall, as in the calibration's distance
+        return np.where(lower, np.minimum(z, 0.0), z)
 
     scr = morris_screen(model, list(priors), tg.names, trajectories, levels, seed)
     scr.runs = spent[0]
