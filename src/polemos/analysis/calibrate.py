@@ -476,12 +476,17 @@ def abc_smc(simulator: Callable[[np.ndarray, int, int], np.ndarray], dim: int,
 
 
 # --- the scenario's calibration ---------------------------------------------------------------
-def scenario_simulator(scenario, priors: dict, seed: int, chunk_size: int = DEFAULT_CHUNK):
-    """A simulator for :func:`abc_smc`: unit-cube particles -> summary statistics."""
+def scenario_simulator(scenario, priors: dict, seed: int, chunk_size: int = DEFAULT_CHUNK,
+                       replicates: int = 1):
+    """A simulator for :func:`abc_smc`: unit-cube particles -> summary statistics, each the
+    mean over ``replicates`` runs of the particle on fresh random numbers (so that a particle
+    is judged by what its parameters do, not by one run's noise)."""
 
     def run(u: np.ndarray, generation: int, run_offset: int) -> np.ndarray:
-        res = simulate(scenario, from_unit(priors, u), seed, run_offset, chunk_size)
-        return summary_statistics(res)
+        params = {k: np.repeat(v, replicates) for k, v in from_unit(priors, u).items()}
+        res = simulate(scenario, params, seed, run_offset * replicates, chunk_size)
+        S = summary_statistics(res).reshape(len(u), replicates, -1)
+        return S.mean(axis=1)
 
     return run
 
@@ -587,6 +592,9 @@ def main(argv=None) -> int:
     ap.add_argument("--posterior-rows", type=int, default=2000)
     ap.add_argument("--evaluate-runs", type=int, default=10000)
     ap.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK)
+    ap.add_argument("--replicates", type=int, default=4,
+                    help="runs per particle, on fresh random numbers; its statistics are their "
+                         "mean")
     ap.add_argument("--no-screen", dest="screen", action="store_false",
                     help="fit every calibrated parameter (no identifiability screen first)")
     ap.add_argument("--screen-trajectories", type=int, default=10)
@@ -604,7 +612,7 @@ def main(argv=None) -> int:
         a.particles, a.generations = min(a.particles, 40), min(a.generations, 2)
         a.initial = 120
         a.posterior_rows, a.evaluate_runs = min(a.posterior_rows, 100), min(a.evaluate_runs, 100)
-        a.screen_trajectories, a.screen_runs = 2, 2
+        a.screen_trajectories, a.screen_runs, a.replicates = 2, 2, 1
     sc = load_scenario(a.scenario)
     if a.out is None:
         if _reduced():
@@ -637,7 +645,7 @@ def main(argv=None) -> int:
         priors = {k: v for k, v in priors.items() if k in set(screening.active)}
     log(f"{len(priors)} calibrated campaign parameters fitted, {len(tg.names)} statistics")
     t0 = time.perf_counter()
-    smc = abc_smc(scenario_simulator(sc, priors, a.seed, a.chunk_size), len(priors),
+    smc = abc_smc(scenario_simulator(sc, priors, a.seed, a.chunk_size, a.replicates), len(priors),
                   tg.values, tg.tolerances, n_particles=a.particles, at_least=tg.at_least,
                   n_initial=a.initial or 20 * a.particles, generations=a.generations,
                   epsilon_floor=EPSILON_FLOOR, seed=a.seed, log=log)
@@ -662,8 +670,10 @@ def main(argv=None) -> int:
         "method": "replenishment SMC-ABC (Drovandi & Pettitt 2011): half the population "
                   "dropped per generation, refilled by ABC-MCMC moves (Gaussian random walk, "
                   "2x the population covariance, reflected into the unit cube)",
-        "particles": a.particles, "generations_run": len(smc.epsilons),
-        "simulations": smc.simulations, "calibration_seconds": t_cal,
+        "particles": a.particles, "replicates": a.replicates,
+        "generations_run": len(smc.epsilons),
+        "simulations": smc.simulations, "engine_runs": smc.simulations * a.replicates,
+        "calibration_seconds": t_cal,
         "history": smc.history,
         "targets": [{"name": n, "value": float(v), "tolerance": float(t), "note": note}
                     for n, v, t, note in zip(tg.names, tg.values, tg.tolerances, tg.notes,
