@@ -247,3 +247,15 @@ def test_cli_calibrate_screens_then_fits(tmp_path, monkeypatch):
     assert rep["population_diversity"]["distinct"] >= 1
     bad = CliRunner().invoke(app, ["calibrate", "no_such_scenario"])
     assert bad.exit_code != 0 and "Traceback" not in bad.output
+
+
+def test_simulator_averages_replicates_on_fresh_random_numbers(scenario):
+    pri = cal.campaign_priors(scenario)
+    u = np.random.default_rng(2).random((2, len(pri)))
+    sim = cal.scenario_simulator(scenario, pri, seed=3, replicates=3)
+    got = sim(u, 1, run_offset=5)
+    params = {k: np.repeat(v, 3) for k, v in cal.from_unit(pri, u).items()}
+    runs = cal.summary_statistics(cal.simulate(scenario, params, seed=3, run_offset=15))
+    np.testing.assert_allclose(got, runs.reshape(2, 3, -1).mean(axis=1))
+    # the next call's runs (offset 7 -> runs 21..) do not overlap these (15..20)
+    assert 7 * 3 >= 15 + 2 * 3
