@@ -477,13 +477,19 @@ def abc_smc(simulator: Callable[[np.ndarray, int, int], np.ndarray], dim: int,
 
 # --- the scenario's calibration ---------------------------------------------------------------
 def scenario_simulator(scenario, priors: dict, seed: int, chunk_size: int = DEFAULT_CHUNK,
-                       replicates: int = 1):
+                       replicates: int = 1, unfitted: dict | None = None):
     """A simulator for :func:`abc_smc`: unit-cube particles -> summary statistics, each the
     mean over ``replicates`` runs of the particle on fresh random numbers (so that a particle
-    is judged by what its parameters do, not by one run's noise)."""
+    is judged by what its parameters do, not by one run's noise). ``unfitted`` (name -> prior)
+    are drawn from their priors for every run, as ``posterior`` mode draws them later (a
+    parameter left out of the fit is at its prior, not at its point value)."""
 
     def run(u: np.ndarray, generation: int, run_offset: int) -> np.ndarray:
         params = {k: np.repeat(v, replicates) for k, v in from_unit(priors, u).items()}
+        if unfitted:
+            m = len(u) * replicates
+            draws = np.random.default_rng([seed, run_offset]).random((m, len(unfitted)))
+            params.update(from_unit(unfitted, draws))
         res = simulate(scenario, params, seed, run_offset * replicates, chunk_size)
         S = summary_statistics(res).reshape(len(u), replicates, -1)
         return S.mean(axis=1)
@@ -631,7 +637,7 @@ def main(argv=None) -> int:
     def log(s):
         print(s, file=sys.stderr, flush=True)
 
-    screening = None
+    screening, unfitted = None, {}
     if a.screen:
         from polemos.analysis.identify import screen
 
@@ -642,10 +648,12 @@ def main(argv=None) -> int:
             f"{time.perf_counter() - t0:.0f} s; singular values "
             + ", ".join(f"{x:.3g}" for x in screening.singular_values[:10])
             + f"; {len(screening.inert)} of {len(priors)} parameters inert (left at prior)")
+        unfitted = {k: v for k, v in priors.items() if k in set(screening.inert)}
         priors = {k: v for k, v in priors.items() if k in set(screening.active)}
     log(f"{len(priors)} calibrated campaign parameters fitted, {len(tg.names)} statistics")
     t0 = time.perf_counter()
-    smc = abc_smc(scenario_simulator(sc, priors, a.seed, a.chunk_size, a.replicates), len(priors),
+    smc = abc_smc(scenario_simulator(sc, priors, a.seed, a.chunk_size, a.replicates, unfitted),
+                  len(priors),
                   tg.values, tg.tolerances, n_particles=a.particles, at_least=tg.at_least,
                   n_initial=a.initial or 20 * a.particles, generations=a.generations,
                   epsilon_floor=EPSILON_FLOOR, seed=a.seed, log=log)
