@@ -57,6 +57,9 @@ def print_differences(name_a, name_b, diffs, console) -> None:
                   f"{v['diff_mean']:+.4g} ± {2 * v['diff_se']:.2g}",
                   f"{v['diff_median']:+.4g} [{v['diff_p10']:+.4g}, {v['diff_p90']:+.4g}]")
     console.print(t)
+    console.print("± 2 SE is the Monte Carlo error of the mean paired difference, not the model's "
+                  "uncertainty; the median [10–90%] column is the spread of the per-run "
+                  "differences over the posterior's parameter draws.")
 
 
 def plot_differences(name_a, name_b, res_a, res_b, out: Path) -> Path:

@@ -55,38 +55,46 @@ def figure_claims_text(sc, fid: str) -> str:
     return "\n".join(lines[:4])
 
 
-def summary_rows(res: CampaignResults) -> list[tuple[str, str, str]]:
-    """(metric, model median [10–90%], record) rows."""
+def record_status(sc, key: str | None) -> str:
+    """How a row relates to the record: "fitted" (a calibration target), "out of sample" (a
+    validation item, never fitted) or "not compared" (no record item)."""
+    item = sc.record.get(key) if key else None
+    if item is None:
+        return "not compared"
+    return "fitted" if item.use == "calibration" else "out of sample"
+
+
+def summary_rows(res: CampaignResults) -> list[tuple[str, str, str, str]]:
+    """(metric, model median [10–90%], record, status) rows; status says whether the record
+    item was fitted (a calibration target), is out of sample, or is not compared."""
     sc, th, t = res.scenario, res.theatre, res.table()
     att, dfd = th.sides
-    rows = [
-        ("war duration, days", _band_txt(t.duration_days), record_text(sc, "duration_days")),
-    ]
+    spec = [("war duration, days", _band_txt(t.duration_days), "duration_days")]
     for oid in th.objective_ids:
-        rows.append((f"day {sc.objectives[oid].name} fell", _band_txt(t[f"{oid}_fall_day"]),
-                     record_text(sc, f"{oid}_fall_day")))
-    rows += [
+        spec.append((f"day {sc.objectives[oid].name} fell", _band_txt(t[f"{oid}_fall_day"]),
+                     f"{oid}_fall_day"))
+    spec += [
         ("area taken in fighting (share of pre-war)", _band_txt(t.area_taken_share, True),
-         record_text(sc, "area_taken_share")),
+         "area_taken_share"),
         ("area handed over under the terms (share)", _band_txt(t.handed_over_share, True),
-         record_text(sc, "area_handed_over_share") + "  (out of sample)"),
-        (f"military killed, {att}", _band_txt(t[f"killed_{att}"]),
-         record_text(sc, f"military_killed_{att}")),
-        (f"military killed, {dfd}", _band_txt(t[f"killed_{dfd}"]),
-         record_text(sc, f"military_killed_{dfd}")),
-        (f"wounded, {att}", _band_txt(t[f"wounded_{att}"]), ""),
-        (f"wounded, {dfd}", _band_txt(t[f"wounded_{dfd}"]), ""),
-        (f"missing or captured, {dfd}", _band_txt(t[f"missing_{dfd}"]), ""),
-        (f"troop lift, {att} / {dfd} (network)", _band_txt(t.lift_ratio),
-         "about ten times faster [ck] (claim)"),
+         "area_handed_over_share"),
+        (f"military killed, {att}", _band_txt(t[f"killed_{att}"]), f"military_killed_{att}"),
+        (f"military killed, {dfd}", _band_txt(t[f"killed_{dfd}"]), f"military_killed_{dfd}"),
+        (f"wounded, {att}", _band_txt(t[f"wounded_{att}"]), None),
+        (f"wounded, {dfd}", _band_txt(t[f"wounded_{dfd}"]), None),
+        (f"missing or captured, {dfd}", _band_txt(t[f"missing_{dfd}"]), f"military_missing_{dfd}"),
     ]
     for side in (dfd, att):
         for cat in ("tanks", "ifv_apc", "tube_artillery", "rocket_launchers"):
-            rows.append((f"{cat.replace('_', ' ')} lost, {side}", _band_txt(t[f"lost_{cat}_{side}"]),
-                         record_text(sc, f"{cat}_lost_{side}")))
-    rows.append((f"air defence lost, {dfd}", _band_txt(t[f"lost_air_defence_{dfd}"]), ""))
-    rows.append((f"drones and loitering munitions lost or spent, {att}",
-                 _band_txt(t[f"lost_drones_{att}"]), ""))
+            spec.append((f"{cat.replace('_', ' ')} lost, {side}",
+                         _band_txt(t[f"lost_{cat}_{side}"]), f"{cat}_lost_{side}"))
+    spec.append((f"air defence lost, {dfd}", _band_txt(t[f"lost_air_defence_{dfd}"]), None))
+    spec.append((f"drones and loitering munitions lost or spent, {att}",
+                 _band_txt(t[f"lost_drones_{att}"]), None))
+    rows = [(m, v, record_text(sc, k) if k else "", record_status(sc, k)) for m, v, k in spec]
+    rows.insert(len(th.objective_ids) + 7, (
+        f"troop lift, {att} / {dfd} (network)", _band_txt(t.lift_ratio),
+        "about ten times faster [ck] (claim)", "out of sample (a claim)"))
     return rows
 
 
@@ -105,6 +113,7 @@ def print_summary(res: CampaignResults, console) -> None:
     tab.add_column("outcome")
     tab.add_column("model", justify="right")
     tab.add_column("record [sources]")
+    tab.add_column("record is")
     for row in summary_rows(res):
         tab.add_row(*(escape(c) for c in row))
     console.print(tab)
