@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from polemos.campaign.sectors import CAUSES
+from polemos.campaign.sectors import AIRSPACE, CAUSES
 from polemos.campaign.state import ACCEPTED, END_CAUSES, INTERVENTION
 from polemos.campaign.theatre import EQUIPMENT
 
@@ -37,6 +37,7 @@ def compact(sim) -> dict[str, np.ndarray]:
         "equip_cause": np.moveaxis(st.loss_e, -1, 0).astype(np.float32),
         "ad_cause": np.moveaxis(st.loss_ad, -1, 0).astype(np.float32),
         "ad0": sim.bound["ad_count"].astype(np.float32),
+        "airspace_days": st.airspace_days.T.astype(np.float32),   # (n, 3)
         "terms_attacker_share": getattr(st, "terms_attacker_share",
                                         np.full(st.n, np.nan)).astype(np.float32),
     }
@@ -141,6 +142,12 @@ class CampaignResults:
             cols[f"lost_armour_{cause}_{th.sides[1]}"] = a["equip_cause"][:, k, 1, :2].sum(1)
             cols[f"lost_air_defence_{cause}_{th.sides[1]}"] = a["ad_cause"][:, k].sum(1)
         cols[f"lost_air_defence_{th.sides[1]}"] = a["ad_lost"].sum(1)
+        days = a["airspace_days"]
+        fought = days.sum(1)
+        for j, label in enumerate(AIRSPACE):
+            cols[f"airspace_{label}_share"] = np.divide(days[:, j], fought,
+                                                        out=np.zeros_like(fought),
+                                                        where=fought > 0)
         for i, side in enumerate(th.sides):
             tot = a["cas_cause"][:, :, i].sum(1)
             drones = a["cas_cause"][:, :3, i].sum(1)      # drones, loitering munitions and the

@@ -230,3 +230,14 @@ def test_n_anti_radiation_homing_hits_more_radar_sams(karabakh):
         return sim.state.loss_ad[LOITERING][sams].sum(axis=0)
     _paired(["parameters.drones.anti_radiation.value=1"],
             ["parameters.drones.anti_radiation.value=10"], sams_to_loitering, +1)
+
+
+def test_without_air_defence_the_airspace_is_permissive(karabakh):
+    """The airspace reading: with every system removed, every sector-day of fighting is
+    permissive; with the default air defence some are contested or denied."""
+    none = _ad_counts(karabakh.forces["armenia"].air_defence, 0)
+    base, alt = _sim([]), _sim(none)
+    days = base.state.airspace_days
+    assert (days[1:].sum(axis=0) > 0).any()
+    assert (alt.state.airspace_days[1:] == 0).all()
+    assert (alt.state.airspace_days[0] > 0).all()

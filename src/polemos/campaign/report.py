@@ -129,6 +129,11 @@ def print_summary(res: CampaignResults, console) -> None:
             dead.add_row(f"{fid} ({fig.subject})", escape(figure_claims_text(sc, fid)))
     if dead.row_count:
         console.print(dead)
+    from polemos.campaign.sectors import AIRSPACE
+
+    console.print("Airspace over the fighting for the strike drones (share of sector-days, "
+                  "median [10–90%]): " + "; ".join(
+                      f"{a} {_band_txt(t[f'airspace_{a}_share'], True)}" for a in AIRSPACE))
     console.print(cause_table(res))
     console.print(geography_table(res))
 

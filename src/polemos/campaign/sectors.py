@@ -18,6 +18,10 @@ F32 = np.float32
 FORTIFIED, PREPARED, HASTY, BROKEN = range(4)
 STATE_NAMES = ("fortified", "prepared", "hasty", "broken")
 
+# a sector's airspace for the attacker's strike drones, by the cover of its air defence
+# (< 1/3, < 2/3, ≥ 2/3): a reading of air_defence's cover, reported per run
+AIRSPACE = ("permissive", "contested", "denied")
+
 # causes of loss, in the order of the by-cause arrays
 # (artillery_drone_directed: the part of artillery and rocket fire owed to drones' ISR over the
 # sector, the strike coordination of [CK] claim 2; artillery: the rest)

@@ -24,10 +24,8 @@ from __future__ import annotations
 import numpy as np
 
 from polemos.campaign.component import Component
-from polemos.campaign.sectors import ad_groups
+from polemos.campaign.sectors import AIRSPACE, ad_groups
 from polemos.campaign.theatre import AD_CLASSES
-
-AIRSPACE = ("permissive", "contested", "denied")
 
 
 class AirDefence(Component):
@@ -64,6 +62,8 @@ class AirDefence(Component):
         self.strike_level = sim.drone_level[strike] if len(strike) else sim.drone_level[:1]
         sim.state.air_cover = np.zeros((len(self.levels), len(th.cols), sim.state.n),
                                        dtype=np.float32)
+        # sector-days of fighting by the state of the airspace for the strike drones
+        sim.state.airspace_days = np.zeros((len(AIRSPACE), sim.state.n))
         sim.state.ad_suppressed = self.suppressed
 
     def step(self, sim, day):
@@ -75,3 +75,8 @@ class AirDefence(Component):
         # cover against the strike drones, read by manoeuvre's cost of an axis
         if len(self.strike_level):
             st.ad_cover = st.air_cover[self.strike_level].max(axis=0)
+        state = (st.ad_cover >= np.float32(1 / 3)).astype(np.int8) + (
+            st.ad_cover >= np.float32(2 / 3))                         # 0, 1, 2: AIRSPACE
+        fighting = st.active & st.alive
+        for j in range(len(AIRSPACE)):
+            st.airspace_days[j] += ((state == j) & fighting).sum(axis=0)
