@@ -91,6 +91,10 @@ def summary_rows(res: CampaignResults) -> list[tuple[str, str, str, str]]:
     spec.append((f"air defence lost, {dfd}", _band_txt(t[f"lost_air_defence_{dfd}"]), None))
     spec.append((f"drones and loitering munitions lost or spent, {att}",
                  _band_txt(t[f"lost_drones_{att}"]), None))
+    if f"lost_tanks_{att}" in t:
+        spec.append((f"tank losses, {dfd} / {att}",
+                     _band_txt(t[f"lost_tanks_{dfd}"] / t[f"lost_tanks_{att}"].clip(lower=1)),
+                     "tank_loss_ratio"))
     rows = [(m, v, record_text(sc, k) if k else "", record_status(sc, k)) for m, v, k in spec]
     rows.insert(len(th.objective_ids) + 7, (
         f"troop lift, {att} / {dfd} (network)", _band_txt(t.lift_ratio),
