@@ -67,7 +67,6 @@ NEVER_FELL_PENALTY_DAYS = 10
 SERIES_DAYS = 45
 N_PERIODS = 3  # thirds of the 45-day series: a shape robust to daily noise
 SHAPE_TARGET = "armenian_killed_daily"
-DECISIVE_OBJECTIVE = "shusha"
 EPSILON_FLOOR = 1.0  # stop the ABC at the targets' stated tolerances (see abc_smc)
 WINDOW_DAYS = 4  # the acceptance window of the campaign issue: the 44-day duration +- 4 days
 
@@ -206,12 +205,21 @@ def series_shares(daily: np.ndarray, days: int = SERIES_DAYS) -> np.ndarray:
     return np.divide(sums, tot, out=np.zeros_like(sums), where=tot > 0)
 
 
-def summary_statistics(results, objective: str = DECISIVE_OBJECTIVE,
+def decisive_objective(scenario) -> str:
+    """The id of the scenario's decisive objective (``decisive = true``): its fall day is a
+    calibration target, ``<id>_fall_day`` in the record."""
+    ids = [oid for oid, o in scenario.objectives.items() if o.decisive]
+    if len(ids) != 1:
+        raise ValueError(f"the calibration needs exactly one decisive objective, got {ids}")
+    return ids[0]
+
+
+def summary_statistics(results, objective: str | None = None,
                        penalty_days: int = NEVER_FELL_PENALTY_DAYS) -> np.ndarray:
     """(n, K) summary statistics in the order of :func:`stat_names` (see the module doc)."""
     a = results.arrays
     end = a["end_day"].astype(float)
-    fell = results.objective_day(objective)
+    fell = results.objective_day(objective or decisive_objective(results.scenario))
     fell = np.where(np.isnan(fell), end + penalty_days, fell)
     att, dfd = 0, 1                                    # side order of the engine
     shares = series_shares(a["daily_killed"][:, :, dfd])
@@ -280,7 +288,7 @@ def targets(scenario) -> Targets:
     rec = scenario.record
     names, vals, tols, notes = [], [], [], []
     defender, attacker = _side_names(scenario)
-    for rid in ["duration_days", f"{DECISIVE_OBJECTIVE}_fall_day", "area_taken_share",
+    for rid in ["duration_days", f"{decisive_objective(scenario)}_fall_day", "area_taken_share",
                 f"military_killed_{defender}", f"military_killed_{attacker}"]:
         r = rec[rid]
         names.append(rid)
@@ -549,7 +557,7 @@ def evaluate(scenario, posterior: dict[str, np.ndarray] | None, runs: int, seed:
         out["targets"].append({"name": name, "target": float(tg.values[j]),
                                "tolerance": float(tg.tolerances[j]), "median": float(m),
                                "p10": float(lo), "p90": float(hi), "within_tolerance": within})
-    fell = res.objective_day(DECISIVE_OBJECTIVE)
+    fell = res.objective_day(decisive_objective(scenario))
     out["shusha_fell_share"] = float(np.mean(~np.isnan(fell)))
     lo, hi = tg.values[0] - WINDOW_DAYS, tg.values[0] + WINDOW_DAYS
     out["shusha_in_window_share"] = float(np.mean((fell >= lo) & (fell <= hi)))

@@ -2,8 +2,8 @@
 (or (types, sectors, runs)), so that a per-run parameter shaped (runs,) broadcasts over it and
 a per-run sum over sectors adds whole rows (``a.sum(axis=0)``), each run's own numbers in the
 same order whatever the number of runs. They are float32 (per-run totals stay float64). Only
-the contestable sectors (the defender's, outside
-its rear: ``Theatre.cols``) carry such arrays.
+the contestable sectors (the defender's, outside its rear: ``Theatre.cols``) carry such
+arrays.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ RELIEF_KEYS = ("plain", "foothill", "mountain")
 TINY = np.float32(1e-9)
 F32 = np.float32
 
-# operational states of a sector's defence (QJM postures, then the defence's collapse)
+# operational states of a sector's defence (QJM postures, then the defence's collapse: the
+# parameters of a state are named by its posture, see by_state)
 FORTIFIED, PREPARED, HASTY, BROKEN = range(4)
-STATE_NAMES = ("fortified", "prepared", "hasty", "broken")
 
 # a sector's airspace for the attacker's strike drones, by the cover of its air defence
 # (< 1/3, < 2/3, ≥ 2/3): a reading of air_defence's cover, reported per run
@@ -41,6 +41,12 @@ def ad_groups(ad_class) -> np.ndarray:
 
     return np.array([0 if AD_CLASSES[c] not in ("aaa", "manpads") else 1 for c in ad_class],
                     dtype=int)
+
+
+def sum_by_ad_group(groups: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """(2, n): the (A, n) per-system ``x`` summed over each air-defence group."""
+    g = np.stack([groups == 0, groups == 1]).astype(x.dtype)                  # (2, A)
+    return (g[:, :, None] * x[None]).sum(axis=1)
 
 
 def ad_by_sector(st, groups) -> np.ndarray:

@@ -39,7 +39,6 @@ class Theatre:
     route_path: np.ndarray           # (R, S) bool
     objective_ids: list[str]
     objective_sector: np.ndarray     # (O,) sector index
-    objective_decisive: np.ndarray   # (O,) bool
     objective_cuts: np.ndarray       # (O, R) bool
     forces: dict[str, np.ndarray]    # name -> (2,) per side
     equipment: np.ndarray            # (2, len(EQUIPMENT))
@@ -185,7 +184,6 @@ def compile_theatre(sc) -> Theatre:
         route_path=path,
         objective_ids=oids,
         objective_sector=np.array([idx[sc.objectives[o].sector] for o in oids], dtype=int),
-        objective_decisive=np.array([sc.objectives[o].decisive for o in oids], dtype=bool),
         objective_cuts=cuts, forces=forces, equipment=equipment,
         ad_ids=list(ad), ad_class=np.array([AD_CLASSES.index(a.class_) for a in ad.values()],
                                            dtype=int),

@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from polemos.campaign.component import Component
-from polemos.campaign.sectors import F32, ad_groups, ratio, share_of
+from polemos.campaign.sectors import F32, ad_groups, ratio, share_of, sum_by_ad_group
 
 
 class Deployment(Component):
@@ -65,8 +65,7 @@ class Deployment(Component):
         st.ad0 = np.ascontiguousarray(b["ad_count"].T, dtype=F32)   # (A, n) theatre counts
         st.ad_share = np.stack([w, w])         # (2, C, n): by group, share standing in sector
         st.ad_groups = ad_groups(th.ad_class)
-        g = np.stack([st.ad_groups == 0, st.ad_groups == 1]).astype(F32)   # (2, A)
-        st.ad_count_g = (g[:, :, None] * st.ad0[None]).sum(axis=1)         # (2, n) systems
+        st.ad_count_g = sum_by_ad_group(st.ad_groups, st.ad0)              # (2, n) systems
         st.ap = theatre[:, 0].copy()                          # attacker theatre pool (n,)
         st.ae = eq[:, 0, :].T.copy()                          # (E, n)
         st.a_share = share_of(th.front_km[cols, None].astype(F32) * np.ones((1, n), F32))

@@ -46,6 +46,7 @@ from polemos.campaign.sectors import (
     lose_air_defence,
     ratio,
     share_of,
+    sum_by_ad_group,
 )
 from polemos.campaign.theatre import AD_CLASSES
 
@@ -68,25 +69,23 @@ class Drones(Component):
         th, p, st = sim.theatre, sim.params, sim.state
         roles = np.array(th.drone_role)
         self.strike = (roles == "strike").astype(float)
-        self.isr = (roles == "isr").astype(float)
         self.loiter = (roles == "loitering").astype(float)
         self.decoy = (roles == "decoy").astype(float)
-        self.flies = self.strike + self.isr                              # (D,) reusable types
+        self.flies = self.strike + (roles == "isr")                      # (D,) reusable types
         self.hours = th.drone_endurance_h                                # (D,)
         cls = [AD_CLASSES[c] for c in th.ad_class]
         self.level = sim.drone_level                                     # (D,) altitude level
         self.active_types = [d for d in range(len(roles)) if not self.decoy[d]]
         channels = (sim.bound["ad_channels"] * np.array(
             [c not in ("radar", "decoy") for c in cls])).T                          # (A, n)
-        # per air-defence group (sectors.ad_groups): channels, gun channels, systems, emitters
-        self.groups = ad_groups(th.ad_class)
-        g = np.stack([self.groups == 0, self.groups == 1]).astype(float)            # (2, A)
+        # per air-defence group (sectors.ad_groups): channels, gun channels, emitters
+        groups = ad_groups(th.ad_class)
         ad0 = st.ad0.astype(float)
         gun = np.array([c == "aaa" for c in cls], dtype=float)
         emit = np.array([c not in ("aaa", "manpads") for c in cls], dtype=float)
-        f32 = np.float32
-        def by_group(x):                                   # (A, n) -> (2, n), exact sums
-            return (g[:, :, None] * x[None]).sum(axis=1).astype(f32)
+
+        def by_group(x):                                   # (A, n) -> (2, n) float32
+            return sum_by_ad_group(groups, x).astype(np.float32)
 
         self.g_chan = by_group(channels * ad0)                                      # (2, n)
         self.g_gun = by_group(channels * gun[:, None] * ad0)
@@ -107,8 +106,6 @@ class Drones(Component):
                               for d in hunters]) if hunters else None         # (H, C, n)
         self.fly_levels = sorted({int(self.level[d]) for d in self.active_types
                                   if not self.loiter[d]})
-        self.loiter_levels = sorted({int(self.level[d]) for d in self.active_types
-                                     if self.loiter[d]})
         self.stock0 = st.drones.T * self.loiter[:, None]                    # (D, n)
         self.def_route = th.route_side == 1
         st.isr = np.zeros((len(th.cols), st.n), dtype=np.float32)

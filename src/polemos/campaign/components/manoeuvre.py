@@ -7,7 +7,7 @@ The attacker chooses its axes by expected gain against expected cost (a discrete
 logit, rule over the active sectors):
 
     gain_s  = area_s + Σ_o value_o × δ^links(s, o)                           (km²)
-    cost_s  = P_D,s × (1 − control_s) / (advance terrain × posture advance)_s
+    cost_s  = P_D,s × (1 − control_s) × depth_s / (advance terrain × posture advance)_s
               × (1 + ``manoeuvre.air_defence_cost`` × air-defence cover_s)   (power × days)
     score_s = ln gain_s − ln cost_s + ``manoeuvre.momentum`` × [defence broken or gave ground]
     target_s ∝ exp(β × score_s)   (β = ``manoeuvre.decisiveness``)
@@ -43,8 +43,8 @@ class Manoeuvre(Component):
         th, p, st = sim.theatre, sim.params, sim.state
         cols = th.cols
         n, C = st.n, len(cols)
-        # each contestable sector's neighbours, padded with a sector that is never held (-1 →
-        # an extra all-False row)
+        # each contestable sector's neighbours, padded with index S: an extra row of the
+        # "held" array that is always False
         nbrs = [np.flatnonzero(th.adjacency[c]) for c in cols]
         width = max(len(x) for x in nbrs)
         self.nbrs = np.array([np.pad(x, (0, width - len(x)), constant_values=th.n_sectors)
@@ -60,12 +60,11 @@ class Manoeuvre(Component):
         self.depth = th.depth_km[cols, None].astype(F32)
         self.line = th.front_km[cols, None].astype(F32) + F32(1)
         st.active = np.zeros((C, n), dtype=bool)
-        st.a_target = st_init = np.zeros((C, n), dtype=F32)
+        st.a_target = np.zeros((C, n), dtype=F32)
         st.sector_state = np.zeros((C, n), dtype=np.int8)
         st.gained = np.zeros((C, n), dtype=bool)
         st.ad_cover = np.zeros((C, n), dtype=F32)
         st.ctrl_c = np.ascontiguousarray(st.ctrl[:, cols].T, dtype=F32)
-        del st_init
 
     def step(self, sim, day):
         st, p = sim.state, sim.params

@@ -144,10 +144,10 @@ class Movement(Component):
         de = st.de[:, :, runs]
         eq = de * sh
         st.de[:, :, runs] = de - eq
-        left = eq * abandon[runs] if np.ndim(abandon) else eq * abandon
+        ab = abandon[runs] if np.ndim(abandon) else abandon
+        left = eq * ab
         st.dres_e[:, runs] += (eq - left).sum(axis=1, dtype=float)
         st.loss_e[CAPTURED, 1][:, runs] += left.sum(axis=1, dtype=float)
-        ab = abandon[runs] if np.ndim(abandon) else abandon
         lose_air_defence(st, sh * ab, CAPTURED, runs)
 
     @staticmethod

@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from polemos.campaign.component import Component
+from polemos.campaign.sectors import ratio
 from polemos.campaign.state import (
     ACCEPTED,
     BREAKPOINT_ATTACKER,
@@ -73,7 +74,7 @@ class Termination(Component):
         # the defender's position: supply line and capital
         open_cap = (sim.bound["route_capacity_t"] * (1 - st.interdiction) * st.route_open)[
             :, self.def_route].sum(axis=1)
-        cut = 1 - np.divide(open_cap, self.cap0, out=np.ones(n), where=self.cap0 > 0)
+        cut = 1 - ratio(open_cap, self.cap0, 1.0)
         threat = st.ctrl[:, self.capital_near].max(axis=1) if len(self.capital_near) else \
             np.zeros(n)
         untenable = ((cut >= p.row("termination.acceptance_supply_cut"))
