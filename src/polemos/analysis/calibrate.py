@@ -205,6 +205,20 @@ def series_shares(daily: np.ndarray, days: int = SERIES_DAYS) -> np.ndarray:
     return np.divide(sums, tot, out=np.zeros_like(sums), where=tot > 0)
 
 
+def period_sums(daily: np.ndarray, spans: list[tuple[int, int]]) -> np.ndarray:
+    """(n, days) daily counts -> (n, P) sums over the 1-based inclusive ``spans``."""
+    x = np.atleast_2d(np.asarray(daily, dtype=float))
+    last = max(b for _, b in spans)
+    if x.shape[1] < last:
+        x = np.pad(x, ((0, 0), (0, last - x.shape[1])))
+    return np.column_stack([x[:, a - 1:b].sum(1) for a, b in spans])
+
+
+def weeks(first: int, last: int) -> list[tuple[int, int]]:
+    """Consecutive 7-day spans from day ``first`` to ``last`` (the last one may be shorter)."""
+    return [(a, min(a + 6, last)) for a in range(first, last + 1, 7)]
+
+
 def decisive_objective(scenario) -> str:
     """The id of the scenario's decisive objective (``decisive = true``): its fall day is a
     calibration target, ``<id>_fall_day`` in the record."""
@@ -315,6 +329,43 @@ def targets(scenario) -> Targets:
                      else "")
         lower.append(r.bound == "at_least")
     return Targets(names, np.array(vals), np.array(tols), notes, np.array(lower))
+
+
+# --- the time split: fit on what was known by day D, predict the rest ------------------------
+def split_targets(scenario, day: int) -> Targets:
+    """The calibration targets known by the end of day ``day``: weekly sums of the defender's
+    daily killed series over days 1..``day`` (two-sided, tolerance tol_day·√days: the series
+    is a lower bound, insured cases only, but its dating is what was known then) and the early
+    air-defence losses if they are dated by then. Nothing about the end of the war."""
+    rec = scenario.record
+    r = rec[SHAPE_TARGET]
+    spans = weeks(1, day)
+    vals = period_sums(np.asarray(r.series, dtype=float), spans)[0]
+    names = [f"{SHAPE_TARGET}_{a}_{b}" for a, b in spans]
+    tols = [float(r.tolerance) * np.sqrt(b - a + 1) for a, b in spans]
+    notes = [f"sum of days {a}-{b} of the observed series; tolerance {r.tolerance:g}/day x "
+             f"sqrt({b - a + 1})" for a, b in spans]
+    if (AIR_DEFENCE_TARGET in _extra_targets(scenario) and AIR_DEFENCE_DAYS <= day):
+        names.append(AIR_DEFENCE_TARGET)
+        vals = np.append(vals, float(rec[AIR_DEFENCE_TARGET].value))
+        tols.append(float(rec[AIR_DEFENCE_TARGET].tolerance))
+        notes.append("")
+    return Targets(names, np.asarray(vals, dtype=float), np.array(tols), notes,
+                   np.zeros(len(names), dtype=bool))
+
+
+def split_statistics(scenario, day: int) -> Callable:
+    """``statistics(results) -> (n, K)`` in the order of :func:`split_targets`."""
+    with_ad = AIR_DEFENCE_TARGET in split_targets(scenario, day).names
+    spans = weeks(1, day)
+
+    def statistics(results) -> np.ndarray:
+        cols = [period_sums(results.arrays["daily_killed"][:, :, 1], spans)]
+        if with_ad:
+            cols.append(_extra_statistic(results, AIR_DEFENCE_TARGET)[:, None])
+        return np.column_stack(cols).astype(float)
+
+    return statistics
 
 
 def _side_names(scenario) -> tuple[str, str]:
@@ -485,12 +536,16 @@ def abc_smc(simulator: Callable[[np.ndarray, int, int], np.ndarray], dim: int,
 
 # --- the scenario's calibration ---------------------------------------------------------------
 def scenario_simulator(scenario, priors: dict, seed: int, chunk_size: int = DEFAULT_CHUNK,
-                       replicates: int = 1, unfitted: dict | None = None):
+                       replicates: int = 1, unfitted: dict | None = None,
+                       reduce: bool = True, statistics: Callable | None = None):
     """A simulator for :func:`abc_smc`: unit-cube particles -> summary statistics, each the
     mean over ``replicates`` runs of the particle on fresh random numbers (so that a particle
     is judged by what its parameters do, not by one run's noise). ``unfitted`` (name -> prior)
     are drawn from their priors for every run, as ``posterior`` mode draws them later (a
-    parameter left out of the fit is at its prior, not at its point value)."""
+    parameter left out of the fit is at its prior, not at its point value). ``reduce=False``
+    returns every replicate, (particles, replicates, K), for the synthetic likelihood;
+    ``statistics(results) -> (runs, K)`` replaces :func:`summary_statistics` (time split)."""
+    statistics = statistics or summary_statistics
 
     def run(u: np.ndarray, generation: int, run_offset: int) -> np.ndarray:
         params = {k: np.repeat(v, replicates) for k, v in from_unit(priors, u).items()}
@@ -499,8 +554,8 @@ def scenario_simulator(scenario, priors: dict, seed: int, chunk_size: int = DEFA
             draws = np.random.default_rng([seed, run_offset]).random((m, len(unfitted)))
             params.update(from_unit(unfitted, draws))
         res = simulate(scenario, params, seed, run_offset * replicates, chunk_size)
-        S = summary_statistics(res).reshape(len(u), replicates, -1)
-        return S.mean(axis=1)
+        S = statistics(res).reshape(len(u), replicates, -1)
+        return S.mean(axis=1) if reduce else S
 
     return run
 
@@ -582,6 +637,14 @@ def evaluate(scenario, posterior: dict[str, np.ndarray] | None, runs: int, seed:
             fall[sid] = {"fell_share": share, **med}
     oos["sector_fall_day"] = fall
     out["out_of_sample"] = oos
+    # the defender's killed by week, observed against the model (the time split's held-out
+    # part is the weeks after its cut-off day)
+    obs = np.asarray(scenario.record[SHAPE_TARGET].series, dtype=float)
+    spans = weeks(1, len(obs))
+    model = period_sums(res.arrays["daily_killed"][:, :, 1], spans)
+    out["defender_killed_by_week"] = [
+        {"days": [a, b], "observed": float(o), **_band_dict(model[:, j])}
+        for j, ((a, b), o) in enumerate(zip(spans, period_sums(obs, spans)[0], strict=True))]
     # the observed and modelled mean daily series (shape check)
     daily = res.arrays["daily_killed"][:, :SERIES_DAYS, 1].astype(float)
     out["daily_killed_defender"] = {"median": np.median(daily, 0).round(1).tolist(),
@@ -606,9 +669,19 @@ def main(argv=None) -> int:
     ap.add_argument("--posterior-rows", type=int, default=2000)
     ap.add_argument("--evaluate-runs", type=int, default=10000)
     ap.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK)
-    ap.add_argument("--replicates", type=int, default=4,
-                    help="runs per particle, on fresh random numbers; its statistics are their "
-                         "mean")
+    ap.add_argument("--method", choices=("sl", "smc"), default="sl",
+                    help="sl: synthetic likelihood by DE-MC (default); smc: replenishment "
+                         "SMC-ABC")
+    ap.add_argument("--replicates", type=int, default=None,
+                    help="runs per particle on fresh random numbers (default 10 for sl, whose "
+                         "likelihood uses their mean and covariance; 4 for smc, which uses "
+                         "their mean)")
+    ap.add_argument("--chains", type=int, default=48, help="DE-MC chains (sl)")
+    ap.add_argument("--steps", type=int, default=400, help="DE-MC steps per chain (sl)")
+    ap.add_argument("--until-day", type=int, default=None,
+                    help="time split: fit only the targets known by the end of this day (the "
+                         "defender's killed by week, early air-defence losses) and predict "
+                         "the rest; writes beside --out, never over the shipped posterior")
     ap.add_argument("--no-screen", dest="screen", action="store_false",
                     help="fit every calibrated parameter (no identifiability screen first)")
     ap.add_argument("--screen-trajectories", type=int, default=10)
@@ -622,14 +695,18 @@ def main(argv=None) -> int:
     from polemos.analysis.posterior import FILENAME, write_posterior
     from polemos.scenario import load_scenario
 
+    if a.replicates is None:
+        a.replicates = 10 if a.method == "sl" else 4
     if _reduced():
         a.particles, a.generations = min(a.particles, 40), min(a.generations, 2)
-        a.initial = 120
+        a.initial = 120 if a.method == "smc" else 16
+        a.chains, a.steps = 4, 2
         a.posterior_rows, a.evaluate_runs = min(a.posterior_rows, 100), min(a.evaluate_runs, 100)
-        a.screen_trajectories, a.screen_runs, a.replicates = 2, 2, 1
+        a.screen_trajectories, a.screen_runs = 2, 2
+        a.replicates = 1 if a.method == "smc" else 2
     sc = load_scenario(a.scenario)
     if a.out is None:
-        if _reduced():
+        if _reduced() or a.until_day is not None:
             import tempfile
 
             a.out = Path(tempfile.mkdtemp(prefix="polemos-calibrate-")) / FILENAME
@@ -637,10 +714,12 @@ def main(argv=None) -> int:
             a.out = Path(sc.origin[-1]).parent / FILENAME
     if a.report is None:                       # docs/ of the repository, else beside --out
         docs = Path(__file__).resolve().parents[3] / "docs"
-        a.report = (docs if docs.is_dir() and not _reduced() else a.out.parent) \
+        shipped = docs.is_dir() and not _reduced() and a.until_day is None
+        a.report = (docs if shipped else a.out.parent) \
             / "calibration-report.json"
     priors = campaign_priors(sc)
-    tg = targets(sc)
+    tg = targets(sc) if a.until_day is None else split_targets(sc, a.until_day)
+    statistics = None if a.until_day is None else split_statistics(sc, a.until_day)
 
     def log(s):
         print(s, file=sys.stderr, flush=True)
@@ -651,7 +730,7 @@ def main(argv=None) -> int:
 
         t0 = time.perf_counter()
         screening = screen(sc, priors, trajectories=a.screen_trajectories,
-                           runs=a.screen_runs, seed=a.seed)
+                           runs=a.screen_runs, seed=a.seed, tg=tg, statistics=statistics)
         log(f"identifiability screen: {screening.runs:,} runs in "
             f"{time.perf_counter() - t0:.0f} s; singular values "
             + ", ".join(f"{x:.3g}" for x in screening.singular_values[:10])
@@ -660,17 +739,61 @@ def main(argv=None) -> int:
         priors = {k: v for k, v in priors.items() if k in set(screening.active)}
     log(f"{len(priors)} calibrated campaign parameters fitted, {len(tg.names)} statistics")
     t0 = time.perf_counter()
-    smc = abc_smc(scenario_simulator(sc, priors, a.seed, a.chunk_size, a.replicates, unfitted),
-                  len(priors),
-                  tg.values, tg.tolerances, n_particles=a.particles, at_least=tg.at_least,
-                  n_initial=a.initial or 20 * a.particles, generations=a.generations,
-                  epsilon_floor=EPSILON_FLOOR, seed=a.seed, log=log)
+    method = {}
+    if a.method == "sl":
+        from polemos.analysis.synthetic_likelihood import best_of_prior, sl_demc
+
+        sim = scenario_simulator(sc, priors, a.seed, a.chunk_size, a.replicates, unfitted,
+                                 reduce=False, statistics=statistics)
+        initial = a.initial or 20 * a.chains
+        init, _ = best_of_prior(sim, len(priors), a.chains, initial, tg.values,
+                                tg.tolerances, tg.at_least, seed=a.seed)
+        log(f"start: the best {a.chains} of {initial} prior draws "
+            f"({initial * a.replicates:,} runs, {time.perf_counter() - t0:.0f} s)")
+        sl = sl_demc(sim, init, tg.values, tg.tolerances, tg.at_least, steps=a.steps,
+                     seed=a.seed, run_offset=initial, log=log)
+        draws = sl.draws()
+        diag = sl.diagnostics()
+        log(f"DE-MC: acceptance {sl.acceptance:.3f}; worst split-R-hat {diag['rhat_max']}, "
+            f"smallest bulk ESS {diag['ess_min']} of {diag['draws']} kept draws")
+        diversity = population_diversity(draws)
+        idx = np.random.default_rng(a.seed).choice(len(draws), a.posterior_rows,
+                                                   replace=len(draws) < a.posterior_rows)
+        samples = from_unit(priors, draws[idx])
+        simulations = initial + sl.simulations
+        method = {"method": "Bayesian synthetic likelihood (Wood 2010; Price et al. 2018), "
+                            "DE-MC with subspace crossover (ter Braak 2006; Vrugt et al. "
+                            "2009), started at the best prior draws",
+                  "chains": a.chains, "steps": a.steps, "acceptance": sl.acceptance,
+                  "history": sl.history, "generations_run": None,
+                  "convergence": {**diag, "parameters": list(priors)},
+                  "final_population_stats": None}
+    else:
+        smc = abc_smc(scenario_simulator(sc, priors, a.seed, a.chunk_size, a.replicates,
+                                         unfitted, statistics=statistics),
+                      len(priors),
+                      tg.values, tg.tolerances, n_particles=a.particles, at_least=tg.at_least,
+                      n_initial=a.initial or 20 * a.particles, generations=a.generations,
+                      epsilon_floor=EPSILON_FLOOR, seed=a.seed, log=log)
+        diversity = population_diversity(smc.u)
+        log(f"final population: {diversity['distinct']} distinct of "
+            f"{diversity['particles']}, {diversity['effective_lineages']:.0f} effective "
+            f"lineages")
+        idx = smc.resample(a.posterior_rows, a.seed)
+        samples = from_unit(priors, smc.u[idx])
+        simulations = smc.simulations
+        method = {"method": "replenishment SMC-ABC (Drovandi & Pettitt 2011): half the "
+                            "population dropped per generation, refilled by ABC-MCMC moves "
+                            "(Gaussian random walk, 2x the population covariance, reflected "
+                            "into the unit cube)",
+                  "particles": a.particles, "generations_run": len(smc.epsilons),
+                  "history": smc.history,
+                  "final_population_stats": {
+                      n: {"median": float(np.median(smc.stats[:, j])),
+                          "p10": float(np.percentile(smc.stats[:, j], 10)),
+                          "p90": float(np.percentile(smc.stats[:, j], 90))}
+                      for j, n in enumerate(tg.names)}}
     t_cal = time.perf_counter() - t0
-    diversity = population_diversity(smc.u)
-    log(f"final population: {diversity['distinct']} distinct of {diversity['particles']}, "
-        f"{diversity['effective_lineages']:.0f} effective lineages")
-    idx = smc.resample(a.posterior_rows, a.seed)
-    samples = from_unit(priors, smc.u[idx])
     a.out.parent.mkdir(parents=True, exist_ok=True)
     write_posterior(a.out, samples)
     log(f"posterior ({a.posterior_rows} rows) -> {a.out}  [{t_cal:.0f} s]")
@@ -680,25 +803,16 @@ def main(argv=None) -> int:
     written = {k: np.array([float(r[k]) for r in rows]) for k in rows[0]}
     ev = evaluate(sc, written, a.evaluate_runs, a.seed + 1, a.chunk_size)
     log(f"evaluation: {a.evaluate_runs} runs in posterior mode [{ev['seconds']:.0f} s]")
-    pop_stats = smc.stats
     report = {
         "scenario": sc.name, "seed": a.seed, "reduced": _reduced(),
-        "method": "replenishment SMC-ABC (Drovandi & Pettitt 2011): half the population "
-                  "dropped per generation, refilled by ABC-MCMC moves (Gaussian random walk, "
-                  "2x the population covariance, reflected into the unit cube)",
-        "particles": a.particles, "replicates": a.replicates,
-        "generations_run": len(smc.epsilons),
-        "simulations": smc.simulations, "engine_runs": smc.simulations * a.replicates,
+        "fitted_until_day": a.until_day,
+        **method,
+        "replicates": a.replicates,
+        "simulations": simulations, "engine_runs": simulations * a.replicates,
         "calibration_seconds": t_cal,
-        "history": smc.history,
         "targets": [{"name": n, "value": float(v), "tolerance": float(t), "note": note}
                     for n, v, t, note in zip(tg.names, tg.values, tg.tolerances, tg.notes,
                                              strict=True)],
-        "final_population_stats": {
-            n: {"median": float(np.median(pop_stats[:, j])),
-                "p10": float(np.percentile(pop_stats[:, j], 10)),
-                "p90": float(np.percentile(pop_stats[:, j], 90))}
-            for j, n in enumerate(tg.names)},
         "parameters": posterior_summary(priors, samples),
         "population_diversity": diversity,
         "posterior_rows_distinct": population_diversity(to_unit(priors, samples))["distinct"],

@@ -100,10 +100,11 @@ def morris_screen(model, names: list[str], targets: list[str], trajectories: int
 
 
 def screen(scenario, priors: dict | None = None, trajectories: int = 10, runs: int = 20,
-           seed: int = 0, levels: int = 4) -> Screening:
+           seed: int = 0, levels: int = 4, tg=None, statistics=None) -> Screening:
     """Morris screening of a scenario's calibrated parameters against its calibration targets
     (``runs`` replicates per point on common random numbers; ``len(priors) + 1`` points per
-    trajectory)."""
+    trajectory). ``tg`` and ``statistics`` replace the targets and their statistics (the time
+    split's)."""
     from polemos.analysis.calibrate import (
         campaign_priors,
         from_unit,
@@ -113,14 +114,15 @@ def screen(scenario, priors: dict | None = None, trajectories: int = 10, runs: i
     )
 
     priors = priors or campaign_priors(scenario)
-    tg = targets(scenario)
+    tg = tg or targets(scenario)
+    statistics = statistics or summary_statistics
     spent = [0]
 
     lower = np.asarray(tg.at_least, dtype=bool)
 
     def model(U):
         res = simulate_replicates(scenario, from_unit(priors, U), runs, seed)
-        S = summary_statistics(res).reshape(len(U), runs, -1)
+        S = statistics(res).reshape(len(U), runs, -1)
         spent[0] += len(U) * runs
         z = (np.nanmean(S, axis=1) - tg.values) / tg.tolerances
         # a lower bound counts only a shortfall, as in the calibration's distance
