@@ -184,7 +184,7 @@ def run(
     sc = load_or_exit(scenario, set_)
     prepare_out(out)
     from polemos.campaign.engine import DEFAULT_CHUNK, Ensemble
-    from polemos.campaign.report import plot, print_summary
+    from polemos.campaign.report import plot, print_summary, write_summary
 
     ens = Ensemble(runs=runs, seed=seed, mode=mode, chunk_size=chunk_size or DEFAULT_CHUNK,
                    workers=workers, max_days=max_days)
@@ -192,7 +192,8 @@ def run(
     print_summary(res, console)
 
     def write(folder):
-        return res.save(folder) + (plot(res, folder) if plots else [])
+        return res.save(folder) + write_summary(res, folder) + (plot(res, folder) if plots
+                                                                 else [])
 
     written = save_or_fallback(write, out, console)
     console.print("Wrote " + ", ".join(str(p) for p in written))

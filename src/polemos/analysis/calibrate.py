@@ -537,14 +537,16 @@ def abc_smc(simulator: Callable[[np.ndarray, int, int], np.ndarray], dim: int,
 # --- the scenario's calibration ---------------------------------------------------------------
 def scenario_simulator(scenario, priors: dict, seed: int, chunk_size: int = DEFAULT_CHUNK,
                        replicates: int = 1, unfitted: dict | None = None,
-                       reduce: bool = True, statistics: Callable | None = None):
+                       reduce: bool = True, statistics: Callable | None = None,
+                       max_days: int | None = None):
     """A simulator for :func:`abc_smc`: unit-cube particles -> summary statistics, each the
     mean over ``replicates`` runs of the particle on fresh random numbers (so that a particle
     is judged by what its parameters do, not by one run's noise). ``unfitted`` (name -> prior)
     are drawn from their priors for every run, as ``posterior`` mode draws them later (a
     parameter left out of the fit is at its prior, not at its point value). ``reduce=False``
     returns every replicate, (particles, replicates, K), for the synthetic likelihood;
-    ``statistics(results) -> (runs, K)`` replaces :func:`summary_statistics` (time split)."""
+    ``statistics(results) -> (runs, K)`` replaces :func:`summary_statistics` and ``max_days``
+    stops the runs early (time split: nothing after the cut-off day changes what it sees)."""
     statistics = statistics or summary_statistics
 
     def run(u: np.ndarray, generation: int, run_offset: int) -> np.ndarray:
@@ -553,7 +555,7 @@ def scenario_simulator(scenario, priors: dict, seed: int, chunk_size: int = DEFA
             m = len(u) * replicates
             draws = np.random.default_rng([seed, run_offset]).random((m, len(unfitted)))
             params.update(from_unit(unfitted, draws))
-        res = simulate(scenario, params, seed, run_offset * replicates, chunk_size)
+        res = simulate(scenario, params, seed, run_offset * replicates, chunk_size, max_days)
         S = statistics(res).reshape(len(u), replicates, -1)
         return S.mean(axis=1) if reduce else S
 
@@ -744,7 +746,7 @@ def main(argv=None) -> int:
         from polemos.analysis.synthetic_likelihood import best_of_prior, sl_demc
 
         sim = scenario_simulator(sc, priors, a.seed, a.chunk_size, a.replicates, unfitted,
-                                 reduce=False, statistics=statistics)
+                                 reduce=False, statistics=statistics, max_days=a.until_day)
         initial = a.initial or 20 * a.chains
         init, _ = best_of_prior(sim, len(priors), a.chains, initial, tg.values,
                                 tg.tolerances, tg.at_least, seed=a.seed)

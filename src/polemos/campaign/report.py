@@ -102,6 +102,19 @@ def summary_rows(res: CampaignResults) -> list[tuple[str, str, str, str]]:
     return rows
 
 
+def write_summary(res: CampaignResults, out: Path) -> list[Path]:
+    """``summary.csv`` beside the run: the printed summary's rows, each marked fitted (a
+    calibration target), out of sample or not compared."""
+    import csv
+
+    path = Path(out) / "summary.csv"
+    with path.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["metric", "model median [10-90%]", "record", "status"])
+        w.writerows(summary_rows(res))
+    return [path]
+
+
 def print_summary(res: CampaignResults, console) -> None:
     """Rich tables: outcome distribution beside the record; end causes; contested dead."""
     from rich.markup import escape
