@@ -228,9 +228,11 @@ def calibrate(
     ctx: typer.Context,
     scenario: Annotated[str, typer.Argument(help="Scenario (name or path).")] = DEFAULT,
 ) -> None:
-    """Identifiability screen, then sequential ABC of the scenario's calibrated parameters to its
-    [record] calibration targets; writes posterior.csv and a report (options: those of
-    ``python -m polemos.analysis.calibrate --help``, e.g. --particles, --out, --no-screen)."""
+    """Identifiability screen, then Bayesian synthetic likelihood (DE-MC; or sequential ABC,
+    --method smc) of the scenario's calibrated parameters to its [record] calibration targets;
+    --until-day D fits only what was known by day D (time split). Writes posterior.csv and a
+    report (options: ``python -m polemos.analysis.calibrate --help``, e.g. --chains, --steps,
+    --out, --no-screen)."""
     from polemos.analysis.calibrate import main as calibrate_main
 
     load_or_exit(scenario)                 # a clear error for a bad scenario, before any work
