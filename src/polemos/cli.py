@@ -143,16 +143,25 @@ def summary(scenario: ScenarioArg = DEFAULT, set_: SetOpt = None) -> None:
 
 
 def _run_with_progress(sc, ens, console):
-    """Run an ensemble with a progress bar."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
+    """Run an ensemble with a progress bar (chunks done), or exit 1 with a clear message when
+    its scheduler cannot be used."""
+    from polemos.analysis.executor import ExecutorError, progress_bar
     from polemos.campaign.engine import run_ensemble
 
-    with Progress("[progress.description]{task.description}", BarColumn(),
-                  MofNCompleteColumn(), TimeElapsedColumn(), console=console,
-                  transient=True) as bar:
-        task = bar.add_task(f"simulating {sc.name}", total=ens.runs)
-        return run_ensemble(sc, ens, progress=lambda k: bar.advance(task, k))
+    try:
+        with progress_bar(f"simulating {sc.name} ({ens.runs:,} runs, chunks)", console) as bar:
+            return run_ensemble(sc, ens, progress=bar)
+    except ExecutorError as e:
+        _fail([str(e)])
+
+
+SchedulerOpt = Annotated[str | None, typer.Option(
+    help="Where the chunks run: 'local' (a Dask cluster on this machine) or a Dask scheduler's "
+         "address (tcp://host:8786); default: in this process, or a local cluster when "
+         "--workers > 1. Results are the same on any.")]
+WorkersOpt = Annotated[int | None, typer.Option(
+    min=1, help="Worker processes of the local Dask cluster (default: one per CPU with "
+                "--scheduler local; none otherwise).")]
 
 
 @app.command()
@@ -164,7 +173,8 @@ def run(
     set_: SetOpt = None,
     mode: Annotated[str, typer.Option(help="Parameters: posterior | prior | point.")]
     = "posterior",
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = None,
     chunk_size: Annotated[int | None, typer.Option(
         min=1, help="Runs per chunk (default: the engine's DEFAULT_CHUNK).")] = None,
     max_days: Annotated[int, typer.Option(min=1, help="Horizon, days.")] = 120,
@@ -187,7 +197,7 @@ def run(
     from polemos.campaign.report import plot, print_summary, write_summary
 
     ens = Ensemble(runs=runs, seed=seed, mode=mode, chunk_size=chunk_size or DEFAULT_CHUNK,
-                   workers=workers, max_days=max_days)
+                   workers=workers, max_days=max_days, scheduler=scheduler)
     res = _run_with_progress(sc, ens, console)
     print_summary(res, console)
 

@@ -44,12 +44,9 @@ def compact(sim) -> dict[str, np.ndarray]:
 
 
 def join(parts: list[dict]) -> dict[str, np.ndarray]:
-    """Concatenate chunks along runs, in run order."""
-    out = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-    if np.all(np.diff(out["run"]) > 0):         # chunks came back in order: nothing to move
-        return out
-    order = np.argsort(out["run"], kind="stable")
-    return {k: v[order] for k, v in out.items()}
+    """Concatenate chunks along runs, in the order given (the ensemble's rows: map_chunks
+    returns chunks in order, whatever order they finished in)."""
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
 def band(x, axis=0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

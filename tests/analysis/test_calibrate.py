@@ -257,3 +257,51 @@ def test_simulator_averages_replicates_on_fresh_random_numbers(scenario):
     params = {k: np.repeat(v, 3) for k, v in cal.from_unit(pri, u).items()}
     runs = cal.summary_statistics(cal.simulate(scenario, params, seed=3, run_offset=15))
     np.testing.assert_allclose(got, runs.reshape(2, 3, -1).mean(axis=1))
+
+
+def test_calibration_resumes_from_its_checkpoint(tmp_path, monkeypatch, capsys):
+    """--checkpoint DIR: a rerun of the same calibration replays every batch of engine runs from
+    DIR (none computed again) and writes the same posterior; a batch that lost chunks computes
+    only those; another calibration (another seed) is refused, naming DIR and the difference."""
+    from polemos.campaign import engine
+
+    computed = []
+    real = engine.run_chunk
+
+    def counting(scenario, ens, posterior, theatre, reduce, chunk):
+        if reduce is not None:                  # the fit's runs (the evaluation keeps arrays)
+            computed.append(len(chunk["run_ids"]))
+        return real(scenario, ens, posterior, theatre, reduce, chunk)
+
+    monkeypatch.setattr(engine, "run_chunk", counting)
+    ckpt = tmp_path / "ckpt"
+
+    def calibrate(tag, *extra):
+        out = tmp_path / tag / "posterior.csv"
+        code = cal.main(["--out", str(out), "--report", str(tmp_path / tag / "report.json"),
+                         "--particles", "20", "--initial", "60", "--generations", "3",
+                         "--replicates", "2", "--chunk-size", "50", "--screen-trajectories",
+                         "1", "--screen-runs", "2", "--evaluate-runs", "20",
+                         "--posterior-rows", "30", "--checkpoint", str(ckpt), *extra])
+        return code, out
+
+    code, first = calibrate("first")
+    assert code == 0 and computed
+    batches = sorted(p.name for p in ckpt.iterdir() if p.is_dir())
+    assert batches[0].startswith("g000-") and "screen" in batches and len(batches) > 3
+    runs_first = sum(computed)
+    computed.clear()
+    code, again = calibrate("again")
+    assert code == 0 and computed == []
+    assert again.read_text() == first.read_text()
+    # a batch that lost two chunks (an interruption): only those are computed again
+    lost = sorted((ckpt / batches[0]).glob("chunk-*.npz"))[1:3]
+    for p in lost:
+        p.unlink()
+    code, third = calibrate("third")
+    assert code == 0 and len(computed) == 2 and sum(computed) <= 100
+    assert third.read_text() == first.read_text() and runs_first > sum(computed)
+    capsys.readouterr()
+    code, _ = calibrate("other", "--seed", "7")
+    err = capsys.readouterr().err
+    assert code == 1 and str(ckpt) in err and "seed: 20201110 there, 7 now" in err

@@ -46,9 +46,15 @@ def test_results_do_not_depend_on_chunk_size(karabakh):
 
 
 def test_results_do_not_depend_on_workers(karabakh):
+    """workers=2: the chunks run on a local Dask cluster of two worker processes."""
+    from polemos.analysis.executor import close_clusters
+
     a = run_ensemble(karabakh, Ensemble(runs=200, seed=9, mode="prior", chunk_size=50))
-    b = run_ensemble(karabakh, Ensemble(runs=200, seed=9, mode="prior", chunk_size=50,
-                                        workers=2))
+    try:
+        b = run_ensemble(karabakh, Ensemble(runs=200, seed=9, mode="prior", chunk_size=50,
+                                            workers=2))
+    finally:
+        close_clusters()
     _same(a, b)
 
 

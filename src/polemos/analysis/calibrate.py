@@ -124,54 +124,74 @@ def sample_prior(scenario, n: int, seed: int = 0) -> dict[str, np.ndarray]:
 
 
 # --- evaluate: the engine ---------------------------------------------------------------------
+def _ensemble(params: dict[str, np.ndarray], run_ids: np.ndarray, seed: int,
+              chunk_size: int = DEFAULT_CHUNK, max_days: int | None = None,
+              scheduler: str | None = None, workers: int | None = None):
+    """Row ``i`` runs with ``params[k][i]`` for every ``k`` on the random numbers of global run
+    ``run_ids[i]`` (point mode)."""
+    from polemos.campaign.engine import DEFAULT_MAX_DAYS, Ensemble
+
+    fixed = {k: np.asarray(v, dtype=float) for k, v in params.items()}
+    return Ensemble(runs=len(run_ids), seed=seed, mode="point", chunk_size=chunk_size,
+                    max_days=max_days or DEFAULT_MAX_DAYS, fixed=fixed,
+                    run_ids=np.asarray(run_ids), scheduler=scheduler, workers=workers)
+
+
+def replicate(params: dict[str, np.ndarray], runs: int):
+    """Each point ``runs`` times (point-major) and the global run of each row: replicate *j* of
+    every point on global run *j* (common random numbers)."""
+    m = len(next(iter(params.values())))
+    return ({k: np.repeat(np.asarray(v, dtype=float), runs) for k, v in params.items()},
+            np.tile(np.arange(runs), m))
+
+
 def simulate(scenario, params: dict[str, np.ndarray], seed: int = 0, run_offset: int = 0,
-             chunk_size: int = DEFAULT_CHUNK, max_days: int | None = None):
+             chunk_size: int = DEFAULT_CHUNK, max_days: int | None = None,
+             scheduler: str | None = None, workers: int | None = None):
     """One engine run per particle: run ``i`` takes ``params[k][i]`` for every ``k`` and the
     random numbers of global run index ``run_offset + i`` (so generations of a sequential ABC
     can use fresh noise while every run stays reproducible). Returns CampaignResults."""
-    from polemos.campaign.engine import DEFAULT_MAX_DAYS, Ensemble, Simulation, run_ensemble
-    from polemos.campaign.theatre import compile_theatre
-    from polemos.results import CampaignResults, compact, join
+    from polemos.campaign.engine import run_ensemble
 
-    fixed = {k: np.asarray(v, dtype=float) for k, v in params.items()}
-    n = len(next(iter(fixed.values())))
-    ens = Ensemble(runs=n, seed=seed, mode="point", chunk_size=chunk_size,
-                   max_days=max_days or DEFAULT_MAX_DAYS, fixed=fixed)
-    if run_offset == 0:
-        return run_ensemble(scenario, ens)
-    # the same chunk loop as run_ensemble, with global run indices shifted by run_offset
-    theatre = compile_theatre(scenario)
-    parts = []
-    for a in range(0, n, chunk_size):
-        b = min(a + chunk_size, n)
-        sim = Simulation(scenario, np.arange(a, b) + run_offset, seed, "point", None,
-                         {k: v[a:b] for k, v in fixed.items()}, ens.max_days, theatre=theatre)
-        parts.append(compact(sim.run()))
-    return CampaignResults(join(parts), theatre, scenario, ens)
+    n = len(next(iter(params.values())))
+    return run_ensemble(scenario, _ensemble(params, np.arange(n) + run_offset, seed, chunk_size,
+                                            max_days, scheduler, workers))
 
 
 def simulate_replicates(scenario, params: dict[str, np.ndarray], runs: int, seed: int = 0,
-                        chunk_size: int = DEFAULT_CHUNK):
+                        chunk_size: int = DEFAULT_CHUNK, scheduler: str | None = None,
+                        workers: int | None = None):
     """``runs`` runs of each parameter point (``params[k][i]``), replicate *j* of every point on
     the random numbers of global run *j* (common random numbers: two points differ only by
     their parameters). Returns CampaignResults, rows point-major (point i: rows i·runs …)."""
-    from polemos.campaign.engine import Ensemble, Simulation
-    from polemos.campaign.theatre import compile_theatre
-    from polemos.results import CampaignResults, compact
+    from polemos.campaign.engine import run_ensemble
 
-    m = len(next(iter(params.values())))
-    fixed = {k: np.repeat(np.asarray(v, dtype=float), runs) for k, v in params.items()}
-    run_ids = np.tile(np.arange(runs), m)
-    theatre = compile_theatre(scenario)
-    parts = []
-    for a in range(0, m * runs, chunk_size):
-        b = min(a + chunk_size, m * runs)
-        sim = Simulation(scenario, run_ids[a:b], seed, "point", None,
-                         {k: v[a:b] for k, v in fixed.items()}, theatre=theatre)
-        parts.append(compact(sim.run()))
-    arrays = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-    return CampaignResults(arrays, theatre, scenario,
-                           Ensemble(runs=m * runs, seed=seed, mode="point"))
+    rows, ids = replicate(params, runs)
+    return run_ensemble(scenario, _ensemble(rows, ids, seed, chunk_size, None, scheduler,
+                                            workers))
+
+
+def run_statistics(scenario, params: dict[str, np.ndarray], run_ids: np.ndarray, seed: int = 0,
+                   chunk_size: int = DEFAULT_CHUNK, *, statistics: Callable | None = None,
+                   max_days: int | None = None, scheduler: str | None = None,
+                   workers: int | None = None, checkpoint=None, progress=None) -> np.ndarray:
+    """(rows, K) ``statistics(results)`` (default :func:`summary_statistics`) of the runs of
+    :func:`simulate` (row ``i``: ``params[k][i]``, global run ``run_ids[i]``); each chunk hands
+    back only its statistics. With ``checkpoint`` (a directory) finished chunks are kept there
+    and a rerun resumes."""
+    from polemos.analysis.executor import job_hash
+    from polemos.campaign.engine import map_ensemble
+
+    ens = _ensemble(params, run_ids, seed, chunk_size, max_days, scheduler, workers)
+    key = None
+    if checkpoint is not None:   # the chunks' hashes cover their run indices and parameters
+        from polemos import __version__
+
+        key = job_hash("calibrate.run_statistics", __version__, scenario, seed, ens.max_days,
+                       chunk_size, getattr(statistics, "__qualname__", "summary_statistics"))
+    parts = map_ensemble(scenario, ens, reduce=statistics or summary_statistics,
+                         checkpoint=checkpoint, job_key=key, progress=progress)
+    return np.concatenate(parts)
 
 
 def population_diversity(u: np.ndarray) -> dict[str, float]:
@@ -538,7 +558,9 @@ def abc_smc(simulator: Callable[[np.ndarray, int, int], np.ndarray], dim: int,
 def scenario_simulator(scenario, priors: dict, seed: int, chunk_size: int = DEFAULT_CHUNK,
                        replicates: int = 1, unfitted: dict | None = None,
                        reduce: bool = True, statistics: Callable | None = None,
-                       max_days: int | None = None):
+                       max_days: int | None = None, *,
+                       scheduler: str | None = None, workers: int | None = None,
+                       checkpoint=None, progress=None):
     """A simulator for :func:`abc_smc`: unit-cube particles -> summary statistics, each the
     mean over ``replicates`` runs of the particle on fresh random numbers (so that a particle
     is judged by what its parameters do, not by one run's noise). ``unfitted`` (name -> prior)
@@ -546,17 +568,25 @@ def scenario_simulator(scenario, priors: dict, seed: int, chunk_size: int = DEFA
     parameter left out of the fit is at its prior, not at its point value). ``reduce=False``
     returns every replicate, (particles, replicates, K), for the synthetic likelihood;
     ``statistics(results) -> (runs, K)`` replaces :func:`summary_statistics` and ``max_days``
-    stops the runs early (time split: nothing after the cut-off day changes what it sees)."""
-    statistics = statistics or summary_statistics
+    stops the runs early (time split: nothing after the cut-off day changes what it sees).
+
+    ``scheduler``/``workers``: where the runs go (:func:`~polemos.analysis.executor.map_chunks`;
+    the same statistics on any). ``checkpoint``: a directory; each call (a batch, named by its
+    run offset) keeps its finished chunks in a subdirectory, so that a rerun of the same
+    calibration replays the finished batches from disk and resumes the interrupted one."""
 
     def run(u: np.ndarray, generation: int, run_offset: int) -> np.ndarray:
         params = {k: np.repeat(v, replicates) for k, v in from_unit(priors, u).items()}
+        m = len(u) * replicates
         if unfitted:
-            m = len(u) * replicates
             draws = np.random.default_rng([seed, run_offset]).random((m, len(unfitted)))
             params.update(from_unit(unfitted, draws))
-        res = simulate(scenario, params, seed, run_offset * replicates, chunk_size, max_days)
-        S = statistics(res).reshape(len(u), replicates, -1)
+        batch = None if checkpoint is None else Path(checkpoint) / f"batch-{run_offset:010d}"
+        S = run_statistics(scenario, params, np.arange(m) + run_offset * replicates, seed,
+                           chunk_size, statistics=statistics, max_days=max_days,
+                           scheduler=scheduler, workers=workers, checkpoint=batch,
+                           progress=progress)
+        S = S.reshape(len(u), replicates, -1)
         return S.mean(axis=1) if reduce else S
 
     return run
@@ -591,7 +621,8 @@ def _band_dict(x) -> dict[str, float]:
 
 
 def evaluate(scenario, posterior: dict[str, np.ndarray] | None, runs: int, seed: int,
-             chunk_size: int = DEFAULT_CHUNK) -> dict:
+             chunk_size: int = DEFAULT_CHUNK, scheduler: str | None = None,
+             workers: int | None = None) -> dict:
     """Run the calibrated model (mode='posterior') and compare it with the targets (median,
     10–90% band, share of runs within tolerance) and report the out-of-sample values."""
     from polemos.campaign.engine import Ensemble, run_ensemble
@@ -600,7 +631,8 @@ def evaluate(scenario, posterior: dict[str, np.ndarray] | None, runs: int, seed:
 
     t0 = time.perf_counter()
     res = run_ensemble(scenario, Ensemble(runs=runs, seed=seed, mode="posterior",
-                                          chunk_size=chunk_size), posterior=posterior)
+                                          chunk_size=chunk_size, scheduler=scheduler,
+                                          workers=workers), posterior=posterior)
     secs = time.perf_counter() - t0
     S = summary_statistics(res)
     tg = targets(scenario)
@@ -693,7 +725,52 @@ def main(argv=None) -> int:
                     help="posterior CSV (default: posterior.csv beside the scenario)")
     ap.add_argument("--report", type=Path, default=None,
                     help="JSON report (default: docs/calibration-report.json)")
+    ap.add_argument("--scheduler", default=None,
+                    help="where the engine runs go: 'local' (a Dask cluster on this machine) or "
+                         "a Dask scheduler's address (tcp://host:8786); default: this process, "
+                         "or a local cluster when --workers > 1. The results are the same on "
+                         "any")
+    ap.add_argument("--workers", type=int, default=None,
+                    help="worker processes of the local cluster (default: one per CPU)")
+    ap.add_argument("--checkpoint", "--resume", dest="checkpoint", type=Path, default=None,
+                    metavar="DIR",
+                    help="keep every finished chunk of engine runs in DIR; run the same "
+                         "command again with the same DIR to resume an interrupted calibration "
+                         "(refused if DIR holds another calibration)")
     a = ap.parse_args(argv)
+    if a.workers is not None and a.workers < 1:
+        ap.error(f"--workers: must be at least 1, got {a.workers}")
+    from polemos.analysis.executor import ExecutorError, default_scheduler
+
+    a.scheduler = default_scheduler(a.scheduler, a.workers)
+    try:
+        return _calibrate(a)
+    except ExecutorError as e:
+        print(f"calibrate: {e}", file=sys.stderr)
+        return 1
+
+
+def _job(a, scenario) -> dict:
+    """What defines a calibration's results (not where it runs): a checkpoint is resumed only
+    by the same job."""
+    from polemos import __version__
+    from polemos.analysis.executor import job_hash
+
+    job = {"command": "calibrate", "polemos": __version__, "scenario": a.scenario,
+           "scenario_hash": job_hash(scenario)[:16], "seed": a.seed, "method": a.method,
+           "replicates": a.replicates, "until_day": a.until_day, "chunk_size": a.chunk_size,
+           "screen": a.screen}
+    if a.screen:
+        job.update(screen_trajectories=a.screen_trajectories, screen_runs=a.screen_runs)
+    if a.method == "sl":
+        job.update(chains=a.chains, steps=a.steps, initial=a.initial or 20 * a.chains)
+    else:
+        job.update(particles=a.particles, generations=a.generations,
+                   initial=a.initial or 20 * a.particles)
+    return job
+
+
+def _calibrate(a) -> int:
     from polemos.analysis.posterior import FILENAME, write_posterior
     from polemos.scenario import load_scenario
 
@@ -726,13 +803,22 @@ def main(argv=None) -> int:
     def log(s):
         print(s, file=sys.stderr, flush=True)
 
+    where = {"scheduler": a.scheduler, "workers": a.workers,
+             "progress": True if sys.stderr.isatty() else None}
+    if a.checkpoint is not None:
+        from polemos.analysis.executor import claim_checkpoint
+
+        claim_checkpoint(a.checkpoint, _job(a, sc))
+        log(f"checkpoint {a.checkpoint}: finished chunks are kept there (and resumed from)")
     screening, unfitted = None, {}
     if a.screen:
         from polemos.analysis.identify import screen
 
         t0 = time.perf_counter()
         screening = screen(sc, priors, trajectories=a.screen_trajectories,
-                           runs=a.screen_runs, seed=a.seed, tg=tg, statistics=statistics)
+                           runs=a.screen_runs, seed=a.seed, tg=tg, statistics=statistics,
+                           **where, checkpoint=None if a.checkpoint is None
+                           else a.checkpoint / "screen")
         log(f"identifiability screen: {screening.runs:,} runs in "
             f"{time.perf_counter() - t0:.0f} s; singular values "
             + ", ".join(f"{x:.3g}" for x in screening.singular_values[:10])
@@ -746,7 +832,8 @@ def main(argv=None) -> int:
         from polemos.analysis.synthetic_likelihood import best_of_prior, sl_demc
 
         sim = scenario_simulator(sc, priors, a.seed, a.chunk_size, a.replicates, unfitted,
-                                 reduce=False, statistics=statistics, max_days=a.until_day)
+                                 reduce=False, statistics=statistics, max_days=a.until_day,
+                                 **where, checkpoint=a.checkpoint)
         initial = a.initial or 20 * a.chains
         init, _ = best_of_prior(sim, len(priors), a.chains, initial, tg.values,
                                 tg.tolerances, tg.at_least, seed=a.seed)
@@ -772,7 +859,8 @@ def main(argv=None) -> int:
                   "final_population_stats": None}
     else:
         smc = abc_smc(scenario_simulator(sc, priors, a.seed, a.chunk_size, a.replicates,
-                                         unfitted, statistics=statistics),
+                                         unfitted, statistics=statistics, **where,
+                                         checkpoint=a.checkpoint),
                       len(priors),
                       tg.values, tg.tolerances, n_particles=a.particles, at_least=tg.at_least,
                       n_initial=a.initial or 20 * a.particles, generations=a.generations,
@@ -803,13 +891,15 @@ def main(argv=None) -> int:
     with a.out.open() as fh:
         rows = list(csv.DictReader(fh))
     written = {k: np.array([float(r[k]) for r in rows]) for k in rows[0]}
-    ev = evaluate(sc, written, a.evaluate_runs, a.seed + 1, a.chunk_size)
+    ev = evaluate(sc, written, a.evaluate_runs, a.seed + 1, a.chunk_size, a.scheduler,
+                  a.workers)
     log(f"evaluation: {a.evaluate_runs} runs in posterior mode [{ev['seconds']:.0f} s]")
     report = {
         "scenario": sc.name, "seed": a.seed, "reduced": _reduced(),
         "fitted_until_day": a.until_day,
         **method,
         "replicates": a.replicates,
+        "scheduler": a.scheduler or "serial", "workers": a.workers,
         "simulations": simulations, "engine_runs": simulations * a.replicates,
         "calibration_seconds": t_cal,
         "targets": [{"name": n, "value": float(v), "tolerance": float(t), "note": note}

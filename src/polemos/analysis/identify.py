@@ -100,29 +100,33 @@ def morris_screen(model, names: list[str], targets: list[str], trajectories: int
 
 
 def screen(scenario, priors: dict | None = None, trajectories: int = 10, runs: int = 20,
-           seed: int = 0, levels: int = 4, tg=None, statistics=None) -> Screening:
+           seed: int = 0, levels: int = 4, tg=None, statistics=None, *,
+           scheduler: str | None = None, workers: int | None = None, checkpoint=None,
+           progress=None) -> Screening:
     """Morris screening of a scenario's calibrated parameters against its calibration targets
     (``runs`` replicates per point on common random numbers; ``len(priors) + 1`` points per
     trajectory). ``tg`` and ``statistics`` replace the targets and their statistics (the time
-    split's)."""
+    split's). ``scheduler``, ``workers``, ``checkpoint``, ``progress``: where the runs go and
+    where their finished chunks are kept (:func:`polemos.analysis.calibrate.run_statistics`)."""
     from polemos.analysis.calibrate import (
         campaign_priors,
         from_unit,
-        simulate_replicates,
-        summary_statistics,
+        replicate,
+        run_statistics,
         targets,
     )
 
     priors = priors or campaign_priors(scenario)
     tg = tg or targets(scenario)
-    statistics = statistics or summary_statistics
     spent = [0]
 
     lower = np.asarray(tg.at_least, dtype=bool)
 
     def model(U):
-        res = simulate_replicates(scenario, from_unit(priors, U), runs, seed)
-        S = statistics(res).reshape(len(U), runs, -1)
+        params, ids = replicate(from_unit(priors, U), runs)
+        S = run_statistics(scenario, params, ids, seed, statistics=statistics,
+                           scheduler=scheduler, workers=workers, checkpoint=checkpoint,
+                           progress=progress).reshape(len(U), runs, -1)
         spent[0] += len(U) * runs
         z = (np.nanmean(S, axis=1) - tg.values) / tg.tolerances
         # a lower bound counts only a shortfall, as in the calibration's distance

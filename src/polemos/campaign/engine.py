@@ -3,15 +3,16 @@
     sim = Simulation(scenario, run_ids=np.arange(1000), seed=1)
     sim.run()                     # arrays in sim.state and sim.record
 
-:func:`run_ensemble` splits an ensemble into chunks (optionally over worker processes) and
-joins the compact arrays; results are identical whatever the chunk size or worker count,
+:func:`run_ensemble` splits an ensemble into chunks, runs them with
+:func:`polemos.analysis.executor.map_chunks` (serially, or on a Dask cluster) and joins the
+compact arrays; results are identical whatever the chunk size, scheduler or worker count,
 because every random number is keyed by (seed, stream, day, global run index).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -176,56 +177,83 @@ def _runs_last(v, n: int) -> bool:
 
 @dataclass
 class Ensemble:
-    """What to run: how many runs, the seed, where parameters come from, chunking."""
+    """What to run: how many runs, the seed, where parameters come from, chunking, and where the
+    chunks run."""
 
     runs: int = 1000
     seed: int = 0
     mode: str = "posterior"
     chunk_size: int = DEFAULT_CHUNK
-    workers: int = 1
+    #: worker processes: more than 1 runs the chunks on a local Dask cluster of that many
+    workers: int | None = None
     max_days: int = DEFAULT_MAX_DAYS
+    #: name -> (runs,) values: parameters fixed per run (row), e.g. a calibration's particles
     fixed: dict = field(default_factory=dict)
     #: False: no outside power's red line and no settlement at talks end a war (counterfactuals
     #: "without exogenous endings": each war runs to its military end)
     exogenous_endings: bool = True
+    #: the global run index of each row, which keys its random numbers (default 0..runs-1);
+    #: e.g. an offset for fresh noise, or repeated indices for common random numbers
+    run_ids: np.ndarray | None = None
+    #: None (serial, or a local cluster when ``workers`` > 1), "local" or a Dask scheduler's
+    #: address (see :func:`polemos.analysis.executor.map_chunks`)
+    scheduler: str | None = None
 
 
-def _run_chunk(args) -> dict:
-    scenario, run_ids, ens, posterior, theatre = args
-    fixed = {k: np.asarray(v)[run_ids] for k, v in ens.fixed.items()}
-    sim = Simulation(scenario, run_ids, ens.seed, ens.mode, posterior, fixed, ens.max_days,
-                     theatre=theatre, exogenous_endings=ens.exogenous_endings)
-    sim.run()
-    from polemos.results import compact
+def chunk_specs(ens: Ensemble) -> list[dict]:
+    """The ensemble's chunks of at most ``ens.chunk_size`` rows, in row order: each carries the
+    global run indices of its rows and its rows of ``ens.fixed``, all its result depends on."""
+    ids = np.arange(ens.runs) if ens.run_ids is None else np.asarray(ens.run_ids)
+    if len(ids) != ens.runs:
+        raise ValueError(f"Ensemble.run_ids: {len(ids)} indices for {ens.runs} runs")
+    fixed = {k: np.asarray(v) for k, v in ens.fixed.items()}
+    for k, v in fixed.items():
+        if len(v) != ens.runs:
+            raise ValueError(f"Ensemble.fixed[{k!r}]: {len(v)} values for {ens.runs} runs")
+    return [{"run_ids": ids[a:a + ens.chunk_size],
+             "fixed": {k: v[a:a + ens.chunk_size] for k, v in fixed.items()}}
+            for a in range(0, ens.runs, ens.chunk_size)]
 
-    return compact(sim)
+
+def run_chunk(scenario, ens: Ensemble, posterior, theatre, reduce, chunk: dict):
+    """Run one chunk (see :func:`chunk_specs`): its compact arrays, or ``reduce`` of its
+    :class:`~polemos.results.CampaignResults` (e.g. summary statistics: only those travel)."""
+    from polemos.results import CampaignResults, compact
+
+    sim = Simulation(scenario, chunk["run_ids"], ens.seed, ens.mode, posterior, chunk["fixed"],
+                     ens.max_days, theatre=theatre, exogenous_endings=ens.exogenous_endings)
+    arrays = compact(sim.run())
+    return arrays if reduce is None else reduce(CampaignResults(arrays, theatre, scenario, ens))
 
 
-def run_ensemble(scenario, ens: Ensemble, posterior: dict | None = None, progress=None):
-    """Run ``ens.runs`` runs in chunks (serially or over ``ens.workers`` processes) and return
-    :class:`polemos.results.CampaignResults`."""
-    from polemos.results import CampaignResults, join
+def map_ensemble(scenario, ens: Ensemble, posterior: dict | None = None, reduce=None, *,
+                 theatre=None, progress=None, checkpoint=None, job_key=None) -> list:
+    """Run the ensemble's chunks with :func:`polemos.analysis.executor.map_chunks` (serially,
+    or on Dask: ``ens.scheduler``, ``ens.workers``; with an optional checkpoint) and return each
+    chunk's result in row order: compact arrays, or ``reduce(chunk results)``."""
+    from functools import partial
+
+    from polemos.analysis.executor import default_scheduler, map_chunks
 
     if posterior is None and ens.mode == "posterior":
         from polemos.analysis.posterior import load_posterior
 
         posterior = load_posterior(scenario)
-    bounds = list(range(0, ens.runs, ens.chunk_size)) + [ens.runs]
-    theatre = compile_theatre(scenario)
-    tasks = [(scenario, np.arange(a, b), ens, posterior, theatre)
-             for a, b in zip(bounds, bounds[1:], strict=False)]
-    parts = []
-    if ens.workers > 1 and len(tasks) > 1:
-        from concurrent.futures import ProcessPoolExecutor
+    theatre = theatre if theatre is not None else compile_theatre(scenario)
+    chunks = chunk_specs(ens)
+    lean = replace(ens, fixed={}, run_ids=None)      # the chunks carry their rows
+    return map_chunks(partial(run_chunk, scenario, lean, posterior, theatre, reduce), chunks,
+                      scheduler=default_scheduler(ens.scheduler, ens.workers), workers=ens.workers, checkpoint=checkpoint,
+                      job_key=job_key, progress=progress)
 
-        with ProcessPoolExecutor(ens.workers) as pool:
-            for part in pool.map(_run_chunk, tasks):
-                parts.append(part)
-                if progress:
-                    progress(len(part["end_day"]))
-    else:
-        for t in tasks:
-            parts.append(_run_chunk(t))
-            if progress:
-                progress(len(t[1]))
+
+def run_ensemble(scenario, ens: Ensemble, posterior: dict | None = None, progress=None,
+                 checkpoint=None, job_key=None):
+    """Run ``ens.runs`` runs in chunks (:func:`map_ensemble`) and return
+    :class:`polemos.results.CampaignResults`, rows in the ensemble's order."""
+    from polemos.results import CampaignResults, join
+
+    theatre = compile_theatre(scenario)
+    parts = map_ensemble(scenario, ens, posterior, theatre=theatre, progress=progress,
+                         checkpoint=checkpoint, job_key=job_key)
     return CampaignResults(join(parts), theatre, scenario, ens)
