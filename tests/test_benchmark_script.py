@@ -49,3 +49,22 @@ def test_dry_run_writes_expected_json(tmp_path):
     assert all(r["mean_run_days"] == r["max_days"] for r in fixed)
     # the synthetic theatres have more sectors
     assert sorted(r["sectors"] for r in rows if r["group"] == "sectors") == [21, 42]
+
+
+def test_executor_benchmark_dry_run_writes_expected_json(tmp_path):
+    """benchmarks/bench_executor.py --dry-run: one serial and one Dask process, identical
+    statistics, the load recorded (no timing asserted)."""
+    script = SCRIPT.with_name("bench_executor.py")
+    out = tmp_path / "executor.json"
+    proc = subprocess.run([sys.executable, str(script), "--dry-run", "--out", str(out)],
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(out.read_text())
+    assert data["mode"] == "dry-run"
+    s = data["summary"]
+    assert s["identical_statistics"] is True and s["runs"] == 100 and s["workers"] == 2
+    for k in ("serial_batch_s", "dask_warm_batch_s", "dask_cold_batch_s",
+              "dask_cluster_start_s", "speedup_warm", "others_cores_median"):
+        assert s[k] is not None and s[k] >= 0, k
+    assert [r["kind"] for r in data["results"]["dask"]] == ["dask"]
+    assert all(len(r["loadavg_before"]) == 3 for r in data["results"]["serial"])

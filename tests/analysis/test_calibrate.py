@@ -279,28 +279,31 @@ def test_calibration_resumes_from_its_checkpoint(tmp_path, monkeypatch, capsys):
     def calibrate(tag, *extra):
         out = tmp_path / tag / "posterior.csv"
         code = cal.main(["--out", str(out), "--report", str(tmp_path / tag / "report.json"),
-                         "--particles", "20", "--initial", "60", "--generations", "3",
-                         "--replicates", "2", "--chunk-size", "50", "--screen-trajectories",
-                         "1", "--screen-runs", "2", "--evaluate-runs", "20",
-                         "--posterior-rows", "30", "--checkpoint", str(ckpt), *extra])
+                         "--chains", "4", "--steps", "3", "--initial", "16", "--replicates",
+                         "2", "--chunk-size", "10", "--screen-trajectories", "1",
+                         "--screen-runs", "2", "--evaluate-runs", "20", "--posterior-rows",
+                         "30", "--checkpoint", str(ckpt), *extra])
         return code, out
 
     code, first = calibrate("first")
     assert code == 0 and computed
     batches = sorted(p.name for p in ckpt.iterdir() if p.is_dir())
-    assert batches[0].startswith("g000-") and "screen" in batches and len(batches) > 3
+    # the screen; the prior draws; the chains' start; 3 steps x 2 halves
+    assert batches[0] == "batch-0000000000" and "screen" in batches and len(batches) == 9
     runs_first = sum(computed)
     computed.clear()
     code, again = calibrate("again")
     assert code == 0 and computed == []
     assert again.read_text() == first.read_text()
-    # a batch that lost two chunks (an interruption): only those are computed again
+    # the first batch (16 points x 2 runs: 4 chunks) lost two chunks (an interruption): only
+    # those are computed again
     lost = sorted((ckpt / batches[0]).glob("chunk-*.npz"))[1:3]
+    assert len(lost) == 2
     for p in lost:
         p.unlink()
     code, third = calibrate("third")
-    assert code == 0 and len(computed) == 2 and sum(computed) <= 100
-    assert third.read_text() == first.read_text() and runs_first > sum(computed)
+    assert code == 0 and computed == [10, 10]
+    assert third.read_text() == first.read_text() and runs_first > 20
     capsys.readouterr()
     code, _ = calibrate("other", "--seed", "7")
     err = capsys.readouterr().err

@@ -24,15 +24,9 @@ HELPERS = Path(__file__).with_name("executor_helpers.py")
 
 
 @pytest.fixture(scope="module")
-def cluster():
-    """One local Dask cluster (2 worker processes, 1 thread each) for the module: its address."""
-    from distributed import LocalCluster
-
-    lc = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None)
-    yield lc.scheduler_address
-    ex.close_clusters()
-    lc.close()
+def cluster(dask_scheduler):
+    """The session's local Dask cluster (tests/conftest.py): 2 worker processes."""
+    return dask_scheduler
 
 
 @pytest.fixture(scope="module")

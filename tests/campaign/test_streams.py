@@ -45,17 +45,17 @@ def test_results_do_not_depend_on_chunk_size(karabakh):
     _same(a, b)
 
 
-def test_results_do_not_depend_on_workers(karabakh):
-    """workers=2: the chunks run on a local Dask cluster of two worker processes."""
-    from polemos.analysis.executor import close_clusters
+def test_results_do_not_depend_on_workers(karabakh, dask_scheduler):
+    """The chunks spread over the two worker processes of a Dask cluster: the same results."""
+    from polemos.analysis.executor import default_scheduler
 
     a = run_ensemble(karabakh, Ensemble(runs=200, seed=9, mode="prior", chunk_size=50))
-    try:
-        b = run_ensemble(karabakh, Ensemble(runs=200, seed=9, mode="prior", chunk_size=50,
-                                            workers=2))
-    finally:
-        close_clusters()
+    b = run_ensemble(karabakh, Ensemble(runs=200, seed=9, mode="prior", chunk_size=50,
+                                        scheduler=dask_scheduler))
     _same(a, b)
+    # --workers N alone means a local cluster of N processes; one worker, in-process
+    assert default_scheduler(None, 2) == "local" and default_scheduler(None, 1) is None
+    assert default_scheduler("tcp://h:1", 2) == "tcp://h:1"
 
 
 class Inert(Component):

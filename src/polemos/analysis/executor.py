@@ -245,7 +245,7 @@ def _client(scheduler: str, workers: int | None):
                             "(pip install 'dask[distributed]')") from e
     if scheduler == "local":
         cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
-                               processes=True, dashboard_address=None)
+                               processes=True, dashboard_address="127.0.0.1:0")
         c = Client(cluster)
     else:
         try:
