@@ -274,6 +274,7 @@ def test_calibration_resumes_from_its_checkpoint(tmp_path, monkeypatch, capsys):
         return real(scenario, ens, posterior, theatre, reduce, chunk)
 
     monkeypatch.setattr(engine, "run_chunk", counting)
+    monkeypatch.delenv("POLEMOS_REDUCED", raising=False)   # the sizes below are already tiny
     ckpt = tmp_path / "ckpt"
 
     def calibrate(tag, *extra):
