@@ -23,8 +23,8 @@ average before and after, and the CPU the *other* processes of the machine used 
 (all busy CPU time in ``/proc/stat`` minus this benchmark's own processes' CPU time, over the
 wall time: in cores).
 
-``--quick``: 8 chunks, 1 repeat. ``--dry-run``: 4 chunks of 25 runs, 1 repeat (checks the
-script, not the speed).
+``--quick``: 8 chunks, 1 repeat. ``--dry-run``: 4 chunks of 25 runs, 1 repeat, both
+measurements in one process (checks the script, not the speed).
 """
 
 from __future__ import annotations
@@ -104,23 +104,25 @@ def _children_cpu_s() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def run_child(spec: dict) -> dict:
+def run_child(specs: list[dict]) -> list[dict]:
+    """The measurements ``specs`` in one fresh process (one each, except in a dry run)."""
     load0, busy0, ours0 = os.getloadavg(), _busy_cpu_s(), _children_cpu_s()
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child",
-                           json.dumps(spec)], env=child_env(), capture_output=True, text=True,
+                           json.dumps(specs)], env=child_env(), capture_output=True, text=True,
                           check=False)
     wall = time.perf_counter() - t0
     busy1, ours1 = _busy_cpu_s(), _children_cpu_s()
     if proc.returncode != 0:
         raise RuntimeError(f"benchmark child failed:\n{proc.stderr[-3000:]}")
-    r = json.loads(proc.stdout.strip().splitlines()[-1])
-    r["process_wall_s"] = wall
-    r["process_cpu_s"] = ours1 - ours0           # the child and its reaped workers
-    r["loadavg_before"], r["loadavg_after"] = list(load0), list(os.getloadavg())
-    if busy0 is not None:
-        r["others_cores"] = max(0.0, (busy1 - busy0) - (ours1 - ours0)) / wall
-    return r
+    rows = json.loads(proc.stdout.strip().splitlines()[-1])
+    for r in rows:
+        r["process_wall_s"] = wall
+        r["process_cpu_s"] = ours1 - ours0           # the child and its reaped workers
+        r["loadavg_before"], r["loadavg_after"] = list(load0), list(os.getloadavg())
+        if busy0 is not None:
+            r["others_cores"] = max(0.0, (busy1 - busy0) - (ours1 - ours0)) / wall
+    return rows
 
 
 def _median(rows, key):
@@ -138,7 +140,7 @@ def main(argv=None) -> int:
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.child is not None:
-        print(json.dumps(measure(json.loads(a.child))))
+        print(json.dumps([measure(s) for s in json.loads(a.child)]))
         return 0
     chunks, chunk, repeats = CHUNKS, CHUNK, a.repeats
     if a.quick:
@@ -147,15 +149,16 @@ def main(argv=None) -> int:
         chunks, chunk, repeats = 4, 25, 1
     mach, git0, t_all = machine(), git_state(), time.perf_counter()
     raw = {"serial": [], "dask": []}
+    specs = [{"kind": kind, "chunks": chunks, "chunk": chunk, "workers": a.workers}
+             for kind in ("serial", "dask")]
     for _ in range(repeats):                      # alternate, so that both see the same load
-        for kind in ("serial", "dask"):
-            spec = {"kind": kind, "chunks": chunks, "chunk": chunk, "workers": a.workers}
-            r = run_child(spec)
-            raw[kind].append(r)
-            t = r.get("batch_s") or r.get("warm_s")
-            print(f"  {kind:6s} batch {t:7.2f} s  process {r['process_wall_s']:6.2f} s  "
-                  f"others {r.get('others_cores', float('nan')):.2f} cores  load "
-                  f"{r['loadavg_before'][0]:.2f}", file=sys.stderr)
+        for rows in [run_child(specs)] if a.dry_run else [run_child([s]) for s in specs]:
+            for r in rows:
+                raw[r["kind"]].append(r)
+                t = r.get("batch_s") or r.get("warm_s")
+                print(f"  {r['kind']:6s} batch {t:7.2f} s  process {r['process_wall_s']:6.2f} s"
+                      f"  others {r.get('others_cores', float('nan')):.2f} cores  load "
+                      f"{r['loadavg_before'][0]:.2f}", file=sys.stderr)
     ser, dsk = raw["serial"], raw["dask"]
     summary = {
         "runs": chunks * chunk, "chunks": chunks, "chunk": chunk, "workers": a.workers,

@@ -53,9 +53,9 @@ def test_dry_run_writes_expected_json(tmp_path):
 
 @pytest.mark.slow
 def test_executor_benchmark_dry_run_writes_expected_json(tmp_path):
-    """benchmarks/bench_executor.py --dry-run: one serial and one Dask process, identical
-    statistics, the load recorded (no timing asserted). Slow: three fresh processes (5 s on an
-    idle machine); the dry run is its reduced form."""
+    """benchmarks/bench_executor.py --dry-run: a serial and a Dask measurement, identical
+    statistics, the load recorded (no timing asserted). Slow: a fresh process and a two-worker
+    cluster; the dry run is its reduced form."""
     script = SCRIPT.with_name("bench_executor.py")
     out = tmp_path / "executor.json"
     proc = subprocess.run([sys.executable, str(script), "--dry-run", "--out", str(out)],
