@@ -75,7 +75,8 @@ def _kill_when_collected(spec: dict) -> None:
                 os.kill(os.getpid(), signal.SIGKILL)
         stable_since = (stable_since or time.monotonic()) if ok else None
         time.sleep(0.02)
-    raise RuntimeError("the chunks were never all collected")
+    raise RuntimeError(f"the chunks were never all collected: logged {logged(spec['log'])}, "
+                       f"saved {sorted(saved(spec['ckpt']))}")
 
 
 def specs(n: int, tmp: Path, **extra) -> list[dict]:

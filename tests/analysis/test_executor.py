@@ -113,7 +113,8 @@ def test_checkpoint_holds_each_chunk_and_a_rerun_computes_nothing(tmp_path):
     sp = specs(5, tmp_path)
     first = ex.map_chunks(logged_chunk, sp, checkpoint=tmp_path / "ckpt", job_key="k1")
     assert sorted(logged(tmp_path / "log")) == list(range(5))
-    assert sorted(p.name for p in (tmp_path / "ckpt").iterdir()) == \
+    assert sorted(p.name for p in (tmp_path / "ckpt").iterdir()
+                  if not p.name.startswith(".")) == \
         [f"chunk-0000{i}.npz" for i in range(5)] + ["manifest.json"]
     again = ex.map_chunks(logged_chunk, sp, checkpoint=tmp_path / "ckpt", job_key="k1")
     assert sorted(logged(tmp_path / "log")) == list(range(5))      # nothing computed again
@@ -195,6 +196,14 @@ def test_another_job_is_refused_with_the_directory_and_the_difference(tmp_path):
     (tmp_path / "busy" / "notes.txt").write_text("mine")
     with pytest.raises(ex.CheckpointError, match="not a checkpoint"):
         ex.map_chunks(logged_chunk, sp, checkpoint=tmp_path / "busy", job_key="k")
+    import fcntl
+
+    with open(ck / ".lock", "a+") as held:             # another run is using the directory
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(ex.CheckpointError, match="in use by another run"):
+            ex.map_chunks(logged_chunk, sp, checkpoint=ck, job_key={"seed": 1, "design": "a"})
+    assert len(ex.map_chunks(logged_chunk, sp, checkpoint=ck,      # released: resumable
+                             job_key={"seed": 1, "design": "a"})) == 3
     assert sorted(logged(tmp_path / "log")) == [0, 1, 2]    # refusals computed nothing
 
 

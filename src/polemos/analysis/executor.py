@@ -136,6 +136,7 @@ class _Checkpoint:
             manifest["job"] = json.loads(json.dumps(job_key, default=str))
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
+            self._lock()
             mpath = self.dir / MANIFEST
             if mpath.is_file():
                 self._check(json.loads(mpath.read_text()), manifest)
@@ -147,10 +148,36 @@ class _Checkpoint:
             for stale in self.dir.glob(".*.tmp"):          # an interrupted write's leftover
                 stale.unlink(missing_ok=True)
         except OSError as e:
+            self.close()
             raise CheckpointError(f"checkpoint {self.dir}: {e.strerror or e}") from e
         except json.JSONDecodeError as e:
+            self.close()
             raise CheckpointError(f"checkpoint {self.dir}: {MANIFEST} is not valid JSON "
                                   f"({e})") from e
+        except CheckpointError:
+            self.close()
+            raise
+
+    def _lock(self) -> None:
+        """Hold an exclusive lock on the directory (``.lock``) while this map uses it: two runs
+        writing one checkpoint would each take the other's temporary files for leftovers."""
+        self._fh = open(self.dir / ".lock", "a+")       # closed (the lock released) by close()
+        try:
+            import fcntl
+
+            fcntl.flock(self._fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except ImportError:                            # pragma: no cover - not POSIX
+            pass
+        except BlockingIOError as e:
+            self.close()
+            raise CheckpointError(f"checkpoint {self.dir}: in use by another run; wait for it "
+                                  "to end, or give another directory") from e
+
+    def close(self) -> None:
+        fh = getattr(self, "_fh", None)
+        if fh is not None:
+            fh.close()                                 # releases the lock
+            self._fh = None
 
     def _check(self, old: dict, new: dict) -> None:
         where = f"checkpoint {self.dir}"
@@ -225,7 +252,9 @@ def claim_checkpoint(directory, job_key: str | Mapping) -> Path:
     """Make ``directory`` the checkpoint of the job ``job_key`` (its manifest, no chunks), or
     check that it already is: a job made of several maps keeps each map's chunks in a
     subdirectory, and this refuses, before any work, a directory left by another job."""
-    return _Checkpoint(directory, job_key, []).dir
+    ck = _Checkpoint(directory, job_key, [])
+    ck.close()
+    return ck.dir
 
 
 # --- schedulers ---------------------------------------------------------------------------------
@@ -283,6 +312,7 @@ def _call(func, chunk):
     return func(chunk)
 
 
+
 # --- progress -----------------------------------------------------------------------------------
 @contextlib.contextmanager
 def progress_bar(description: str, console=None):
@@ -325,8 +355,17 @@ def map_chunks(func: Callable, chunks: Sequence, *, scheduler: str | None = None
         with progress_bar(f"{n} chunks") as bar:
             return map_chunks(func, chunks, scheduler=scheduler, workers=workers,
                               checkpoint=checkpoint, job_key=job_key, progress=bar)
-    report = progress if callable(progress) else (lambda done, total: None)
     ck = _Checkpoint(checkpoint, job_key, chunks) if checkpoint is not None else None
+    try:
+        return _map(func, chunks, scheduler, workers, ck, progress)
+    finally:
+        if ck is not None:
+            ck.close()
+
+
+def _map(func, chunks, scheduler, workers, ck, progress) -> list:
+    report = progress if callable(progress) else (lambda done, total: None)
+    n = len(chunks)
     results: list = [None] * n
     done = 0
     if ck is not None:
@@ -355,17 +394,23 @@ def map_chunks(func: Callable, chunks: Sequence, *, scheduler: str | None = None
 
 def _map_dask(client, func, chunks, todo: list[int], finish) -> None:
     """Submit the chunks ``todo`` in order, collect each result as it arrives and release it on
-    the cluster (a result no longer held is never recomputed when a worker dies)."""
-    from distributed import as_completed
+    the cluster (a result no longer held is never recomputed when a worker dies). ``func`` is
+    sent once to every worker (scattered), not with each chunk."""
+    from distributed import KilledWorker, as_completed
 
-    [ffunc] = client.scatter([func], broadcast=True, hash=False)
     prefix = f"polemos-chunk-{uuid.uuid4().hex[:12]}"
+    [ffunc] = client.scatter([func], broadcast=True, hash=False)
     pending = {client.submit(_call, ffunc, chunks[i], key=f"{prefix}-{i}", pure=False): i
                for i in todo}
     try:
         for fut in as_completed(list(pending)):
             i = pending.pop(fut)
-            r = fut.result()
+            try:
+                r = fut.result()
+            except KilledWorker as e:
+                raise ExecutorError(f"chunk {i}: the worker running it died again and again "
+                                    f"({e}); out of memory? The chunks finished so far are "
+                                    "kept if a checkpoint was given") from e
             fut.release()
             finish(i, r)
     finally:
