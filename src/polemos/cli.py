@@ -193,11 +193,13 @@ def run(
         _fail([f"--mode: must be posterior, prior or point, got {mode!r}"])
     sc = load_or_exit(scenario, set_)
     prepare_out(out)
+    from polemos.analysis.executor import default_scheduler
     from polemos.campaign.engine import DEFAULT_CHUNK, Ensemble
     from polemos.campaign.report import plot, print_summary, write_summary
 
     ens = Ensemble(runs=runs, seed=seed, mode=mode, chunk_size=chunk_size or DEFAULT_CHUNK,
-                   workers=workers, max_days=max_days, scheduler=scheduler)
+                   workers=workers, max_days=max_days,
+                   scheduler=default_scheduler(scheduler, workers))
     res = _run_with_progress(sc, ens, console)
     print_summary(res, console)
 

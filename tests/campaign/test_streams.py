@@ -53,7 +53,7 @@ def test_results_do_not_depend_on_workers(karabakh, dask_scheduler):
     b = run_ensemble(karabakh, Ensemble(runs=200, seed=9, mode="prior", chunk_size=50,
                                         scheduler=dask_scheduler))
     _same(a, b)
-    # --workers N alone means a local cluster of N processes; one worker, in-process
+    # on the command line --workers N alone means a local cluster of N processes
     assert default_scheduler(None, 2) == "local" and default_scheduler(None, 1) is None
     assert default_scheduler("tcp://h:1", 2) == "tcp://h:1"
 

@@ -303,8 +303,9 @@ atexit.register(close_clusters)
 
 
 def default_scheduler(scheduler: str | None, workers: int | None) -> str | None:
-    """The scheduler a command uses: the one given, else a local cluster when more than one
-    worker is asked for, else none (serial, in-process)."""
+    """The scheduler a command line uses (``--scheduler``, ``--workers``): the one given, else a
+    local cluster when more than one worker is asked for, else none (serial, in-process). The
+    Python functions take ``scheduler`` as given: ``workers`` alone never starts a cluster."""
     return scheduler or ("local" if (workers or 1) > 1 else None)
 
 

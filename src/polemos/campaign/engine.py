@@ -184,7 +184,7 @@ class Ensemble:
     seed: int = 0
     mode: str = "posterior"
     chunk_size: int = DEFAULT_CHUNK
-    #: worker processes: more than 1 runs the chunks on a local Dask cluster of that many
+    #: worker processes of the local Dask cluster (``scheduler="local"``; default: one per CPU)
     workers: int | None = None
     max_days: int = DEFAULT_MAX_DAYS
     #: name -> (runs,) values: parameters fixed per run (row), e.g. a calibration's particles
@@ -195,8 +195,8 @@ class Ensemble:
     #: the global run index of each row, which keys its random numbers (default 0..runs-1);
     #: e.g. an offset for fresh noise, or repeated indices for common random numbers
     run_ids: np.ndarray | None = None
-    #: None (serial, or a local cluster when ``workers`` > 1), "local" or a Dask scheduler's
-    #: address (see :func:`polemos.analysis.executor.map_chunks`)
+    #: None (in this process), "local" (a local Dask cluster) or a Dask scheduler's address
+    #: (see :func:`polemos.analysis.executor.map_chunks`)
     scheduler: str | None = None
 
 
@@ -233,7 +233,7 @@ def map_ensemble(scenario, ens: Ensemble, posterior: dict | None = None, reduce=
     chunk's result in row order: compact arrays, or ``reduce(chunk results)``."""
     from functools import partial
 
-    from polemos.analysis.executor import default_scheduler, map_chunks
+    from polemos.analysis.executor import map_chunks
 
     if posterior is None and ens.mode == "posterior":
         from polemos.analysis.posterior import load_posterior
@@ -243,7 +243,7 @@ def map_ensemble(scenario, ens: Ensemble, posterior: dict | None = None, reduce=
     chunks = chunk_specs(ens)
     lean = replace(ens, fixed={}, run_ids=None)      # the chunks carry their rows
     return map_chunks(partial(run_chunk, scenario, lean, posterior, theatre, reduce), chunks,
-                      scheduler=default_scheduler(ens.scheduler, ens.workers), workers=ens.workers, checkpoint=checkpoint,
+                      scheduler=ens.scheduler, workers=ens.workers, checkpoint=checkpoint,
                       job_key=job_key, progress=progress)
 
 
