@@ -12,13 +12,10 @@ sys.path.insert(0, str(Path(__file__).parent / "campaign"))
 @pytest.fixture(scope="session")
 def dask_scheduler():
     """One local Dask cluster for the session (2 worker processes, 1 thread each, on the
-    loopback): its scheduler's address."""
-    from distributed import LocalCluster
+    loopback, as ``scheduler="local"`` makes them): its scheduler's address."""
+    from polemos.analysis.executor import close_clusters, local_cluster
 
-    from polemos.analysis.executor import close_clusters
-
-    lc = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address="127.0.0.1:0")
+    lc = local_cluster(2)
     yield lc.scheduler_address
     close_clusters()
     lc.close()

@@ -268,14 +268,12 @@ def _client(scheduler: str, workers: int | None):
     if c is not None and c.status == "running":
         return c
     try:
-        from distributed import Client, LocalCluster
+        from distributed import Client
     except ImportError as e:     # pragma: no cover - a dependency of the package
         raise ExecutorError("scheduler: dask.distributed is not installed "
                             "(pip install 'dask[distributed]')") from e
     if scheduler == "local":
-        cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
-                               processes=True, dashboard_address="127.0.0.1:0")
-        c = Client(cluster)
+        c = Client(local_cluster(workers))
     else:
         try:
             c = Client(scheduler, timeout=CONNECT_TIMEOUT)
@@ -285,6 +283,23 @@ def _client(scheduler: str, workers: int | None):
                                 "(e.g. tcp://host:8786)") from e
     _CLIENTS[key] = c
     return c
+
+
+def local_cluster(workers: int | None = None):
+    """A ``LocalCluster`` of ``workers`` processes (default ``os.cpu_count()``), one thread
+    each, listening on the loopback only.
+
+    Its workers keep glibc's own memory trimming: Dask's nannies set
+    ``MALLOC_TRIM_THRESHOLD_=65536`` by default, and setting it at all turns off glibc's
+    dynamic mmap threshold, so every large numpy temporary of the engine is mapped and unmapped
+    anew; measured here, a chunk then took 30-45% more CPU time in a worker than in-process
+    (5.0-5.2 CPU-s for 20,000 runs in-process, 6.5-7.5 in a default worker, 5.1-5.5 without)."""
+    import dask
+    from distributed import LocalCluster
+
+    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+        return LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
+                            processes=True, dashboard_address="127.0.0.1:0")
 
 
 def close_clusters() -> None:
