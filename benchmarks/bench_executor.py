@@ -21,7 +21,11 @@ serial / dask (warm, and cold + cluster start), the whole process's wall time, w
 measurement gave bit-identical statistics, and the load the measurement ran under: the load
 average before and after, and the CPU the *other* processes of the machine used meanwhile
 (all busy CPU time in ``/proc/stat`` minus this benchmark's own processes' CPU time, over the
-wall time: in cores).
+wall time: in cores), and the cores the benchmark's own processes got (CPU time over wall
+time). Where the kernel groups processes by session (``sched_autogroup_enabled`` = 1, recorded),
+a session's processes share one fair part of the CPU among the busy sessions, so more worker
+processes get no more CPU while other sessions are busy: the speed-up is then bounded by the
+idle CPU, not by the number of workers.
 
 ``--quick``: 8 chunks, 1 repeat. ``--dry-run``: 4 chunks of 25 runs, 1 repeat, both
 measurements in one process (checks the script, not the speed).
@@ -171,6 +175,11 @@ def main(argv=None) -> int:
         "dask_warm_batch_s": _median(dsk, "warm_s"),
         "serial_process_s": _median(ser, "process_wall_s"),
         "dask_process_s": _median(dsk, "process_wall_s"),
+        # cores this benchmark's processes got: CPU time over wall time of the whole process
+        "serial_cores_got": statistics.median(r["process_cpu_s"] / r["process_wall_s"]
+                                              for r in ser),
+        "dask_cores_got": statistics.median(r["process_cpu_s"] / r["process_wall_s"]
+                                            for r in dsk),
         "others_cores_median": _median(ser + dsk, "others_cores"),
         "others_cores_max": max((r.get("others_cores", 0.0) for r in ser + dsk), default=None),
         "loadavg_1min_range": [min(r["loadavg_before"][0] for r in ser + dsk),
@@ -190,6 +199,11 @@ def main(argv=None) -> int:
            "git_end": git_state(), "threads": threads_note(), "summary": summary,
            "results": raw, "total_wall_s": time.perf_counter() - t_all}
     out["machine"]["loadavg_end"] = os.getloadavg()
+    try:      # 1: the kernel shares CPU time between sessions, not processes (see the docs)
+        out["machine"]["sched_autogroup_enabled"] = int(
+            Path("/proc/sys/kernel/sched_autogroup_enabled").read_text())
+    except (OSError, ValueError):
+        out["machine"]["sched_autogroup_enabled"] = None
     if a.out:
         Path(a.out).parent.mkdir(parents=True, exist_ok=True)
         Path(a.out).write_text(json.dumps(out, indent=2) + "\n")
