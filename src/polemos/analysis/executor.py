@@ -292,8 +292,8 @@ def local_cluster(workers: int | None = None):
     Its workers keep glibc's own memory trimming: Dask's nannies set
     ``MALLOC_TRIM_THRESHOLD_=65536`` by default, and setting it at all turns off glibc's
     dynamic mmap threshold, so every large numpy temporary of the engine is mapped and unmapped
-    anew; measured here, a chunk then took 30-45% more CPU time in a worker than in-process
-    (5.0-5.2 CPU-s for 20,000 runs in-process, 6.5-7.5 in a default worker, 5.1-5.5 without)."""
+    anew; measured here, 8 chunks of 2,500 runs took 5.0-5.2 CPU-s in-process, 6.5-7.7 in
+    default workers, 5.1-5.9 in these (docs/benchmarks.md)."""
     import dask
     from distributed import LocalCluster
 
