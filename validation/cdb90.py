@@ -274,10 +274,7 @@ FITTED = ("ground_combat.armour_weight", "ground_combat.artillery_weight",
           "ground_combat.ratio_exponent", "ground_combat.attacker_rate_ratio")
 LINK_BOUNDS = [(-10.0, 10.0), (0.0, 20.0), (np.log(0.05), np.log(10.0))]
 # the law's form with its parameters free of the Karabakh priors (which bind on CDB90)
-WIDE = {"ground_combat.armour_weight": (0.1, 1000.0, "loguniform"),
-        "ground_combat.artillery_weight": (0.1, 1000.0, "loguniform"),
-        "ground_combat.ratio_exponent": (0.0, 2.0, "uniform"),
-        "ground_combat.attacker_rate_ratio": (0.01, 10.0, "loguniform")}
+WIDE = engine_law.WIDE
 
 
 @dataclass

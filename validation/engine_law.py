@@ -53,6 +53,11 @@ POSTURES = inspect.signature(by_state).parameters["keys"].default
 SCENARIO = "karabakh_2020"
 # what the law reads from the scenario: ground_combat.* (all), and the breakthrough rule
 RULE = ("movement.break_ratio", "movement.break_strength", "termination.breakpoint_attacker")
+# ranges for fitting the law's form free of the Karabakh priors: (low, high, shape)
+WIDE = {"ground_combat.armour_weight": (0.1, 1000.0, "loguniform"),
+        "ground_combat.artillery_weight": (0.1, 1000.0, "loguniform"),
+        "ground_combat.ratio_exponent": (0.0, 2.0, "uniform"),
+        "ground_combat.attacker_rate_ratio": (0.01, 10.0, "loguniform")}
 
 
 @dataclass
