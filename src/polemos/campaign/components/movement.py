@@ -49,6 +49,13 @@ from polemos.campaign.sectors import (
 )
 
 
+def defence_breaks(ratio, strength, peak, break_ratio, break_strength):
+    """Breakthrough, as a plain function on arrays: a defence breaks when the power ratio
+    reaches ``break_ratio`` or its ``strength`` (persons) is worn below ``break_strength`` of
+    its ``peak``."""
+    return (ratio >= break_ratio) | (strength < break_strength * peak)
+
+
 def advance_terrain(sim) -> np.ndarray:
     """(C, n) QJM advance factor of each contestable sector's relief and built-up share."""
     th = sim.theatre
@@ -101,8 +108,9 @@ class Movement(Component):
         through = (state == FORTIFIED) & (st.pen >= self.belt)
         state[through] = np.broadcast_to(self.behind, state.shape)[through]
         # breakthrough: the defence breaks on a high power ratio or when worn down
-        worn = st.dp < p.row("movement.break_strength") * st.dp_peak
-        breaks = act.astype(bool) & ((st.power_ratio >= p.row("movement.break_ratio")) | worn)
+        breaks = act.astype(bool) & defence_breaks(st.power_ratio, st.dp, st.dp_peak,
+                                                   p.row("movement.break_ratio"),
+                                                   p.row("movement.break_strength"))
         state[breaks] = BROKEN
         # a broken defence withdraws to the reserve if a road still reaches it
         conn = st.connected[:, self.cols].T
