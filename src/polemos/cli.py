@@ -243,7 +243,7 @@ def calibrate(
 def sensitivity(
     scenario: ScenarioArg = DEFAULT,
     n: Annotated[int, typer.Option("--n", min=2, help="Base sample size N, a power of 2: "
-                                   "N x (groups + 2) points.")] = 256,
+                                   "N x (groups + 2) points.")] = 512,
     replicates: Annotated[int, typer.Option(min=1, help="Engine runs per point, on common "
                                             "random numbers; a point's outputs are their "
                                             "mean.")] = 8,

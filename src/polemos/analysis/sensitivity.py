@@ -471,7 +471,7 @@ def job_key(scenario, design: dict) -> str:
     return "sensitivity-" + h.hexdigest()[:20]
 
 
-def run_sensitivity(scenario, n: int = 256, replicates: int = 8, seed: int = 2020,
+def run_sensitivity(scenario, n: int = 512, replicates: int = 8, seed: int = 2020,
                     over: str = "posterior", quantiles: tuple[float, float] = DEFAULT_QUANTILES,
                     groups_file: Path | None = None, resamples: int = RESAMPLES, *,
                     scheduler=None, workers=None, checkpoint=None,
@@ -587,7 +587,7 @@ def plot(res: SensitivityResult, path: Path) -> Path:
                  f"A {KIND}.\nN = {d.get('N')}: {d.get('points'):,} points x "
                  f"{d.get('replicates')} replicates = {d.get('engine_runs'):,} runs, seed "
                  f"{d.get('seed')}; inputs over {over}", fontsize=9)
-    fig.tight_layout(rect=(0, 0, 1, 0.95))
+    fig.tight_layout(rect=(0, 0, 1, 0.965))
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return Path(path)
