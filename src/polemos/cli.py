@@ -316,7 +316,7 @@ def sensitivity(
     if d["other"]:
         console.print(f"Inputs no group pattern matches (group 'other'): {', '.join(d['other'])}")
     console.print(f"{d['engine_runs']:,} engine runs ({d['points']:,} points x "
-                  f"{d['replicates']}) in {time.perf_counter() - t0:.0f} s. {KIND}. Inputs over "
+                  f"{d['replicates']}) in {time.perf_counter() - t0:.0f} s. A {KIND}. Inputs over "
                   f"the {over}; Sobol' indices assume independent inputs (see "
                   "docs/sensitivity.md).")
     written = save_or_fallback(res.write, out, console)
