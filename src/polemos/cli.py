@@ -259,9 +259,10 @@ def sensitivity(
                                            "95% intervals.")] = 1000,
     out: Annotated[Path, typer.Option(help="Folder for the table, plot and "
                                       "design.")] = Path("results/sensitivity"),
-    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address (default: "
-                                                  "serial, or a LocalCluster with "
-                                                  "--workers).")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Where chunks run: local (a Dask "
+                                                  "LocalCluster of --workers processes) or "
+                                                  "a scheduler's address; default: serial, "
+                                                  "in this process.")] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="Worker processes.")] = None,
     checkpoint: Annotated[Path | None, typer.Option(
         "--checkpoint", "--resume", help="Folder of finished chunks: an interrupted run "
@@ -276,6 +277,7 @@ def sensitivity(
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
+    from polemos.analysis.executor import ExecutorError
     from polemos.analysis.sensitivity import KIND, OVER, print_result, run_sensitivity
     from polemos.scenario import ScenarioError
 
@@ -300,16 +302,18 @@ def sensitivity(
         task = bar.add_task(f"sensitivity of {sc.name}", total=None)
 
         def sized(design):
-            bar.update(task, total=design["chunks"],
-                       description=f"{design['engine_runs']:,} runs in chunks")
+            bar.update(task, description=f"{design['engine_runs']:,} runs in chunks")
+
+        def advance(done, total):
+            bar.update(task, completed=done, total=total)
 
         try:
             res = run_sensitivity(sc, n, replicates, seed, over, q, groups, resamples,
                                   scheduler=scheduler, workers=workers, checkpoint=checkpoint,
-                                  progress=lambda k: bar.advance(task, k), on_design=sized)
+                                  progress=advance, on_design=sized)
         except ScenarioError as e:
             _fail(e.problems)
-        except ValueError as e:
+        except (ValueError, ExecutorError) as e:
             _fail([f"{scenario}: {e}"])
     print_result(res, console)
     d = res.design

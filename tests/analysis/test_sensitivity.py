@@ -272,5 +272,6 @@ def test_serial_executor_keeps_order_and_reports_progress():
     from polemos.analysis.executor import map_chunks
 
     ticks = []
-    assert map_chunks(lambda c: c * 2, [3, 1, 2], progress=ticks.append) == [6, 2, 4]
-    assert ticks == [1, 1, 1]
+    assert map_chunks(lambda c: c * 2, [3, 1, 2],
+                      progress=lambda done, total: ticks.append((done, total))) == [6, 2, 4]
+    assert ticks == [(0, 3), (1, 3), (2, 3), (3, 3)]

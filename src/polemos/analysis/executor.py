@@ -1,33 +1,39 @@
 """Map a function over chunks of work: ``map_chunks(func, chunks, ...) -> list``.
 
 A minimal **serial** stand-in with the interface the heavy analyses (sensitivity, calibration)
-call: the Dask version (``LocalCluster`` or a scheduler address, checkpoint and resume) is
-being written separately and replaces this module; callers need not change.
+call: the Dask version (``scheduler="local"`` for a LocalCluster of ``workers`` processes, or a
+scheduler's address; checkpoint and resume) is being written separately and replaces this
+module; callers need not change.
 
-    results = map_chunks(func, chunks, workers=2, checkpoint=Path("ckpt"), job_key="...",
-                         progress=lambda k: bar.advance(task, k))
+    parts = map_chunks(func, chunks, scheduler="local", workers=2, checkpoint="ckpt/",
+                       job_key="...", progress=lambda done, total: ...)
 
-Here the chunks are evaluated one after the other in this process; ``scheduler``, ``workers``,
-``checkpoint`` and ``job_key`` are accepted and ignored. ``func`` must make each chunk's result
-a function of the chunk alone (the caller's contract, which makes results independent of how
-the work is spread).
+``func(chunk)`` returns a dict of numpy arrays or one array and depends on the chunk alone (each
+chunk carries its own seeds and run indices), so the list returned, in chunk order, does not
+depend on where the chunks run. Here they run one after the other in this process;
+``scheduler``, ``workers``, ``checkpoint`` and ``job_key`` are accepted and ignored.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from pathlib import Path
-from typing import Any
+import os
+from collections.abc import Callable, Mapping, Sequence
 
 
-def map_chunks(func: Callable[[Any], Any], chunks: Iterable[Any], *, scheduler: str | None = None,
-               workers: int | None = None, checkpoint: str | Path | None = None,
-               job_key: str | None = None,
-               progress: Callable[[int], None] | None = None) -> list:
-    """``[func(c) for c in chunks]``, in the chunks' order; ``progress(1)`` after each chunk."""
+class ExecutorError(Exception):
+    """A job that cannot run as asked (bad scheduler, unusable checkpoint, bad chunk result)."""
+
+
+def map_chunks(func: Callable, chunks: Sequence, *, scheduler: str | None = None,
+               workers: int | None = None, checkpoint: str | os.PathLike | None = None,
+               job_key: str | Mapping | None = None, progress=None) -> list:
+    """``[func(c) for c in chunks]``, in the chunks' order; ``progress``, if callable, is called
+    as ``progress(done, total)`` (chunks) before the first chunk and after each."""
+    chunks = list(chunks)
+    report = progress if callable(progress) else (lambda done, total: None)
+    report(0, len(chunks))
     out = []
     for c in chunks:
         out.append(func(c))
-        if progress is not None:
-            progress(1)
+        report(len(out), len(chunks))
     return out

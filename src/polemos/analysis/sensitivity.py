@@ -304,7 +304,8 @@ def output_statistics(results, outs: list[Output]) -> np.ndarray:
 
 @dataclass(frozen=True)
 class PointEvaluator:
-    """``(m, D)`` unit-cube points -> (mean, variance) of the outputs over ``replicates`` runs
+    """``(m, D)`` unit-cube points -> {"mean", "var"}: (m, K) mean and variance of the
+    outputs over ``replicates`` runs
     each, on common random numbers. A chunk's result depends on the chunk alone, so results do
     not depend on how points are chunked or spread over workers."""
 
@@ -314,7 +315,7 @@ class PointEvaluator:
     seed: int
     outs: tuple
 
-    def __call__(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def __call__(self, u: np.ndarray) -> dict[str, np.ndarray]:
         from polemos.analysis.calibrate import from_unit, simulate_replicates
 
         u = np.atleast_2d(u)
@@ -322,7 +323,7 @@ class PointEvaluator:
                                   self.seed)
         y = output_statistics(res, list(self.outs)).reshape(len(u), self.replicates, -1)
         var = y.var(axis=1, ddof=1) if self.replicates > 1 else np.zeros_like(y[:, 0])
-        return y.mean(axis=1), var
+        return {"mean": y.mean(axis=1), "var": var}
 
 
 def chunks_of(u: np.ndarray, size: int) -> list[np.ndarray]:
@@ -332,10 +333,10 @@ def chunks_of(u: np.ndarray, size: int) -> list[np.ndarray]:
 def evaluate_points(scenario, ranges: dict, u: np.ndarray, replicates: int, seed: int,
                     outs: list[Output] | None = None, *, points_per_chunk: int | None = None,
                     scheduler=None, workers=None, checkpoint=None, job_key=None,
-                    progress: Callable[[int], None] | None = None
+                    progress: Callable[[int, int], None] | None = None
                     ) -> tuple[np.ndarray, np.ndarray]:
     """(P, K) means and (P, K) replicate variances of the outputs at the points ``u``, through
-    :func:`polemos.analysis.executor.map_chunks`."""
+    :func:`polemos.analysis.executor.map_chunks` (``progress(done, total)`` in chunks)."""
     from polemos.analysis.executor import map_chunks
     from polemos.campaign.engine import DEFAULT_CHUNK
 
@@ -345,7 +346,7 @@ def evaluate_points(scenario, ranges: dict, u: np.ndarray, replicates: int, seed
     parts = map_chunks(ev, chunks_of(np.asarray(u, dtype=float), size), scheduler=scheduler,
                        workers=workers, checkpoint=checkpoint, job_key=job_key,
                        progress=progress)
-    return (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
+    return (np.concatenate([p["mean"] for p in parts]), np.concatenate([p["var"] for p in parts]))
 
 
 # --- analyse ----------------------------------------------------------------------------------
@@ -475,10 +476,10 @@ def run_sensitivity(scenario, n: int = 512, replicates: int = 8, seed: int = 202
                     over: str = "posterior", quantiles: tuple[float, float] = DEFAULT_QUANTILES,
                     groups_file: Path | None = None, resamples: int = RESAMPLES, *,
                     scheduler=None, workers=None, checkpoint=None,
-                    progress: Callable[[int], None] | None = None,
+                    progress: Callable[[int, int], None] | None = None,
                     on_design: Callable[[dict], None] | None = None) -> SensitivityResult:
     """Sample, evaluate and analyse (the module doc); ``on_design(design)`` is called before
-    the engine runs (e.g. to size a progress bar: ``design["chunks"]``)."""
+    the engine runs (e.g. to label a progress bar)."""
     from polemos.campaign.engine import DEFAULT_CHUNK
     from polemos.campaign.report import record_status
 
