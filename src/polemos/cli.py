@@ -239,6 +239,94 @@ def calibrate(
     raise typer.Exit(calibrate_main(["--scenario", scenario, *ctx.args]))
 
 
+@app.command()
+def sensitivity(
+    scenario: ScenarioArg = DEFAULT,
+    n: Annotated[int, typer.Option("--n", min=2, help="Base sample size N, a power of 2: "
+                                   "N x (groups + 2) points.")] = 512,
+    replicates: Annotated[int, typer.Option(min=1, help="Engine runs per point, on common "
+                                            "random numbers; a point's outputs are their "
+                                            "mean.")] = 8,
+    seed: Annotated[int, typer.Option(help="Seed of the design and of the runs.")] = 2020,
+    over: Annotated[str, typer.Option(help="Ranges of the inputs: posterior (its marginal "
+                                      "quantiles) | prior.")] = "posterior",
+    quantiles: Annotated[str, typer.Option(help="Posterior quantiles bounding each input, "
+                                           "low,high.")] = "0.05,0.95",
+    groups: Annotated[Path | None, typer.Option(help="TOML file of [groups.<id>] (label, "
+                                                "patterns) overriding the default "
+                                                "grouping.")] = None,
+    resamples: Annotated[int, typer.Option(min=10, help="Bootstrap resamples for the "
+                                           "95% intervals.")] = 1000,
+    out: Annotated[Path, typer.Option(help="Folder for the table, plot and "
+                                      "design.")] = Path("results/sensitivity"),
+    scheduler: Annotated[str | None, typer.Option(help="Where chunks run: local (a Dask "
+                                                  "LocalCluster of --workers processes) or "
+                                                  "a scheduler's address; default: serial, "
+                                                  "in this process.")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes.")] = None,
+    checkpoint: Annotated[Path | None, typer.Option(
+        "--checkpoint", "--resume", help="Folder of finished chunks: an interrupted run "
+        "resumes from it.")] = None,
+    set_: SetOpt = None,
+) -> None:
+    """What decided the war: Sobol' indices (first and total order, bootstrap intervals) of
+    duration, area, each side's dead, the decisive objective's fall and equipment losses, by
+    group of inputs (drones, air defence and EW, fortification, terrain, logistics, numbers,
+    lethality, ...). Writes sensitivity.csv/.parquet/.png/.json to --out."""
+    import time
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from polemos.analysis.executor import ExecutorError
+    from polemos.analysis.sensitivity import KIND, OVER, print_result, run_sensitivity
+    from polemos.scenario import ScenarioError
+
+    if over not in OVER:
+        _fail([f"--over: must be posterior or prior, got {over!r}"])
+    if n & (n - 1):
+        _fail([f"--n: must be a power of 2 (the Sobol' sequence is balanced at powers of 2), "
+               f"got {n}"])
+    try:
+        q = tuple(float(x) for x in quantiles.split(","))
+        if len(q) != 2 or not 0 <= q[0] < q[1] <= 1:
+            raise ValueError
+    except ValueError:
+        _fail([f"--quantiles: two numbers low,high with 0 <= low < high <= 1, got {quantiles!r}"])
+    sc = load_or_exit(scenario, set_)
+    prepare_out(out)
+    console = _console()
+    t0 = time.perf_counter()
+    with Progress("[progress.description]{task.description}", BarColumn(),
+                  MofNCompleteColumn(), TimeElapsedColumn(), console=console,
+                  transient=True) as bar:
+        task = bar.add_task(f"sensitivity of {sc.name}", total=None)
+
+        def sized(design):
+            bar.update(task, description=f"{design['engine_runs']:,} runs in chunks")
+
+        def advance(done, total):
+            bar.update(task, completed=done, total=total)
+
+        try:
+            res = run_sensitivity(sc, n, replicates, seed, over, q, groups, resamples,
+                                  scheduler=scheduler, workers=workers, checkpoint=checkpoint,
+                                  progress=advance, on_design=sized)
+        except ScenarioError as e:
+            _fail(e.problems)
+        except (ValueError, ExecutorError) as e:
+            _fail([f"{scenario}: {e}"])
+    print_result(res, console)
+    d = res.design
+    if d["other"]:
+        console.print(f"Inputs no group pattern matches (group 'other'): {', '.join(d['other'])}")
+    console.print(f"{d['engine_runs']:,} engine runs ({d['points']:,} points x "
+                  f"{d['replicates']}) in {time.perf_counter() - t0:.0f} s. A {KIND}. Inputs over "
+                  f"the {over}; Sobol' indices assume independent inputs (see "
+                  "docs/sensitivity.md).")
+    written = save_or_fallback(res.write, out, console)
+    console.print("Wrote " + ", ".join(str(p) for p in written))
+
+
 def _register_ceasefire_commands() -> None:
     from polemos.ceasefire import commands
 

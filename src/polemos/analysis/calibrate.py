@@ -72,9 +72,10 @@ WINDOW_DAYS = 4  # the acceptance window of the campaign issue: the 44-day durat
 
 
 # --- priors and the unit hypercube ------------------------------------------------------------
-def campaign_priors(scenario) -> dict[str, tuple[float, float, str]]:
+def campaign_priors(scenario, fitted_only: bool = True) -> dict[str, tuple[float, float, str]]:
     """The calibrated campaign parameters (prior set; ``ceasefire.*`` left out):
-    name -> (low, high, shape)."""
+    name -> (low, high, shape). ``fitted_only=False`` keeps also those that no calibration
+    target informs (``posterior`` mode draws them from their priors)."""
     from polemos.campaign.params import calibrated
 
     def fitted(name: str) -> bool:
@@ -86,7 +87,7 @@ def campaign_priors(scenario) -> dict[str, tuple[float, float, str]]:
                    if t in scenario.record)
 
     return {k: v for k, v in calibrated(scenario).items()
-            if k.partition(".")[0] not in EXCLUDED_GROUPS and fitted(k)}
+            if k.partition(".")[0] not in EXCLUDED_GROUPS and (fitted(k) or not fitted_only)}
 
 
 def _priors(scenario_or_priors) -> dict[str, tuple[float, float, str]]:

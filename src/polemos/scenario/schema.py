@@ -234,6 +234,22 @@ class Parameter(Figure):
         return self.kind == "calibrated"
 
 
+class SensitivityGroup(Strict):
+    """A group of inputs for ``polemos sensitivity``: shell-glob patterns matched against a
+    calibrated parameter's name and the key paths of the quantities that read it (see
+    ``src/polemos/analysis/sensitivity_groups.toml``)."""
+
+    label: str = ""
+    note: str = ""
+    patterns: list[str] = Field(min_length=1)
+
+
+class SensitivitySpec(Strict):
+    """``[sensitivity]``: groups of inputs that add to or override the default table."""
+
+    groups: dict[str, SensitivityGroup] = Field(default_factory=dict)
+
+
 class Scenario(Strict):
     """A whole scenario after merging (``extends``, folder files, ``--set`` overrides)."""
 
@@ -255,6 +271,7 @@ class Scenario(Strict):
     record: dict[str, RecordItem] = Field(default_factory=dict)
     parameters: dict[str, dict[str, Parameter]] = Field(default_factory=dict)
     ceasefire: CeasefireSpec | None = None
+    sensitivity: SensitivitySpec | None = None
     _origin: list[str] = PrivateAttr(default_factory=list)  # files read, base first
 
     @property
