@@ -194,9 +194,10 @@ def test_calibration_command_writes_posterior_and_report(tmp_path):
     import json
 
     out, rep = tmp_path / "posterior.csv", tmp_path / "report.json"
-    assert cal.main(["--out", str(out), "--report", str(rep), "--particles", "40",
-                     "--initial", "120", "--generations", "3", "--evaluate-runs", "100",
-                     "--posterior-rows", "100"]) == 0
+    assert cal.main(["--method", "smc", "--out", str(out), "--report", str(rep),
+                     "--particles", "40", "--initial", "120", "--generations", "3",
+                     "--evaluate-runs", "100", "--posterior-rows", "100",
+                     "--no-screen", "--replicates", "1"]) == 0
     with out.open() as fh:
         rows = list(csv.reader(fh))
     assert len(rows) == 101
@@ -205,6 +206,22 @@ def test_calibration_command_writes_posterior_and_report(tmp_path):
     ev = r["evaluation"]
     assert 0 <= ev["shusha_in_window_share"] <= ev["shusha_fell_share"] <= 1
     assert ev["window_days"] == [40.0, 48.0]
+
+
+def test_synthetic_likelihood_command_reports_convergence(tmp_path):
+    import json
+
+    out, rep = tmp_path / "posterior.csv", tmp_path / "report.json"
+    assert cal.main(["--out", str(out), "--report", str(rep), "--chains", "4", "--steps", "2",
+                     "--initial", "8", "--replicates", "2", "--no-screen",
+                     "--evaluate-runs", "100", "--posterior-rows", "50"]) == 0
+    r = json.loads(rep.read_text())
+    assert r["chains"] == 4 and r["steps"] == 2 and r["replicates"] == 2
+    # the start's prior draws, the 4 chains' starts scored afresh (no best-of-draws luck), then
+    # 4 chains x 2 steps
+    assert r["simulations"] == 8 + 4 + 2 * 4
+    assert len(r["convergence"]["rhat"]) == len(r["parameters"])
+    assert len(r["evaluation"]["defender_killed_by_week"]) == 7     # 45 days in weeks
 
 
 def test_population_diversity_counts_lineages():

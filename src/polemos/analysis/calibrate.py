@@ -702,11 +702,11 @@ def main(argv=None) -> int:
         a.replicates = 10 if a.method == "sl" else 4
     if _reduced():
         a.particles, a.generations = min(a.particles, 40), min(a.generations, 2)
-        a.initial = 120 if a.method == "smc" else 16
-        a.chains, a.steps = 4, 2
+        a.initial = min(a.initial or 10 ** 9, 120 if a.method == "smc" else 16)
+        a.chains, a.steps = min(a.chains, 4), min(a.steps, 2)
         a.posterior_rows, a.evaluate_runs = min(a.posterior_rows, 100), min(a.evaluate_runs, 100)
         a.screen_trajectories, a.screen_runs = 2, 2
-        a.replicates = 1 if a.method == "smc" else 2
+        a.replicates = 1 if a.method == "smc" else min(a.replicates, 2)
     sc = load_scenario(a.scenario)
     if a.out is None:
         if _reduced() or a.until_day is not None:
