@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 
 import numpy as np
 import pytest
@@ -142,23 +143,49 @@ def test_run_marks_every_record_row_out_of_sample(name, tmp_path):
     assert status["military killed, azerbaijan"] == "out of sample"
 
 
-@pytest.mark.slow
-def test_validation_command_reduced(tmp_path, monkeypatch):
-    """``python -m validation.wars`` in reduced form: the report's structure, and the same
-    numbers from the same seed."""
+REDUCED = os.environ.get("POLEMOS_REDUCED", "") not in ("", "0")
+
+
+def _check_report(rep: dict, runs: int) -> None:
     from validation import wars
 
-    monkeypatch.setenv("POLEMOS_REDUCED", "1")
-    out = tmp_path / "wars.json"
-    rep = wars.main(["--runs", "40", "--out", str(out)])
-    assert json.loads(out.read_text()) == json.loads(json.dumps(rep))
     for name in WARS:
-        w = rep["wars"][name]["as_built"]
-        assert w["runs"] == 40 and w["mode"] == "posterior"
-        assert {"duration_days", "military_killed_azerbaijan"} <= set(w["record"])
-        for item in w["record"].values():
-            assert 0.0 <= item["runs_inside_record"] <= 1.0
-        assert abs(sum(w["end_causes"].values()) - 1) < 1e-9
+        for variant in ("as_built", "talks_day_given"):
+            w = rep["wars"][name][variant]
+            assert w["runs"] == runs and w["mode"] == "posterior"
+            assert {"duration_days", "military_killed_azerbaijan"} <= set(w["record"])
+            for item in w["record"].values():
+                assert 0.0 <= item["runs_inside_record"] <= 1.0
+            assert abs(sum(w["end_causes"].values()) - 1) < 1e-9
+            assert w["on_the_record_end_day"]["day"] == round(
+                load_scenario(name).record["duration_days"].value)
         assert rep["wars"][name]["talks_day_given"]["truce_day_1"] == wars.WARS[name]
-    again = wars.main(["--runs", "40", "--out", str(tmp_path / "again.json")])
-    assert again == rep
+    assert rep["reference_in_sample"]["karabakh_2020"]["runs"] == runs
+
+
+@pytest.mark.slow
+def test_validation_command_reduced(tmp_path, run_module):
+    """``python -m validation.wars`` as CI runs it: the report's structure, and the same numbers
+    from the same seed."""
+    outs = [tmp_path / "a.json", tmp_path / "b.json"]
+    for out in outs:
+        r = run_module("validation.wars", "--out", str(out), reduced=True)
+        assert r.returncode == 0, r.stderr
+    rep = json.loads(outs[0].read_text())
+    _check_report(rep, runs=200)
+    assert json.loads(outs[1].read_text()) == rep
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(REDUCED, reason="the full run takes a minute; CI runs the reduced form")
+def test_full_run_reproduces_the_documented_numbers(tmp_path, run_module):
+    from report_numbers import numbers
+
+    from validation import wars
+
+    out = tmp_path / "full.json"
+    r = run_module("validation.wars", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    got, want = json.loads(out.read_text()), json.loads(wars.OUT.read_text())
+    _check_report(got, runs=2000)
+    assert numbers(got) == pytest.approx(numbers(want), rel=1e-9, abs=1e-12)
