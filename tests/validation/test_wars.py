@@ -177,7 +177,7 @@ def test_validation_command_reduced(tmp_path, run_module):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(REDUCED, reason="the full run takes a minute; CI runs the reduced form")
+@pytest.mark.skipif(REDUCED, reason="the full run (2,000 runs of each war); CI runs the reduced form")
 def test_full_run_reproduces_the_documented_numbers(tmp_path, run_module):
     from report_numbers import numbers
 
