@@ -1,8 +1,9 @@
 """Development-only validation of the engine's mechanisms against historical data.
 
-Not part of the installed package (``src/polemos``): it reads ``../shared/`` (development
-data the project never ships) and writes the numbers of ``docs/validation.md``. Run from the
-repository root, e.g. ``python -m validation.cdb90`` and ``python -m validation.ardennes``.
+Not part of the installed package (``src/polemos``): ``cdb90`` and ``ardennes`` read
+``../shared/`` (development data the project never ships), ``wars`` runs embedded scenarios;
+each writes numbers of ``docs/validation.md``. Run from the repository root, e.g.
+``python -m validation.cdb90``, ``python -m validation.ardennes``, ``python -m validation.wars``.
 """
 
 import os
