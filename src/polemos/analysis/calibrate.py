@@ -656,6 +656,16 @@ def evaluate(scenario, posterior: dict[str, np.ndarray] | None, runs: int, seed:
     return out
 
 
+def read_posterior_csv(path: Path) -> dict[str, np.ndarray]:
+    """name -> values of a posterior CSV (as :func:`polemos.analysis.posterior.write_posterior`
+    writes it)."""
+    with Path(path).open() as fh:
+        rows = list(csv.DictReader(fh))
+    if not rows:
+        raise SystemExit(f"{path}: no rows")
+    return {k: np.array([float(r[k]) for r in rows]) for k in rows[0]}
+
+
 def _reduced() -> bool:
     return os.environ.get("POLEMOS_REDUCED", "") not in ("", "0")
 
@@ -681,6 +691,10 @@ def main(argv=None) -> int:
                          "their mean)")
     ap.add_argument("--chains", type=int, default=48, help="DE-MC chains (sl)")
     ap.add_argument("--steps", type=int, default=400, help="DE-MC steps per chain (sl)")
+    ap.add_argument("--start", type=Path, default=None,
+                    help="sl: start the chains at rows of this posterior CSV (a previous run's; "
+                         "its burn-in is then the previous run's) instead of the best prior "
+                         "draws")
     ap.add_argument("--until-day", type=int, default=None,
                     help="time split: fit only the targets known by the end of this day (the "
                          "defender's killed by week, early air-defence losses) and predict "
@@ -748,11 +762,23 @@ def main(argv=None) -> int:
 
         sim = scenario_simulator(sc, priors, a.seed, a.chunk_size, a.replicates, unfitted,
                                  reduce=False, statistics=statistics, max_days=a.until_day)
-        initial = a.initial or 20 * a.chains
-        init, _ = best_of_prior(sim, len(priors), a.chains, initial, tg.values,
-                                tg.tolerances, tg.at_least, seed=a.seed)
-        log(f"start: the best {a.chains} of {initial} prior draws "
-            f"({initial * a.replicates:,} runs, {time.perf_counter() - t0:.0f} s)")
+        if a.start is not None:
+            prev = read_posterior_csv(a.start)
+            missing = sorted(set(priors) - set(prev))
+            if missing:
+                raise SystemExit(f"{a.start}: no column for the fitted parameters {missing}")
+            n_prev = len(next(iter(prev.values())))
+            rows = np.random.default_rng(a.seed).choice(n_prev, a.chains,
+                                                        replace=n_prev < a.chains)
+            init = to_unit(priors, {k: prev[k][rows] for k in priors})
+            initial = 0
+            log(f"start: {a.chains} rows of {a.start}")
+        else:
+            initial = a.initial or 20 * a.chains
+            init, _ = best_of_prior(sim, len(priors), a.chains, initial, tg.values,
+                                    tg.tolerances, tg.at_least, seed=a.seed)
+            log(f"start: the best {a.chains} of {initial} prior draws "
+                f"({initial * a.replicates:,} runs, {time.perf_counter() - t0:.0f} s)")
         sl = sl_demc(sim, init, tg.values, tg.tolerances, tg.at_least, steps=a.steps,
                      seed=a.seed, run_offset=initial, log=log)
         draws = sl.draws()
@@ -801,9 +827,7 @@ def main(argv=None) -> int:
     write_posterior(a.out, samples)
     log(f"posterior ({a.posterior_rows} rows) -> {a.out}  [{t_cal:.0f} s]")
     # evaluate with the values as written (6 significant digits)
-    with a.out.open() as fh:
-        rows = list(csv.DictReader(fh))
-    written = {k: np.array([float(r[k]) for r in rows]) for k in rows[0]}
+    written = read_posterior_csv(a.out)
     ev = evaluate(sc, written, a.evaluate_runs, a.seed + 1, a.chunk_size)
     log(f"evaluation: {a.evaluate_runs} runs in posterior mode [{ev['seconds']:.0f} s]")
     report = {
