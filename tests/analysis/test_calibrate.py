@@ -222,6 +222,7 @@ def test_synthetic_likelihood_command_reports_convergence(tmp_path):
     assert r["simulations"] == 8 + 4 + 2 * 4
     assert len(r["convergence"]["rhat"]) == len(r["parameters"])
     assert len(r["evaluation"]["defender_killed_by_week"]) == 7     # 45 days in weeks
+    assert (tmp_path / "report-profiles.png").stat().st_size > 10_000  # the marginals plot
 
 
 def test_population_diversity_counts_lineages():

@@ -656,6 +656,38 @@ def evaluate(scenario, posterior: dict[str, np.ndarray] | None, runs: int, seed:
     return out
 
 
+def plot_profiles(priors: dict, samples: dict[str, np.ndarray], path: Path,
+                  order: list[str] | None = None, k: int = 12) -> Path:
+    """Posterior marginals of ``k`` fitted parameters (the screen's most influential first,
+    ``order``) on the prior's unit scale, where the prior is the flat line at 1: what the fit
+    learnt about each, and what it did not."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = [n for n in (order or list(priors)) if n in priors][:k]
+    u = to_unit({n: priors[n] for n in names}, {n: samples[n] for n in names})
+    cols = 4
+    rows = -(-len(names) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.3 * rows), squeeze=False)
+    for ax, j in zip(axes.flat, range(len(names)), strict=False):
+        ax.hist(u[:, j], bins=20, range=(0, 1), density=True, color="tab:blue", alpha=0.7)
+        ax.axhline(1.0, color="grey", lw=1, ls="--")
+        lo, hi, shape = priors[names[j]]
+        ax.set_title(names[j], fontsize=8)
+        ax.set_xlabel(f"prior {lo:g} to {hi:g}{' (log)' if shape == 'loguniform' else ''}",
+                      fontsize=7)
+        ax.tick_params(labelsize=7)
+    for ax in list(axes.flat)[len(names):]:
+        ax.axis("off")
+    fig.suptitle("Posterior marginals on the prior's scale (dashed: the prior)", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def read_posterior_csv(path: Path) -> dict[str, np.ndarray]:
     """name -> values of a posterior CSV (as :func:`polemos.analysis.posterior.write_posterior`
     writes it)."""
@@ -848,6 +880,13 @@ def main(argv=None) -> int:
     }
     a.report.write_text(json.dumps(report, indent=1))
     log(f"report -> {a.report}")
+    order = None
+    if screening is not None:                   # the most influential parameters first
+        eff = {e["parameter"]: e["largest"] for e in screening.report()["effects"]}
+        order = sorted(priors, key=lambda n: -eff.get(n, 0.0))
+    fig = plot_profiles(priors, samples, a.report.with_name(a.report.stem + "-profiles.png"),
+                        order)
+    log(f"posterior marginals -> {fig}")
     log(f"  decisive objective falls in {ev['shusha_fell_share']:.0%} of runs, within days "
         f"{ev['window_days'][0]:g}-{ev['window_days'][1]:g} in {ev['shusha_in_window_share']:.0%}")
     for r in ev["targets"]:
