@@ -92,8 +92,11 @@ def validate(
                 print(str(p), file=sys.stderr)
             print(f"{spec}: {len(e.problems)} problem(s)", file=sys.stderr)
             continue
+        for note in sc.notes:
+            print(str(note), file=sys.stderr)
         print(f"{spec}: valid{' (strict)' if strict else ''} - {len(sc.sectors)} sectors, "
-              f"{len(sc.sources)} sources, {len(sc.figures)} register figures")
+              f"{len(sc.sources)} sources, {len(sc.figures)} register figures, "
+              f"{len(sc.defaults)} engine parameters from the defaults")
     if bad:
         raise typer.Exit(1)
 

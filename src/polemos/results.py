@@ -85,8 +85,9 @@ class CampaignResults:
         """Share of the defender's pre-war area (outside its rear) the attacker took, at the end
         or by ``day`` (the line of the war's last day if it ended before)."""
         th = self.theatre
-        if day is not None:
-            return 1 - self.defender_area_by_day()[:, day - 1] / th.defender_area0
+        if day is not None:              # after the horizon: the line on its last day
+            by_day = self.defender_area_by_day()
+            return 1 - by_day[:, min(day, by_day.shape[1]) - 1] / th.defender_area0
         return (self.arrays["ctrl_final"] * th.area_km2 * th.contestable).sum(1) / th.defender_area0
 
     def handed_over_share(self) -> np.ndarray:

@@ -273,11 +273,29 @@ class Scenario(Strict):
     ceasefire: CeasefireSpec | None = None
     sensitivity: SensitivitySpec | None = None
     _origin: list[str] = PrivateAttr(default_factory=list)  # files read, base first
+    _defaults: frozenset = PrivateAttr(default_factory=frozenset)
+    _overrides: list[str] = PrivateAttr(default_factory=list)
+    _notes: list = PrivateAttr(default_factory=list)
 
     @property
     def origin(self) -> list[str]:
         """The files this scenario was read from (base scenarios first)."""
         return self._origin
+
+    @property
+    def defaults(self) -> frozenset:
+        """Parameters ("component.name") taken from the engine's defaults."""
+        return self._defaults
+
+    @property
+    def notes(self) -> list:
+        """Problems that are not errors: parts of the scenario the engine does not read."""
+        return self._notes
+
+    @property
+    def overrides(self) -> list[str]:
+        """The ``key.path=value`` overrides (``--set``) applied when it was loaded."""
+        return self._overrides
 
     # --- convenience -------------------------------------------------------------------------
     @property

@@ -57,13 +57,14 @@ class Drones(Component):
     """Drone kill chain by sector: sorties, engagement, detection, strikes on what is there."""
 
     name = "drones"
-    params = ("sorties_per_airframe", "loitering_launch_share", "loitering_resupply_per_day",
-              "risk_aversion", "engagements_per_channel", "decoy_realism",
-              "kill_probability_sam", "kill_probability_gun", "munitions_per_sortie",
-              "detect_per_hour", "masking_foothill", "masking_mountain", "forest_masking",
-              "defender_ew_max", "defender_ew_scale", "sead_priority", "anti_radiation",
-              "interdiction_priority", "kill_probability", "casualties_per_troop_strike",
-              "detection_hours_for_coverage", "prewar_isr")
+    params = tuple(f"drones.{k}" for k in (
+        "sorties_per_airframe", "loitering_launch_share", "loitering_resupply_per_day",
+        "risk_aversion", "engagements_per_channel", "decoy_realism", "kill_probability_sam",
+        "kill_probability_gun", "munitions_per_sortie", "detect_per_hour", "masking_foothill",
+        "masking_mountain", "forest_masking", "defender_ew_max", "defender_ew_scale",
+        "sead_priority", "anti_radiation", "interdiction_priority", "kill_probability",
+        "casualties_per_troop_strike", "detection_hours_for_coverage", "prewar_isr")) + (
+        "air_defence.decoy_sorties_per_day",)
 
     def init(self, sim):
         th, p, st = sim.theatre, sim.params, sim.state

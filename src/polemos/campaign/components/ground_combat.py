@@ -35,6 +35,8 @@ from polemos.campaign.sectors import (
     TINY,
     by_relief,
     by_state,
+    posture_names,
+    relief_names,
     state_factor,
     take_losses,
 )
@@ -123,10 +125,13 @@ class GroundCombat(Component):
     """QJM/TNDM-style attrition per sector: power ratio → casualty rates on persons."""
 
     name = "ground_combat"
-    params = ("committed_share", "armour_weight", "artillery_weight", "base_casualty_rate",
-              "attacker_rate_ratio", "ratio_exponent", "daily_sigma", "max_daily_loss",
-              "armour_loss_ratio", "artillery_loss_ratio", "air_superiority",
-              "urban_defence", "urban_casualty")
+    params = tuple(f"ground_combat.{k}" for k in (
+        "committed_share", "armour_weight", "artillery_weight", "base_casualty_rate",
+        "attacker_rate_ratio", "ratio_exponent", "daily_sigma", "max_daily_loss",
+        "armour_loss_ratio", "artillery_loss_ratio", "air_superiority", "urban_defence",
+        "urban_casualty")) + relief_names("ground_combat.terrain_defence") + relief_names(
+        "ground_combat.terrain_casualty") + posture_names("ground_combat.posture") + posture_names(
+        "ground_combat.vulnerability")
 
     def init(self, sim):
         th = sim.theatre

@@ -44,9 +44,14 @@ from polemos.campaign.sectors import (
     by_relief,
     by_state,
     lose_air_defence,
+    posture_names,
+    relief_names,
     state_factor,
     touched_runs,
 )
+
+#: the parameters advance_terrain reads
+ADVANCE_PARAMS = relief_names("movement.terrain_advance") + ("movement.urban_advance",)
 
 
 def defence_breaks(ratio, strength, peak, break_ratio, break_strength):
@@ -68,9 +73,11 @@ class Movement(Component):
     """Sector states (fortified → behind the belt → broken), advance, exploitation, capture."""
 
     name = "movement"
-    params = ("advance_km_per_day", "advance_scale", "ratio_exponent", "counterattack_share",
-              "exploitation_km_per_day", "break_ratio", "break_strength", "withdraw_share",
-              "capture_share", "abandon_share", "captured_share", "urban_advance")
+    params = tuple(f"movement.{k}" for k in (
+        "advance_km_per_day", "advance_scale", "ratio_exponent", "counterattack_share",
+        "exploitation_km_per_day", "break_ratio", "break_strength", "withdraw_share",
+        "capture_share", "abandon_share", "captured_share")) + ADVANCE_PARAMS + posture_names(
+        "movement.posture_advance")
 
     def init(self, sim):
         p, th, st = sim.params, sim.theatre, sim.state
