@@ -102,6 +102,38 @@ def validate(
 
 
 @app.command()
+def new(
+    name: Annotated[str, typer.Argument(help="Name of the new scenario (its folder).")],
+    from_: Annotated[str | None, typer.Option(
+        "--from", help="Start from a copy of this scenario (embedded name or path) instead of "
+        "the skeleton.")] = None,
+    folder: Annotated[Path, typer.Option("--dir", help="Where to create the folder NAME.")]
+    = Path("."),
+) -> None:
+    """Start a scenario in NAME/: a commented skeleton of a small two-sided war that validates
+    and runs (or a copy of another scenario, --from). Then: polemos validate NAME/."""
+    from polemos.scenario import ScenarioError, load_scenario
+    from polemos.scenario.new import write_new
+
+    target = folder / name
+    try:
+        written = write_new(name, target, from_)
+    except ScenarioError as e:
+        _fail(e.problems)
+    print("Wrote " + ", ".join(str(p) for p in written))
+    if from_ is not None:
+        print(f"(a calibrated posterior of '{from_}' is not copied: it was fitted to that war; "
+              "runs draw calibrated parameters from their priors until you calibrate yours)")
+    try:
+        sc = load_scenario(target)
+    except ScenarioError as e:
+        _fail(e.problems)
+    print(f"{target}/: valid - {len(sc.sectors)} sectors, {len(sc.defaults)} engine parameters "
+          f"from the defaults. Next:\n  polemos validate --strict {target}/\n"
+          f"  polemos run {target}/ --runs 1000 --max-days 30 --out results/{name}")
+
+
+@app.command()
 def schema() -> None:
     """Print the JSON Schema of the scenario format (for editors)."""
     import json
