@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from polemos.scenarios import DEFAULT  # the embedded default scenario
+
 app = typer.Typer(
     help="Polemos: simulate a war and forecast the peace that follows it.",
     no_args_is_help=True,
@@ -14,7 +16,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-DEFAULT = "karabakh_2020"
 ScenarioArg = Annotated[str, typer.Argument(help="Embedded scenario name or path to a TOML "
                                             "file or folder.")]
 SetOpt = Annotated[list[str] | None, typer.Option("--set", help="Override: key.path=value "

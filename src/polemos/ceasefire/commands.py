@@ -12,6 +12,8 @@ from typing import Annotated
 
 import typer
 
+from polemos.scenarios import DEFAULT
+
 KEY_MONTHS = (12, 24, 36, 60)
 
 
@@ -24,7 +26,7 @@ def _err(msg: str) -> None:
 
 def forecast(
     scenario: Annotated[str, typer.Argument(help="Embedded scenario name or path.")]
-    = "karabakh_2020",
+    = DEFAULT,
     runs: Annotated[int, typer.Option(help="Number of runs (one parameter draw each).", min=1)]
     = 5000,
     seed: Annotated[int, typer.Option(help="Seed of the named random streams.")] = 2020,
@@ -133,7 +135,8 @@ def _print_forecast(f, scenario: str) -> None:
     for j, (side, share) in enumerate(f.initiator_shares().items()):
         ti.add_row(side, f"{share:.3f}", f"{f.p_initiator[:, j].mean():.3f}")
     con.print(ti)
-    tb = Table(title="CF scenario tree: leader change in Armenia x counter-drone outcome")
+    tb = Table(title="CF scenario tree: leader change "
+               f"({f.attrs['leader_change_side']}) x counter-drone outcome")
     for col in ("branch", "P(branch)", f"P(offensive by month {len(f.months)} | branch)",
                 "runs"):
         tb.add_column(col, justify="left" if col == "branch" else "right")

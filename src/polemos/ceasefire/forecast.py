@@ -98,7 +98,7 @@ class Forecast:
     def initiator_shares(self) -> dict[str, float]:
         """Share of offensives (by the horizon) each side starts, expected over runs."""
         tot = self.p_initiator.sum()
-        a, b = self.attrs.get("sides", ["azerbaijan", "armenia"])
+        a, b = self.attrs["sides"]
         if tot <= 0:
             return {a: float("nan"), b: float("nan")}
         return {a: float(self.p_initiator[:, 0].sum() / tot),
@@ -177,8 +177,8 @@ def _simulate(inputs: CeasefireInputs, runs: int, seed: int, months: int,
 
     def Z(name, *tail):
         return stream(seed, name).standard_normal((total,) + tail)[rows]
-    sides = [spec.attacker] + [s for s in spec.costs if s != spec.attacker][:1]
-    other = sides[1] if len(sides) > 1 else "armenia"
+    other = next(s for s in spec.costs if s != spec.attacker)   # the schema: two sides
+    sides = [spec.attacker, other]
 
     # ---- base hazard ---------------------------------------------------------------------
     prior = draw_recurrence_prior(S, seed, M)
@@ -414,7 +414,8 @@ def _simulate(inputs: CeasefireInputs, runs: int, seed: int, months: int,
     lc_out = np.where(lc_month <= M, lc_month, 0)
     attrs = {"scenario": inputs.scenario_name, "seed": int(seed), "runs": int(runs),
              "months": M, "start_date": str(spec.start_date), "hazard_model": prior.model,
-             "uncertainty": int(bool(uncertainty)), "sides": [spec.attacker, other],
+             "uncertainty": int(bool(uncertainty)), "sides": sides,
+             "leader_change_side": spec.leader_change.side,
              "threshold_deaths": float(thr)}
     return Forecast(np.arange(1, M + 1), p_off, p_clash, p_init, deaths, off_month, initiator,
                     clash_month, lc_out, success, tech_month, shock_month,

@@ -2,8 +2,8 @@
 
 Every number is a :data:`~polemos.scenario.quantity.Quantity`: a sourced figure, a reference to
 the register (``{ref = ...}``) or to a calibrated parameter (``{param = "ceasefire.name"}``, with a
-prior). Times are in months since the ceasefire (10 Nov 2020 = month 0); balances are on the
-logit scale of ``q``, the probability that the attacker of 2020 (Azerbaijan) would win a renewed
+prior). Times are in months since the ceasefire (``start_date`` = month 0); balances are on the
+logit scale of ``q``, the probability that the attacker of the war just ended would win a renewed
 war; costs and restart costs are shares of the contested prize. See ``docs/ceasefire-forecast.md``.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from polemos.scenario.quantity import Quantity, Strict
 
@@ -41,7 +41,7 @@ class RecurrencePrior(Strict):
 
 class Peacekeepers(Strict):
     present: bool = True
-    led_by: str = "russia"
+    led_by: str = ""  # the actor that leads the force
     un_led: bool = False
     size: Quantity  # persons
     armoured_vehicles: Quantity  # count
@@ -59,7 +59,7 @@ class Peacekeepers(Strict):
 class Patron(Strict):
     """The peacekeepers' patron and the outside shocks that can cut its capacity."""
 
-    actor: str = "russia"
+    actor: str  # an actor id
     shock_per_month: Quantity  # per_month: probability of an outside shock
     strength_after_shock: Quantity  # share of the peacekeeping capacity left after a shock
     attention_after_shock: Quantity  # share of the patron's mediation attention left
@@ -92,7 +92,7 @@ class PowerPath(Strict):
 
 
 class Power(Strict):
-    balance_at_ceasefire: Quantity  # share: q0, P(Azerbaijan wins a renewed war) at month 0
+    balance_at_ceasefire: Quantity  # share: q0, P(the attacker wins a renewed war) at month 0
     elasticity: Quantity  # ratio: contest exponent, q = P_az^e / (P_az^e + P_ar^e)
     commitment_horizon_months: Quantity  # months ahead a side projects the power shift
     sides: dict[str, PowerPath]
@@ -110,13 +110,13 @@ class TechnologySignal(Strict):
     power_gain: Quantity  # share: gain of the defender's capability index on success
     phase_in_months: Quantity  # months over which that gain is realised
     belief_shift: Quantity  # ratio: logit shift of both sides' beliefs on the signal
-    side: str = "armenia"  # whose counter-drone capability it lifts
+    side: str  # whose counter-drone capability it lifts
     forced: str = ""  # "" (drawn), "success" or "failure" (counterfactuals)
     note: str = ""
 
 
 class LeaderChange(Strict):
-    side: str = "armenia"
+    side: str  # whose leader may change
     hazard_per_month: Quantity  # per_month: base hazard of a change of leader
     protest_multiplier: Quantity  # ratio: extra hazard right after the ceasefire (protests)
     protest_decay_months: Quantity  # months: e-folding time of the protest wave
@@ -127,9 +127,10 @@ class LeaderChange(Strict):
 
 
 class Resolve(Strict):
-    """Azerbaijan's resolve: domestic unity and oil revenue scale its perceived cost of war."""
+    """A side's resolve (the attacker's in the default): domestic unity and oil revenue scale
+    its perceived cost of war."""
 
-    side: str = "azerbaijan"
+    side: str  # whose resolve
     rally_at_ceasefire: Quantity  # share: extra resolve from the victory rally at month 0
     rally_decay_months: Quantity  # months
     opposition: Quantity  # share: resolve lost to a serious opposition
@@ -187,7 +188,7 @@ class CeasefireSpec(Strict):
 
     start_date: dt.date
     horizon_months: int = Field(default=60, ge=1, le=240)
-    attacker: str = "azerbaijan"  # the side that attacked in the war just ended
+    attacker: str  # the side that attacked in the war just ended
     recurrence_prior: RecurrencePrior
     peacekeepers: Peacekeepers
     patron: Patron
@@ -203,3 +204,10 @@ class CeasefireSpec(Strict):
     mechanisms: Mechanisms
     drivers: dict[str, Driver] = Field(default_factory=dict)
     note: str = ""
+
+    @model_validator(mode="after")
+    def _two_sides(self) -> CeasefireSpec:
+        if self.attacker not in self.costs or len(self.costs) != 2:
+            raise ValueError(f"'costs' gives each of the two sides' cost, the attacker "
+                             f"'{self.attacker}' and the other; got {sorted(self.costs)}")
+        return self
