@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from polemos.campaign import DEFAULT_MAX_DAYS, DEFAULT_MODE, DEFAULT_RUNS, DEFAULT_SEED
 from polemos.scenarios import DEFAULT  # the embedded default scenario
 
 app = typer.Typer(
@@ -194,16 +195,16 @@ def _run_with_progress(sc, ens, console):
 @app.command()
 def run(
     scenario: ScenarioArg = DEFAULT,
-    runs: Annotated[int, typer.Option(min=1, help="Number of runs.")] = 10000,
-    seed: Annotated[int, typer.Option(help="Seed of the random streams.")] = 2020,
+    runs: Annotated[int, typer.Option(min=1, help="Number of runs.")] = DEFAULT_RUNS,
+    seed: Annotated[int, typer.Option(help="Seed of the random streams.")] = DEFAULT_SEED,
     out: Annotated[Path, typer.Option(help="Folder for results and plots.")] = Path("results"),
     set_: SetOpt = None,
     mode: Annotated[str, typer.Option(help="Parameters: posterior | prior | point.")]
-    = "posterior",
+    = DEFAULT_MODE,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
     chunk_size: Annotated[int | None, typer.Option(
         min=1, help="Runs per chunk (default: the engine's DEFAULT_CHUNK).")] = None,
-    max_days: Annotated[int, typer.Option(min=1, help="Horizon, days.")] = 120,
+    max_days: Annotated[int, typer.Option(min=1, help="Horizon, days.")] = DEFAULT_MAX_DAYS,
     show_steps: Annotated[bool, typer.Option(help="Print the step order and exit.")] = False,
     plots: Annotated[bool, typer.Option(help="Write PNG plots.")] = True,
 ) -> None:
@@ -240,8 +241,8 @@ def compare(
     scenario_a: Annotated[str, typer.Argument(help="Baseline scenario (name or path).")],
     scenario_b: Annotated[str, typer.Argument(help="Counterfactual scenario (name or path).")],
     runs: Annotated[int, typer.Option(min=2)] = 4000,
-    seed: int = 2020,
-    mode: str = "posterior",
+    seed: int = DEFAULT_SEED,
+    mode: str = DEFAULT_MODE,
     out: Annotated[Path, typer.Option(help="Folder for the plot.")] = Path("results"),
 ) -> None:
     """Paired differences B − A on the same random streams, with bands; writes a plot."""

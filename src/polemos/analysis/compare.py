@@ -76,6 +76,7 @@ def plot_differences(name_a, name_b, res_a, res_b, out: Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from polemos.provenance import finish
     from polemos.results import band
 
     out = Path(out)
@@ -90,7 +91,7 @@ def plot_differences(name_a, name_b, res_a, res_b, out: Path) -> Path:
     ax.set(xlabel="day of war", ylabel="km² held by the defender",
            title=f"{name_b} against {name_a}")
     ax.legend(fontsize=8)
-    fig.tight_layout()
+    finish(fig, res_a.provenance(), res_b.provenance())
     path = out / f"compare_{Path(name_a).stem}_vs_{Path(name_b).stem}.png"
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from polemos.campaign import DEFAULT_MAX_DAYS, DEFAULT_MODE, DEFAULT_RUNS, DEFAULT_SEED
 from polemos.campaign.components import default_components
 from polemos.campaign.params import build_params
 from polemos.campaign.state import daily, new_record, new_state, run_major
 from polemos.campaign.theatre import compile_theatre
 from polemos.rng import Streams
 
-DEFAULT_MAX_DAYS = 120
 # runs stepped together: small enough that a day's (sectors, runs) float32 arrays stay in the
 # CPU's cache (2,500 runs: ~20% faster than 10,000 on the benchmark machine); results do not
 # depend on it
@@ -43,7 +43,7 @@ def step_order(components=None) -> list[tuple[str, str]]:
 class Simulation:
     """One chunk of runs of a scenario (global run indices ``run_ids``)."""
 
-    def __init__(self, scenario, run_ids, seed: int = 0, mode: str = "point",
+    def __init__(self, scenario, run_ids, seed: int = DEFAULT_SEED, mode: str = "point",
                  posterior: dict | None = None, fixed: dict | None = None,
                  max_days: int = DEFAULT_MAX_DAYS, components=None, theatre=None,
                  settlement_rule: Callable | None = None, exogenous_endings: bool = True):
@@ -178,9 +178,9 @@ def _runs_last(v, n: int) -> bool:
 class Ensemble:
     """What to run: how many runs, the seed, where parameters come from, chunking."""
 
-    runs: int = 1000
-    seed: int = 0
-    mode: str = "posterior"
+    runs: int = DEFAULT_RUNS
+    seed: int = DEFAULT_SEED
+    mode: str = DEFAULT_MODE
     chunk_size: int = DEFAULT_CHUNK
     workers: int = 1
     max_days: int = DEFAULT_MAX_DAYS
@@ -228,4 +228,4 @@ def run_ensemble(scenario, ens: Ensemble, posterior: dict | None = None, progres
             parts.append(_run_chunk(t))
             if progress:
                 progress(len(t[1]))
-    return CampaignResults(join(parts), theatre, scenario, ens)
+    return CampaignResults(join(parts), theatre, scenario, ens, posterior)

@@ -123,11 +123,12 @@ def print_summary(res: CampaignResults, console) -> None:
     from rich.table import Table
 
     from polemos.campaign.state import END_CAUSES
+    from polemos.provenance import footer
 
     sc, t = res.scenario, res.table()
-    ens = res.ensemble
-    title = (f"{sc.title}: {res.n:,} runs (seed {ens.seed}, parameters: {ens.mode}); "
-             "median [10–90%]")
+    prov = res.provenance()
+    title = (f"{sc.title}: {res.n:,} runs (seed {prov['seed']}, parameters: "
+             f"{prov['parameters']}); median [10–90%]")
     tab = Table(title=title, title_justify="left")
     tab.add_column("outcome")
     tab.add_column("model", justify="right")
@@ -155,6 +156,7 @@ def print_summary(res: CampaignResults, console) -> None:
                       f"{a} {_band_txt(t[f'airspace_{a}_share'], True)}" for a in AIRSPACE))
     console.print(cause_table(res))
     console.print(geography_table(res))
+    console.print(f"[dim]{escape(footer(prov))}[/dim]")
 
 
 def cause_table(res: CampaignResults):
@@ -208,6 +210,8 @@ def plot(res: CampaignResults, out: Path) -> list[Path]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from polemos.provenance import finish
+
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     sc, th = res.scenario, res.theatre
@@ -232,7 +236,7 @@ def plot(res: CampaignResults, out: Path) -> list[Path]:
     ax.set(xlabel=f"day of war (day 1 = {sc.start_date:%d %b %Y})", ylabel="km²",
            title=f"Area held by {th.sides[1]} ({res.n:,} runs)")
     ax.legend(fontsize=8)
-    fig.tight_layout()
+    finish(fig, res.provenance())
     paths.append(out / "area_held.png")
     fig.savefig(paths[-1], dpi=110)
     plt.close(fig)
@@ -254,7 +258,7 @@ def plot(res: CampaignResults, out: Path) -> list[Path]:
                     label=f"record: {key.replace('_', ' ')} ({obs.kind.replace('_', ' ')})")
     ax.set(xlabel="day of war", ylabel="killed per day", title="Daily military killed")
     ax.legend(fontsize=7)
-    fig.tight_layout()
+    finish(fig, res.provenance())
     paths.append(out / "daily_killed.png")
     fig.savefig(paths[-1], dpi=110)
     plt.close(fig)
@@ -271,7 +275,7 @@ def plot(res: CampaignResults, out: Path) -> list[Path]:
     fig, ax = plt.subplots(figsize=(8, 4.5))
     ax.bar(labels, meds, yerr=err, capsize=4)
     ax.set(ylabel="systems lost (median, 10–90%)", title=f"Equipment lost by {dfd}")
-    fig.tight_layout()
+    finish(fig, res.provenance())
     paths.append(out / "losses_by_category.png")
     fig.savefig(paths[-1], dpi=110)
     plt.close(fig)

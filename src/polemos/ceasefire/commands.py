@@ -59,6 +59,9 @@ def forecast(
             f"{k.rsplit('.', 1)[-1]} {m:.3g} [{lo:.3g}-{hi:.3g}]"
             for k, (m, lo, hi) in ((k, band(v)) for k, v in given.items())))
     f = run_forecast(ceasefire_inputs(sc), runs=runs, seed=seed, months=months, given=given)
+    from polemos.provenance import provenance
+
+    f.attrs.update(provenance(sc, seed=seed, runs=runs, months=months, from_war=from_war))
     _print_forecast(f, scenario)
     written = save_or_fallback(lambda folder: write_forecast(f, folder), out, _console())
     print(f"written: {', '.join(str(p) for p in written)}")
@@ -153,6 +156,9 @@ def write_forecast(f, out: Path) -> list[Path]:
     import matplotlib.pyplot as plt
     import numpy as np
 
+    from polemos.provenance import finish
+
+    prov = f.attrs if "scenario_sha256" in f.attrs else {}   # set by `polemos forecast`
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     ds = f.to_dataset()
@@ -180,7 +186,7 @@ def write_forecast(f, out: Path) -> list[Path]:
     ax.set_ylim(0, 1)
     ax.set_title(f"Ceasefire forecast ({f.runs} runs; dashed: median)")
     ax.legend(fontsize=8, loc="upper left")
-    fig.tight_layout()
+    finish(fig, prov)
     p1 = out / "curves.png"
     fig.savefig(p1, dpi=120)
     plt.close(fig)
@@ -196,7 +202,7 @@ def write_forecast(f, out: Path) -> list[Path]:
     ax.set_yticks(y, names, fontsize=8)
     ax.set_xlabel(f"P(offensive by month {len(f.months)} | branch)")
     ax.set_xlim(0, 1)
-    fig.tight_layout()
+    finish(fig, prov)
     p2 = out / "scenario_tree.png"
     fig.savefig(p2, dpi=120)
     plt.close(fig)
