@@ -1,5 +1,6 @@
-"""`polemos validate` promises what `polemos run` keeps: every scenario of the tests and every
-embedded one either fails validation (with its problems) or runs (a few days, a few runs)."""
+"""`polemos validate` promises what `polemos run` keeps: every scenario of the tests, of the
+docs' examples and every embedded one either fails validation (with its problems) or runs (a
+few days, a few runs)."""
 
 from pathlib import Path
 
@@ -9,7 +10,9 @@ from polemos.scenario import ScenarioError, load_scenario
 from polemos.scenarios import embedded_names
 
 TESTS = Path(__file__).parent
-CASES = sorted(str(p.relative_to(TESTS)) for p in TESTS.rglob("*.toml")) + [
+EXAMPLES = TESTS.parent / "docs" / "examples"           # the tutorial's war
+CASES = sorted(str(p.relative_to(TESTS.parent)) for p in [*TESTS.rglob("*.toml"),
+                                                           *EXAMPLES.glob("*.toml")]) + [
     f"embedded:{n}" for n in embedded_names()]
 
 
@@ -17,7 +20,8 @@ CASES = sorted(str(p.relative_to(TESTS)) for p in TESTS.rglob("*.toml")) + [
 def test_a_scenario_that_validates_runs(case):
     from polemos.campaign.engine import Ensemble, run_ensemble
 
-    spec = case.removeprefix("embedded:") if case.startswith("embedded:") else TESTS / case
+    spec = case.removeprefix("embedded:") if case.startswith("embedded:") else \
+        TESTS.parent / case
     try:
         sc = load_scenario(spec)
     except ScenarioError as e:
@@ -30,4 +34,5 @@ def test_a_scenario_that_validates_runs(case):
 
 
 def test_the_cases_include_the_embedded_scenarios_and_the_test_theatre():
-    assert "embedded:karabakh_2020" in CASES and "data/tiny.toml" in CASES
+    assert {"embedded:karabakh_2020", "tests/data/tiny.toml",
+            "docs/examples/border_war.toml"} <= set(CASES)
