@@ -2,19 +2,13 @@
 so does it without drones, without air defence, without electronic warfare, or with one sector
 to fight over (one test per absence)."""
 
-import re
-
 import numpy as np
 import pytest
+from campaign_helpers import drop_tables
 
 from polemos.campaign.engine import Ensemble, Simulation, run_ensemble
 from polemos.scenario import load_scenario
 from polemos.scenario.new import write_new
-
-
-def drop_tables(text: str, pattern: str) -> str:
-    """Remove every table whose header matches ``pattern`` (up to the next table)."""
-    return re.sub(rf"^\[{pattern}\]\n(?:[^\[\n].*\n|\n)*", "", text, flags=re.M)
 
 
 @pytest.fixture

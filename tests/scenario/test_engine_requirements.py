@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
+from campaign_helpers import drop_tables
 
 from polemos.scenario import ScenarioError, load_scenario
 
@@ -19,16 +20,11 @@ def _problems(tmp_path, edit) -> list[str]:
     return [str(p) for p in e.value.problems]
 
 
-def _drop_table(text: str, header: str) -> str:
-    """Remove the table ``[header]`` (up to the next table)."""
-    return re.sub(rf"^\[{re.escape(header)}\]\n(?:[^\[\n].*\n|\n)*", "", text, flags=re.M)
-
-
 def test_a_side_without_a_route_is_named(tmp_path):
     def edit(t):
-        t = _drop_table(t, "routes.blue_road")
+        t = drop_tables(t, r"routes\.blue_road")
         t = t.replace('cuts_routes = ["blue_road"]\n', "")
-        return _drop_table(t, "parameters.inputs.blue_road_capacity")
+        return drop_tables(t, r"parameters\.inputs\.blue_road_capacity")
     probs = _problems(tmp_path, edit)
     assert any(re.match(r".*war\.toml:\d+ routes: side 'blue' has no route", p) for p in probs), \
         probs
