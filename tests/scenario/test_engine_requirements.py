@@ -20,14 +20,22 @@ def _problems(tmp_path, edit) -> list[str]:
     return [str(p) for p in e.value.problems]
 
 
-def test_a_side_without_a_route_is_named(tmp_path):
+def test_an_attacker_without_a_route_is_named(tmp_path):
+    probs = _problems(tmp_path, lambda t: drop_tables(t, r"routes\.red_road"))
+    assert any(re.match(r".*war\.toml:\d+ routes: the attacker 'red' has no route", p)
+               for p in probs), probs
+
+
+def test_a_defender_without_a_route_is_a_blockaded_enclave(tmp_path):
     def edit(t):
         t = drop_tables(t, r"routes\.blue_road")
         t = t.replace('cuts_routes = ["blue_road"]\n', "")
         return drop_tables(t, r"parameters\.inputs\.blue_road_capacity")
-    probs = _problems(tmp_path, edit)
-    assert any(re.match(r".*war\.toml:\d+ routes: side 'blue' has no route", p) for p in probs), \
-        probs
+    path = tmp_path / "war.toml"
+    path.write_text(edit(TINY.read_text()))
+    notes = [str(n) for n in load_scenario(path).notes]
+    assert any(re.match(r".*war\.toml:\d+ routes: note: the defender 'blue' has no route: a "
+                        "blockaded enclave", n) for n in notes), notes
 
 
 def test_an_objective_that_can_never_fall_is_named(tmp_path):

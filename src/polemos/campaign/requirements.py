@@ -9,9 +9,10 @@ condition without which part of the scenario would silently do nothing.
 * **sectors** — at least one sector can change hands (held by the defender, outside its rear),
   and one of them borders a sector the attacker holds (the front: manoeuvre opens fighting
   only next to the attacker's ground);
-* **routes** — each side has at least one (logistics: a side's supply and its troop lift are
-  the capacity of its open routes; with none it has no supply and no combat power);
-  an objective cuts, and an outside power's ``route_cut`` red line watches, only the
+* **routes** — the attacker has at least one (logistics: a side's supply and its troop lift
+  are the capacity of its open routes; an attacker with none has no supply and no combat
+  power); a defender with none is a blockaded enclave (a note: every sector it holds is cut off
+  from day 1, and its reserve cannot move); an objective cuts, and an outside power's ``route_cut`` red line watches, only the
   defender's routes (the attacker's are never closed);
 * **objectives** — held by the side that holds their sector, in a sector that can change
   hands (or they can never fall); a ``sector_taken`` red line watches such a sector;
@@ -19,8 +20,9 @@ condition without which part of the scenario would silently do nothing.
   (``ceiling_km``, ``range_km``); the attacker's strike and ISR drones have a working
   altitude (``altitude_km``: which air defence reaches them).
 
-Notes (not errors): the parts of a scenario the engine does not read — the attacker's air
-defence, the defender's drones, electronic-warfare systems in the ``radar`` role.
+Notes (not errors): a defender without a route; the parts of a scenario the engine does not
+read — the attacker's air defence, the defender's drones, electronic-warfare systems in the
+``radar`` role.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ def campaign_problems(sc) -> tuple[Found, Found]:
     problems: Found = []
     notes: Found = []
     _parameters(sc, problems)
-    _theatre(sc, problems)
+    _theatre(sc, problems, notes)
     _forces(sc, problems, notes)
     return problems, notes
 
@@ -69,7 +71,7 @@ def _span(lo: float, hi: float) -> str:
     return f"{lo:g}" if lo == hi else f"{lo:g}..{hi:g}"
 
 
-def _theatre(sc, out: Found) -> None:
+def _theatre(sc, out: Found, notes: Found) -> None:
     sides = list(sc.sides)
     if len(sides) != 2 or sorted(s.role for s in sc.sides.values()) != ["attacker", "defender"]:
         return                                   # reported by the cross-reference rules
@@ -87,12 +89,16 @@ def _theatre(sc, out: Found) -> None:
             out.append((("links",), f"no sector the defender '{dfd}' can lose borders one the "
                         f"attacker '{att}' holds: there is no front, nothing would be fought over "
                         "(link a sector of each side)"))
-    for side in (att, dfd):
-        if not any(r.side == side for r in sc.routes.values()):
-            out.append((("routes",), f"side '{side}' has no route: its supply and troop lift "
-                        "come from its open routes (logistics), so it would have no supply and no "
-                        "combat power; give it at least one [routes.<id>] with side = "
-                        f"\"{side}\""))
+    if not any(r.side == att for r in sc.routes.values()):
+        out.append((("routes",), f"the attacker '{att}' has no route: its supply and troop lift "
+                    "come from its open routes (logistics), so it would have no supply and no "
+                    "combat power; give it at least one [routes.<id>] with side = "
+                    f"\"{att}\""))
+    if not any(r.side == dfd for r in sc.routes.values()):
+        notes.append((("routes",), f"the defender '{dfd}' has no route: a blockaded enclave, "
+                      "every sector it holds is cut off from day 1 (it fights on its stocks, then "
+                      "at logistics.cutoff_power) and its reserve and mobilised men cannot move "
+                      "(they move on its routes' lift)"))
     for oid, o in sc.objectives.items():
         sector = sc.sectors.get(o.sector)
         if sector is None:
