@@ -30,7 +30,6 @@ Lanchester family with exponent κ: 1 the square law, 0 the linear law.)
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -45,11 +44,11 @@ from polemos.campaign.components.ground_combat import (
     urban_blend,
 )
 from polemos.campaign.components.movement import defence_breaks
-from polemos.campaign.sectors import RELIEF_KEYS, by_state
+from polemos.campaign.sectors import POSTURE_KEYS, RELIEF_KEYS
 from polemos.scenario import load_scenario
 
 # the engine's posture states, in the order of its by-state tables
-POSTURES = inspect.signature(by_state).parameters["keys"].default
+POSTURES = POSTURE_KEYS
 SCENARIO = "karabakh_2020"
 # what the law reads from the scenario: ground_combat.* (all), and the breakthrough rule
 RULE = ("movement.break_ratio", "movement.break_strength", "termination.breakpoint_attacker")
