@@ -204,7 +204,8 @@ def test_calibration_command_writes_posterior_and_report(tmp_path):
     r = json.loads(rep.read_text())
     assert r["simulations"] >= 120 and len(r["history"]) >= 2
     ev = r["evaluation"]
-    assert 0 <= ev["shusha_in_window_share"] <= ev["shusha_fell_share"] <= 1
+    assert ev["decisive_objective"] == "shusha"
+    assert 0 <= ev["decisive_in_window_share"] <= ev["decisive_fell_share"] <= 1
     assert ev["window_days"] == [40.0, 48.0]
 
 
@@ -221,7 +222,7 @@ def test_synthetic_likelihood_command_reports_convergence(tmp_path):
     # 4 chains x 2 steps
     assert r["simulations"] == 8 + 4 + 2 * 4
     assert len(r["convergence"]["rhat"]) == len(r["parameters"])
-    assert len(r["evaluation"]["defender_killed_by_week"]) == 7     # 45 days in weeks
+    assert len(r["evaluation"]["killed_by_week"]["armenia"]) == 7     # 45 days in weeks
     assert (tmp_path / "report-profiles.png").stat().st_size > 10_000  # the marginals plot
 
 
@@ -275,3 +276,24 @@ def test_simulator_averages_replicates_on_fresh_random_numbers(scenario):
     params = {k: np.repeat(v, 3) for k, v in cal.from_unit(pri, u).items()}
     runs = cal.summary_statistics(cal.simulate(scenario, params, seed=3, run_offset=15))
     np.testing.assert_allclose(got, runs.reshape(2, 3, -1).mean(axis=1))
+
+
+def test_any_scenario_calibrates_to_the_targets_its_record_has(tmp_path):
+    """Not only Karabakh: the statistics are the record's calibration targets, whatever they
+    are; a scenario without any gets a clear error."""
+    from pathlib import Path
+
+    from polemos.campaign.engine import Ensemble, run_ensemble
+    from polemos.scenario import load_scenario
+
+    root = Path(__file__).resolve().parents[2]
+    tiny = load_scenario(root / "tests" / "data" / "tiny.toml")
+    tg = cal.targets(tiny)
+    assert tg.names == [rid for rid, r in tiny.record.items() if r.use == "calibration"]
+    res = run_ensemble(tiny, Ensemble(runs=20, seed=1, mode="prior", max_days=30))
+    assert cal.summary_statistics(res).shape == (20, len(tg.names))
+    border = load_scenario(root / "docs" / "examples" / "border_war.toml")
+    with pytest.raises(ValueError, match="no calibration target"):
+        cal.targets(border)
+    with pytest.raises(ValueError, match="no time split"):
+        cal.split_targets(tiny, 21)
