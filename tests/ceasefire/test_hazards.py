@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from polemos.analysis import fit_ceasefire_hazards as fch
+from validation import fit_ceasefire_hazards as fch
 from polemos.ceasefire.hazards import COEFFICIENTS_PATH, available_models, load_hazard_model
 
 DATA = Path(__file__).parents[2].parent / "shared" / "data" / "ceasefire"

@@ -1,6 +1,6 @@
 """Empirical recurrence hazards after a ceasefire: a light loader for the shipped fit.
 
-Reads ``hazard_coefficients.json`` (written by ``polemos.analysis.fit_ceasefire_hazards``) with
+Reads ``hazard_coefficients.json`` (written by ``validation.fit_ceasefire_hazards``) with
 json + numpy only. Each model is a proportional-hazards model in months since the ceasefire::
 
     H(t | x) = exp(sum_k b_k (x_k - ref_k)) * H0(max(t - L, 0)),    S(t | x) = exp(-H)

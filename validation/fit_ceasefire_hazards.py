@@ -2,7 +2,7 @@
 
 Development-only (imports pandas and lifelines). Run as::
 
-    python -m polemos.analysis.fit_ceasefire_hazards \
+    python -m validation.fit_ceasefire_hazards \
         --data /work/shared/data/ceasefire --out src/polemos/ceasefire/hazard_coefficients.json
 
 Pipeline (plain functions): ``load_*`` -> ``fit_weibull_ph`` / ``fit_cox`` ->
@@ -988,7 +988,7 @@ def fit_all(data_dir: Path, cv: bool = True) -> dict:
         "default_model": "fortna_pk",
         "provenance": {
             "fitted_on": date.today().isoformat(),
-            "code": "polemos.analysis.fit_ceasefire_hazards",
+            "code": "validation.fit_ceasefire_hazards",
             "forecast_origin": str(CENSOR_DATE.date()),
             "censoring_date": str(CENSOR_DATE.date()),
             "information_discipline": (
