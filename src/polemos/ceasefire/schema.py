@@ -63,6 +63,7 @@ class Patron(Strict):
     shock_per_month: Quantity  # per_month: probability of an outside shock
     strength_after_shock: Quantity  # share of the peacekeeping capacity left after a shock
     attention_after_shock: Quantity  # share of the patron's mediation attention left
+    forced_shock_month: Quantity | None = None  # months: the shock at this month (counterfactual)
     note: str = ""
 
 
@@ -168,6 +169,8 @@ class Mechanisms(Strict):
 
     gap_effect: Quantity  # ratio: d log hazard / d (bargaining gap, prize shares)
     commitment_effect: Quantity  # ratio: d log hazard / d (commitment excess, prize shares)
+    gap_reference: Quantity  # share: the bargaining gap of the reference class's ceasefires
+    commitment_reference: Quantity  # share: their probability of a commitment problem
     max_log_multiplier: Quantity  # ratio: cap on |log multiplier|
     note: str = ""
 
