@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from validation import fit_ceasefire_hazards as fch
 from polemos.ceasefire.hazards import COEFFICIENTS_PATH, available_models, load_hazard_model
+from validation import fit_ceasefire_hazards as fch
 
 DATA = Path(__file__).parents[2].parent / "shared" / "data" / "ceasefire"
 
