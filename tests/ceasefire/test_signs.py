@@ -65,7 +65,7 @@ SIGNS = [
     ("patron_strength_after_shock", -1, "more of the force remains after a shock"),
     ("patron_attention_after_shock", -1, "more of the patron's attention remains"),
     ("pk_notice_probability", +1, "notice before the renewal removes the restart cost ahead"),
-    ("victory_degree", -1, "the survival model: a decisive victory, HR < 1"),
+    ("victory_degree", +1, "interstate model, claims unmet: HR(victor_claim) 3.44 > HR(tie) 2.89"),
     ("leader_hazard_per_month", +1, "a new leader in Armenia is more optimistic"),
     ("leader_protest_multiplier", +1, "more leader changes early"),
     ("leader_belief_reset", +1, "more of the optimistic new leader's belief"),

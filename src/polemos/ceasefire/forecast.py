@@ -70,7 +70,8 @@ class Forecast:
     tech_month: np.ndarray  # (runs,)
     patron_shock_month: np.ndarray  # (runs,) 0 = none
     log_multiplier: np.ndarray  # (runs, months + 1) the mechanisms' L(m), m = 0..months
-    levels: dict[str, np.ndarray]  # (runs, months + 1) gap, commitment, mediation - reference
+    levels: dict[str, np.ndarray]  # (runs, months + 1) gap, commitment, mediation - reference;
+    #                                restart cost R (prize shares)
     parameters: dict[str, np.ndarray] = field(default_factory=dict)
     attrs: dict = field(default_factory=dict)
 
@@ -368,7 +369,7 @@ def _simulate(inputs: CeasefireInputs, runs: int, seed: int, months: int,
         # restart cost (prize shares) of the force the parties expect over the horizon: through
         # the gap it is worth exactly (1 - phi) b_pk s_bar of log hazard (the fitted effect once)
         R = np.maximum(-(1.0 - phi) * b_pk * s_bar / (2.0 * kg), 0.0)
-        gap = _sigmoid(b_az) - _sigmoid(b_ar) - ca - c_ar - 2.0 * R
+        gap = _sigmoid(b_az) - _sigmoid(b_ar) - ca - c_ar  # without the force
         growth = (g_az * np.exp(oil_el * oil) - g_ar) * K / 12.0
         future_gain = tech_sign * (tech_gain(month + K) - tech_gain(month))
         q_future = _sigmoid(theta + e * (growth - future_gain))
@@ -380,29 +381,31 @@ def _simulate(inputs: CeasefireInputs, runs: int, seed: int, months: int,
         w_az_m = _sigmoid(b_az) - q0 - ca - R
         w_ar_m = q0 - _sigmoid(b_ar) - c_ar - R
         att, lev = mediation(shocked)
-        return theta, gap, p_cp, (w_az_m, p_cp_az), (w_ar_m, p_cp_ar), att, lev
+        return theta, gap - 2.0 * R, p_cp, (w_az_m, p_cp_az), (w_ar_m, p_cp_ar), att, lev, R
 
     def level_term(gap, cp, lev):
-        """The mechanisms' log-hazard multiplier, in levels against the reference class."""
+        """The mechanisms' log-hazard multiplier, in levels against the reference class
+        (``gap`` includes the restart cost ``-2R``)."""
         return np.clip(kg * (gap - g_ref) + kc * (cp - c_ref) - m_eff * (lev - m_ref),
                        -lmax, lmax)
 
     s0 = peacekeeping_strength(pk.present, 0, shocked, after_shock, drawdown, after_dd,
                                withdraw_m)
     sb0 = expected_strength(0, s0, withdraw_m, notice_at, K)
-    _, gap0, cp0, _, _, _, lev0 = motives(0.0, b_az, b_ar, oil, sb0, shocked)
+    _, gap0, cp0, _, _, _, lev0, R0 = motives(0.0, b_az, b_ar, oil, sb0, shocked)
     L0 = level_term(gap0, cp0, lev0)
 
     surv = np.ones(runs)
     L_path = np.zeros((runs, M + 1))
     L_path[:, 0] = L0
-    lv = {k: np.zeros((runs, M + 1)) for k in ("gap", "commitment", "mediation")}
+    lv = {k: np.zeros((runs, M + 1)) for k in ("gap", "restart_cost", "commitment", "mediation")}
 
-    def keep(m, gap, cp, lev):
-        lv["gap"][:, m] = gap - g_ref
+    def keep(m, gap, cp, lev, R):
+        lv["gap"][:, m] = gap + 2.0 * R - g_ref  # what gap_effect multiplies
+        lv["restart_cost"][:, m] = R
         lv["commitment"][:, m] = cp - c_ref
         lv["mediation"][:, m] = lev - m_ref
-    keep(0, gap0, cp0, lev0)
+    keep(0, gap0, cp0, lev0, R0)
     p_off = np.zeros((runs, M))
     p_clash = np.zeros((runs, M))
     p_init = np.zeros((runs, 2))
@@ -450,10 +453,10 @@ def _simulate(inputs: CeasefireInputs, runs: int, seed: int, months: int,
         b_az = b_az + lam * (theta - b_az)
         b_ar = b_ar + lam * (theta - b_ar)
         # hazard
-        _, gap, cp, az, ar, _, lev = motives(m - 0.5, b_az, b_ar, oil, s_bar, shocked)
+        _, gap, cp, az, ar, _, lev, R = motives(m - 0.5, b_az, b_ar, oil, s_bar, shocked)
         L = level_term(gap, cp, lev)
         L_path[:, m] = L
-        keep(m, gap, cp, lev)
+        keep(m, gap, cp, lev, R)
         h = -np.expm1(-dH0[:, i] * np.exp(L + phi * b_pk * s))
         # who initiates: each side's motive in levels (a common reference cancels)
         x_az = np.clip(kg * az[0] + kc * az[1], -lmax, lmax)

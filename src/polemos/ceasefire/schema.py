@@ -29,8 +29,12 @@ class RecurrencePrior(Strict):
     ``[ceasefire.peacekeepers]`` (``un_led``, ``present``) month by month.
     """
 
-    model: str = "fortna_pk"
+    model: str = "lhr_interstate"
+    #: the model whose peacekeeping coefficient (``nonun_pk`` or ``un_pk``) is the force's
+    #: effect; "" = ``model``'s own
+    peacekeeping_model: str = ""
     victory: Quantity  # 0..1: how far the war ended in a decisive military victory
+    victor_unmet_claim: Quantity = 0.0  # 0/1: the victor still claims territory the loser holds
     treaty: Quantity  # 0 = a ceasefire/truce, 1 = a peace treaty
     prior_failed_cf: Quantity  # 0/1: an earlier ceasefire in the conflict failed
     war_deaths: Quantity  # persons (battle deaths of the war just ended)
