@@ -935,7 +935,7 @@ def rolling_origin_backtest(rows: pd.DataFrame, covariates: list[str],
     return out
 
 
-def km_base_rates(sp: pd.DataFrame, months=(6, 12, 24, 60, 120)) -> dict:
+def km_base_rates(sp: pd.DataFrame, months=(6, 12, 24, 36, 60, 120)) -> dict:
     from lifelines import KaplanMeierFitter
 
     km = KaplanMeierFitter().fit(sp["stop"], sp["event"])

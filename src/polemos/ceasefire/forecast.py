@@ -31,6 +31,7 @@ See ``docs/ceasefire-forecast.md``.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -61,6 +62,7 @@ class Forecast:
     p_offensive: np.ndarray  # (runs, months) P(large-scale offensive by month m | run)
     p_clash: np.ndarray  # (runs, months) P(a year with >= 25 battle deaths by month m | run)
     p_initiator: np.ndarray  # (runs, 2) P(offensive by horizon started by [attacker, other])
+    initiator_curve: np.ndarray  # (runs, months, 2) the same by month m
     monthly_deaths: np.ndarray  # (runs, months) realised battle deaths
     offensive_month: np.ndarray  # (runs,) realised month of the first offensive, 0 = none
     initiator: np.ndarray  # (runs,) 0 none, 1 attacker (Azerbaijan), 2 the other side
@@ -118,6 +120,8 @@ class Forecast:
             "monthly_deaths": (("run", "month"), self.monthly_deaths),
             "p_initiator_attacker": (("run",), self.p_initiator[:, 0]),
             "p_initiator_other": (("run",), self.p_initiator[:, 1]),
+            "initiator_attacker_mean": (("month",), self.initiator_curve[:, :, 0].mean(axis=0)),
+            "initiator_other_mean": (("month",), self.initiator_curve[:, :, 1].mean(axis=0)),
             "offensive_month": (("run",), self.offensive_month.astype(np.int32)),
             "initiator": (("run",), self.initiator.astype(np.int32)),
             "clash_year_month": (("run",), self.clash_year_month.astype(np.int32)),
@@ -138,6 +142,15 @@ class Forecast:
         return xr.Dataset(data, coords={"run": np.arange(self.runs), "month": months,
                                         "month0": np.arange(len(months) + 1)},
                           attrs=attrs)
+
+
+def calendar_years(start, months: int) -> np.ndarray:
+    """``(months,)`` index (0 = the start's year) of the calendar year of each month's midpoint,
+    months of 30.4375 days from ``start``."""
+    import datetime as dt
+
+    mid = [start + dt.timedelta(days=(m - 0.5) * 30.4375) for m in range(1, months + 1)]
+    return np.array([d.year - start.year for d in mid], dtype=int)
 
 
 def mandate_schedule(present: bool, u_notice: np.ndarray, p_notice: np.ndarray,
@@ -332,7 +345,10 @@ def _simulate(inputs: CeasefireInputs, runs: int, seed: int, months: int,
     k_disp = Q(cl.dispersion, f"{c}.clashes.dispersion")
     couple = Q(cl.tension_coupling, f"{c}.clashes.tension_coupling")
     thr = S.scalar(cl.threshold_deaths, "threshold")
-    years = (M + 11) // 12
+    # calendar years (UCDP counts battle deaths by calendar year): month m belongs to the year
+    # of its midpoint; the start year counts only its months after the ceasefire
+    year_of = calendar_years(spec.start_date, M)
+    years = int(year_of[-1]) + 1
     u_gam = U("clash_frailty", years)
     frailty = gammaincinv(k_disp[:, None], u_gam) / k_disp[:, None]
     u_deaths = U("clash_deaths", M)
@@ -409,6 +425,7 @@ def _simulate(inputs: CeasefireInputs, runs: int, seed: int, months: int,
     p_off = np.zeros((runs, M))
     p_clash = np.zeros((runs, M))
     p_init = np.zeros((runs, 2))
+    init_curve = np.zeros((runs, M, 2))
     deaths = np.zeros((runs, M))
     off_month = np.zeros(runs, int)
     initiator = np.zeros(runs, int)
@@ -464,6 +481,7 @@ def _simulate(inputs: CeasefireInputs, runs: int, seed: int, months: int,
         share_az = _sigmoid(_logit(w_az) + x_az - x_ar)
         p_init[:, 0] += surv * h * share_az
         p_init[:, 1] += surv * h * (1 - share_az)
+        init_curve[:, i] = p_init
         # realised offensive
         hit = (off_month == 0) & (u_off[:, i] < h)
         off_month = np.where(hit, m, off_month)
@@ -471,7 +489,7 @@ def _simulate(inputs: CeasefireInputs, runs: int, seed: int, months: int,
         surv = surv * (1.0 - h)
         p_off[:, i] = 1.0 - surv
         # clashes: expected deaths this month, exact P(year total >= threshold)
-        y = i // 12
+        y = int(year_of[i])
         mu = clash_rate * frailty[:, y] * np.exp(phi * b_pk * s + couple * L)
         lam_year = lam_year + mu
         p_year = gammainc(thr, lam_year) if thr > 0 else np.ones(runs)
@@ -481,7 +499,7 @@ def _simulate(inputs: CeasefireInputs, runs: int, seed: int, months: int,
         deaths[:, i] = d
         real_year = real_year + d
         clash_month = np.where((clash_month == 0) & (real_year >= thr), m, clash_month)
-        if m % 12 == 0:
+        if m == M or year_of[m] != y:  # the calendar year ends with this month
             q_years = q_years * (1.0 - p_year)
             lam_year = np.zeros(runs)
             real_year = np.zeros(runs)
@@ -491,8 +509,9 @@ def _simulate(inputs: CeasefireInputs, runs: int, seed: int, months: int,
     attrs = {"scenario": inputs.scenario_name, "seed": int(seed), "runs": int(runs),
              "months": M, "start_date": str(spec.start_date), "hazard_model": prior.model,
              "uncertainty": int(bool(uncertainty)), "sides": [spec.attacker, other],
-             "threshold_deaths": float(thr)}
-    return Forecast(np.arange(1, M + 1), p_off, p_clash, p_init, deaths, off_month, initiator,
+             "threshold_deaths": float(thr), "places": ";".join(spec.places),
+             "base_rates": json.dumps(prior.base_rates)}
+    return Forecast(np.arange(1, M + 1), p_off, p_clash, p_init, init_curve, deaths, off_month, initiator,
                     clash_month, lc_out, success, tech_month, shock_month, L_path, lv,
                     {k: v[rows] for k, v in S.draws.items()}, attrs)
 
@@ -530,6 +549,7 @@ def _concat(parts: list[Forecast]) -> Forecast:
     attrs = dict(f0.attrs)
     attrs["runs"] = int(sum(p.runs for p in parts))
     return Forecast(f0.months, cat("p_offensive"), cat("p_clash"), cat("p_initiator"),
+                    cat("initiator_curve"),
                     cat("monthly_deaths"), cat("offensive_month"), cat("initiator"),
                     cat("clash_year_month"), cat("leader_change_month"), cat("tech_success"),
                     cat("tech_month"), cat("patron_shock_month"), cat("log_multiplier"),

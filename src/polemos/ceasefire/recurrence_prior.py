@@ -28,6 +28,7 @@ class RecurrencePriorDraws:
     model: str
     family: str
     hazard_ratios: dict[str, float]  # central fitted hazard ratios (for reports)
+    base_rates: dict = None  # Kaplan-Meier base rates {"offensive": {month: p}, "clash": ...}
 
     def increments(self, months: int) -> np.ndarray:
         """``(runs, months)``: H(m) - H(m - 1) for m = 1..months (no peacekeepers)."""
@@ -101,7 +102,26 @@ def draw_recurrence_prior(sampler: Sampler, seed: int, months: int) -> Recurrenc
     inc = np.diff(H0, axis=1) * np.exp(lp)[:, None]
     b_pk = _peacekeeping_coefficient(sampler, seed, model, coef)
     hrs = {k: model.hazard_ratio(k) for k in model.coefficients}
-    return RecurrencePriorDraws(inc, b_pk, model.name, model.family, hrs)
+    return RecurrencePriorDraws(inc, b_pk, model.name, model.family, hrs, base_rates(model))
+
+
+#: the Kaplan-Meier base rate of each model's data set (``base_rates`` of the coefficients file)
+BASE_RATE_OF = {"lhr_2008": "lhr_interstate_km", "fortna_pk_pkept": "fortna_km",
+                "ucdp_termination": "ucdp_km", "walter2015": "walter_km"}
+
+
+def base_rates(model) -> dict:
+    """The base-rate forecasters of ``polemos score``: P(recurrence by month) in the model's
+    own reference class (offensive) and P(a new UCDP episode, >= 25 deaths in a year, by month)
+    after a terminated episode (clash year), both Kaplan-Meier."""
+    key = BASE_RATE_OF.get(model.entry.get("dataset", ""), "")
+    br = model.base_rates
+    out = {"offensive_source": key, "clash_source": "ucdp_km"}
+    if key in br:
+        out["offensive"] = br[key]["p_recur_by_month"]
+    if "ucdp_km" in br:
+        out["clash"] = br["ucdp_km"]["p_recur_by_month"]
+    return out
 
 
 #: covariates that describe a peacekeeping force (set to 0 in the base hazard)

@@ -209,4 +209,7 @@ class CeasefireSpec(Strict):
     offensive: Offensive
     mechanisms: Mechanisms
     drivers: dict[str, Driver] = Field(default_factory=dict)
+    #: populated places and districts whose change of control counts as a large-scale offensive
+    #: when scoring (``polemos score``; events of kind ``control_change`` must name one)
+    places: list[str] = Field(default_factory=list)
     note: str = ""
