@@ -78,11 +78,24 @@ def validate(
     scenarios: Annotated[list[str], typer.Argument(help="Scenario names or paths.")],
     strict: Annotated[bool, typer.Option(help="Fail on any bare number or unsourced figure.")]
     = False,
+    origin: Annotated[str | None, typer.Option(help="Forecast origin (ISO date): list every "
+                                               "figure the ceasefire forecast reads that is "
+                                               "undated or dated after it (fails with --strict).")]
+    = None,
 ) -> None:
     """Check scenarios and report every problem at once (file:line key.path: message)."""
     import sys
 
     from polemos.scenario import ScenarioError, load_scenario
+
+    if origin is not None:
+        import datetime as dt
+
+        try:
+            origin_date = dt.date.fromisoformat(origin)
+        except ValueError:
+            print(f"--origin: not an ISO date (YYYY-MM-DD): {origin!r}", file=sys.stderr)
+            raise typer.Exit(1) from None
 
     bad = 0
     for spec in scenarios:
@@ -96,6 +109,18 @@ def validate(
             continue
         for note in sc.notes:
             print(str(note), file=sys.stderr)
+        if origin is not None:
+            from polemos.ceasefire.origin import origin_problems
+
+            late = origin_problems(sc, origin_date)
+            for p in late:
+                print(p, file=sys.stderr)
+            if late:
+                print(f"{spec}: {len(late)} figure(s) of the forecast not known by {origin}",
+                      file=sys.stderr)
+                if strict:
+                    bad += 1
+                    continue
         print(f"{spec}: valid{' (strict)' if strict else ''} - {len(sc.sectors)} sectors, "
               f"{len(sc.sources)} sources, {len(sc.figures)} register figures, "
               f"{len(sc.defaults)} engine parameters from the defaults")

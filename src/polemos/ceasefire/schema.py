@@ -29,8 +29,12 @@ class RecurrencePrior(Strict):
     ``[ceasefire.peacekeepers]`` (``un_led``, ``present``) month by month.
     """
 
-    model: str = "fortna_pk"
+    model: str = "lhr_interstate"
+    #: the model whose peacekeeping coefficient (``nonun_pk`` or ``un_pk``) is the force's
+    #: effect; "" = ``model``'s own
+    peacekeeping_model: str = ""
     victory: Quantity  # 0..1: how far the war ended in a decisive military victory
+    victor_unmet_claim: Quantity = 0.0  # 0/1: the victor still claims territory the loser holds
     treaty: Quantity  # 0 = a ceasefire/truce, 1 = a peace treaty
     prior_failed_cf: Quantity  # 0/1: an earlier ceasefire in the conflict failed
     war_deaths: Quantity  # persons (battle deaths of the war just ended)
@@ -63,6 +67,7 @@ class Patron(Strict):
     shock_per_month: Quantity  # per_month: probability of an outside shock
     strength_after_shock: Quantity  # share of the peacekeeping capacity left after a shock
     attention_after_shock: Quantity  # share of the patron's mediation attention left
+    forced_shock_month: Quantity | None = None  # months: the shock at this month (counterfactual)
     note: str = ""
 
 
@@ -169,6 +174,8 @@ class Mechanisms(Strict):
 
     gap_effect: Quantity  # ratio: d log hazard / d (bargaining gap, prize shares)
     commitment_effect: Quantity  # ratio: d log hazard / d (commitment excess, prize shares)
+    gap_reference: Quantity  # share: the bargaining gap of the reference class's ceasefires
+    commitment_reference: Quantity  # share: their probability of a commitment problem
     max_log_multiplier: Quantity  # ratio: cap on |log multiplier|
     note: str = ""
 
@@ -203,6 +210,9 @@ class CeasefireSpec(Strict):
     offensive: Offensive
     mechanisms: Mechanisms
     drivers: dict[str, Driver] = Field(default_factory=dict)
+    #: populated places and districts whose change of control counts as a large-scale offensive
+    #: when scoring (``polemos score``; events of kind ``control_change`` must name one)
+    places: list[str] = Field(default_factory=list)
     note: str = ""
 
     @model_validator(mode="after")
