@@ -30,7 +30,7 @@ run: setup
 	$(BIN)/polemos forecast karabakh_2020 --runs 5000 --seed 2020 --out $(OUT)/forecast
 
 lint: setup-test
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks validation
 
 test: setup-test lint
 	$(BIN)/python -m pytest -q

@@ -93,10 +93,10 @@ def multiply_sectors(loaded, copies: int) -> None:
 
 
 def load_case(case: str, copies: int):
-    from polemos.scenario.load import apply_overrides, load_raw
+    from polemos.scenario.load import add_engine_defaults, apply_overrides, load_raw
     from polemos.scenario.validation import build
 
-    loaded = load_raw(SCENARIO)
+    loaded = add_engine_defaults(load_raw(SCENARIO))
     if case == "fixed":
         apply_overrides(loaded, list(FIXED_OVERRIDES))
     if copies > 1:

@@ -7,6 +7,9 @@ from typing import Annotated
 
 import typer
 
+from polemos.campaign import DEFAULT_MAX_DAYS, DEFAULT_MODE, DEFAULT_RUNS, DEFAULT_SEED
+from polemos.scenarios import DEFAULT  # the embedded default scenario
+
 app = typer.Typer(
     help="Polemos: simulate a war and forecast the peace that follows it.",
     no_args_is_help=True,
@@ -14,7 +17,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-DEFAULT = "karabakh_2020"
 ScenarioArg = Annotated[str, typer.Argument(help="Embedded scenario name or path to a TOML "
                                             "file or folder.")]
 SetOpt = Annotated[list[str] | None, typer.Option("--set", help="Override: key.path=value "
@@ -76,11 +78,24 @@ def validate(
     scenarios: Annotated[list[str], typer.Argument(help="Scenario names or paths.")],
     strict: Annotated[bool, typer.Option(help="Fail on any bare number or unsourced figure.")]
     = False,
+    origin: Annotated[str | None, typer.Option(help="Forecast origin (ISO date): list every "
+                                               "figure the ceasefire forecast reads that is "
+                                               "undated or dated after it (fails with --strict).")]
+    = None,
 ) -> None:
     """Check scenarios and report every problem at once (file:line key.path: message)."""
     import sys
 
     from polemos.scenario import ScenarioError, load_scenario
+
+    if origin is not None:
+        import datetime as dt
+
+        try:
+            origin_date = dt.date.fromisoformat(origin)
+        except ValueError:
+            print(f"--origin: not an ISO date (YYYY-MM-DD): {origin!r}", file=sys.stderr)
+            raise typer.Exit(1) from None
 
     bad = 0
     for spec in scenarios:
@@ -92,10 +107,57 @@ def validate(
                 print(str(p), file=sys.stderr)
             print(f"{spec}: {len(e.problems)} problem(s)", file=sys.stderr)
             continue
+        for note in sc.notes:
+            print(str(note), file=sys.stderr)
+        if origin is not None:
+            from polemos.ceasefire.origin import origin_problems
+
+            late = origin_problems(sc, origin_date)
+            for p in late:
+                print(p, file=sys.stderr)
+            if late:
+                print(f"{spec}: {len(late)} figure(s) of the forecast not known by {origin}",
+                      file=sys.stderr)
+                if strict:
+                    bad += 1
+                    continue
         print(f"{spec}: valid{' (strict)' if strict else ''} - {len(sc.sectors)} sectors, "
-              f"{len(sc.sources)} sources, {len(sc.figures)} register figures")
+              f"{len(sc.sources)} sources, {len(sc.figures)} register figures, "
+              f"{len(sc.defaults)} engine parameters from the defaults")
     if bad:
         raise typer.Exit(1)
+
+
+@app.command()
+def new(
+    name: Annotated[str, typer.Argument(help="Name of the new scenario (its folder).")],
+    from_: Annotated[str | None, typer.Option(
+        "--from", help="Start from a copy of this scenario (embedded name or path) instead of "
+        "the skeleton.")] = None,
+    folder: Annotated[Path, typer.Option("--dir", help="Where to create the folder NAME.")]
+    = Path("."),
+) -> None:
+    """Start a scenario in NAME/: a commented skeleton of a small two-sided war that validates
+    and runs (or a copy of another scenario, --from). Then: polemos validate NAME/."""
+    from polemos.scenario import ScenarioError, load_scenario
+    from polemos.scenario.new import write_new
+
+    target = folder / name
+    try:
+        written = write_new(name, target, from_)
+    except ScenarioError as e:
+        _fail(e.problems)
+    print("Wrote " + ", ".join(str(p) for p in written))
+    if from_ is not None:
+        print(f"(a calibrated posterior of '{from_}' is not copied: it was fitted to that war; "
+              "runs draw calibrated parameters from their priors until you calibrate yours)")
+    try:
+        sc = load_scenario(target)
+    except ScenarioError as e:
+        _fail(e.problems)
+    print(f"{target}/: valid - {len(sc.sectors)} sectors, {len(sc.defaults)} engine parameters "
+          f"from the defaults. Next:\n  polemos validate --strict {target}/\n"
+          f"  polemos run {target}/ --runs 1000 --max-days 30 --out results/{name}")
 
 
 @app.command()
@@ -167,17 +229,17 @@ WorkersOpt = Annotated[int | None, typer.Option(
 @app.command()
 def run(
     scenario: ScenarioArg = DEFAULT,
-    runs: Annotated[int, typer.Option(min=1, help="Number of runs.")] = 10000,
-    seed: Annotated[int, typer.Option(help="Seed of the random streams.")] = 2020,
+    runs: Annotated[int, typer.Option(min=1, help="Number of runs.")] = DEFAULT_RUNS,
+    seed: Annotated[int, typer.Option(help="Seed of the random streams.")] = DEFAULT_SEED,
     out: Annotated[Path, typer.Option(help="Folder for results and plots.")] = Path("results"),
     set_: SetOpt = None,
     mode: Annotated[str, typer.Option(help="Parameters: posterior | prior | point.")]
-    = "posterior",
+    = DEFAULT_MODE,
     scheduler: SchedulerOpt = None,
     workers: WorkersOpt = None,
     chunk_size: Annotated[int | None, typer.Option(
         min=1, help="Runs per chunk (default: the engine's DEFAULT_CHUNK).")] = None,
-    max_days: Annotated[int, typer.Option(min=1, help="Horizon, days.")] = 120,
+    max_days: Annotated[int, typer.Option(min=1, help="Horizon, days.")] = DEFAULT_MAX_DAYS,
     show_steps: Annotated[bool, typer.Option(help="Print the step order and exit.")] = False,
     plots: Annotated[bool, typer.Option(help="Write PNG plots.")] = True,
 ) -> None:
@@ -216,8 +278,8 @@ def compare(
     scenario_a: Annotated[str, typer.Argument(help="Baseline scenario (name or path).")],
     scenario_b: Annotated[str, typer.Argument(help="Counterfactual scenario (name or path).")],
     runs: Annotated[int, typer.Option(min=2)] = 4000,
-    seed: int = 2020,
-    mode: str = "posterior",
+    seed: int = DEFAULT_SEED,
+    mode: str = DEFAULT_MODE,
     out: Annotated[Path, typer.Option(help="Folder for the plot.")] = Path("results"),
 ) -> None:
     """Paired differences B − A on the same random streams, with bands; writes a plot."""
@@ -249,6 +311,92 @@ def calibrate(
 
     load_or_exit(scenario)                 # a clear error for a bad scenario, before any work
     raise typer.Exit(calibrate_main(["--scenario", scenario, *ctx.args]))
+
+
+@app.command()
+def sensitivity(
+    scenario: ScenarioArg = DEFAULT,
+    n: Annotated[int, typer.Option("--n", min=2, help="Base sample size N, a power of 2: "
+                                   "N x (groups + 2) points.")] = 512,
+    replicates: Annotated[int, typer.Option(min=1, help="Engine runs per point, on common "
+                                            "random numbers; a point's outputs are their "
+                                            "mean.")] = 8,
+    seed: Annotated[int, typer.Option(help="Seed of the design and of the runs.")] = 2020,
+    over: Annotated[str, typer.Option(help="Ranges of the inputs: posterior (its marginal "
+                                      "quantiles) | prior.")] = "posterior",
+    quantiles: Annotated[str, typer.Option(help="Posterior quantiles bounding each input, "
+                                           "low,high.")] = "0.05,0.95",
+    groups: Annotated[Path | None, typer.Option(help="TOML file of [groups.<id>] (label, "
+                                                "patterns) overriding the default "
+                                                "grouping.")] = None,
+    resamples: Annotated[int, typer.Option(min=10, help="Bootstrap resamples for the "
+                                           "95% intervals.")] = 1000,
+    out: Annotated[Path, typer.Option(help="Folder for the table, plot and "
+                                      "design.")] = Path("results/sensitivity"),
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = None,
+    checkpoint: Annotated[Path | None, typer.Option(
+        "--checkpoint", "--resume", help="Folder of finished chunks: an interrupted run "
+        "resumes from it.")] = None,
+    set_: SetOpt = None,
+) -> None:
+    """What decided the war: Sobol' indices (first and total order, bootstrap intervals) of
+    duration, area, each side's dead, the decisive objective's fall and equipment losses, by
+    group of inputs (drones, air defence and EW, fortification, terrain, logistics, numbers,
+    lethality, ...). Writes sensitivity.csv/.parquet/.png/.json to --out."""
+    import time
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from polemos.analysis.executor import ExecutorError, default_scheduler
+    from polemos.analysis.sensitivity import KIND, OVER, print_result, run_sensitivity
+    from polemos.scenario import ScenarioError
+
+    if over not in OVER:
+        _fail([f"--over: must be posterior or prior, got {over!r}"])
+    if n & (n - 1):
+        _fail([f"--n: must be a power of 2 (the Sobol' sequence is balanced at powers of 2), "
+               f"got {n}"])
+    try:
+        q = tuple(float(x) for x in quantiles.split(","))
+        if len(q) != 2 or not 0 <= q[0] < q[1] <= 1:
+            raise ValueError
+    except ValueError:
+        _fail([f"--quantiles: two numbers low,high with 0 <= low < high <= 1, got {quantiles!r}"])
+    sc = load_or_exit(scenario, set_)
+    prepare_out(out)
+    console = _console()
+    t0 = time.perf_counter()
+    with Progress("[progress.description]{task.description}", BarColumn(),
+                  MofNCompleteColumn(), TimeElapsedColumn(), console=console,
+                  transient=True) as bar:
+        task = bar.add_task(f"sensitivity of {sc.name}", total=None)
+
+        def sized(design):
+            bar.update(task, description=f"{design['engine_runs']:,} runs in chunks")
+
+        def advance(done, total):
+            bar.update(task, completed=done, total=total)
+
+        try:
+            res = run_sensitivity(sc, n, replicates, seed, over, q, groups, resamples,
+                                  scheduler=default_scheduler(scheduler, workers),
+                                  workers=workers, checkpoint=checkpoint,
+                                  progress=advance, on_design=sized)
+        except ScenarioError as e:
+            _fail(e.problems)
+        except (ValueError, ExecutorError) as e:
+            _fail([f"{scenario}: {e}"])
+    print_result(res, console)
+    d = res.design
+    if d["other"]:
+        console.print(f"Inputs no group pattern matches (group 'other'): {', '.join(d['other'])}")
+    console.print(f"{d['engine_runs']:,} engine runs ({d['points']:,} points x "
+                  f"{d['replicates']}) in {time.perf_counter() - t0:.0f} s. A {KIND}. Inputs over "
+                  f"the {over}; Sobol' indices assume independent inputs (see "
+                  "docs/sensitivity.md).")
+    written = save_or_fallback(res.write, out, console)
+    console.print("Wrote " + ", ".join(str(p) for p in written))
 
 
 def _register_ceasefire_commands() -> None:

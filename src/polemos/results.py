@@ -67,11 +67,26 @@ def band(x, axis=0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 class CampaignResults:
     """Results of an ensemble: ``arrays`` (run-major numpy), ``table()``, ``dataset()``."""
 
-    def __init__(self, arrays, theatre, scenario=None, ensemble=None):
+    def __init__(self, arrays, theatre, scenario=None, ensemble=None, posterior=None):
         self.arrays = arrays
         self.theatre = theatre
         self.scenario = scenario
         self.ensemble = ensemble
+        self._posterior = posterior          # the draws the runs used (posterior mode)
+        self._provenance = None
+
+    def provenance(self) -> dict:
+        """Where these results come from (:mod:`polemos.provenance`): version, scenario and its
+        hash, overrides, seed, mode, where the parameters came from, runs; empty without a
+        scenario and an ensemble."""
+        if self._provenance is None:
+            from polemos.provenance import provenance
+
+            self._provenance = {} if self.scenario is None or self.ensemble is None else \
+                provenance(self.scenario, seed=self.ensemble.seed, runs=self.n,
+                           mode=self.ensemble.mode, posterior=self._posterior,
+                           max_days=self.ensemble.max_days)
+        return self._provenance
 
     @property
     def n(self) -> int:
@@ -82,8 +97,9 @@ class CampaignResults:
         """Share of the defender's pre-war area (outside its rear) the attacker took, at the end
         or by ``day`` (the line of the war's last day if it ended before)."""
         th = self.theatre
-        if day is not None:
-            return 1 - self.defender_area_by_day()[:, day - 1] / th.defender_area0
+        if day is not None:              # after the horizon: the line on its last day
+            by_day = self.defender_area_by_day()
+            return 1 - by_day[:, min(day, by_day.shape[1]) - 1] / th.defender_area0
         return (self.arrays["ctrl_final"] * th.area_km2 * th.contestable).sum(1) / th.defender_area0
 
     def handed_over_share(self) -> np.ndarray:
@@ -192,25 +208,34 @@ class CampaignResults:
             coords={"run": a["run"], "day": days, "sector": th.sector_ids,
                     "side": list(th.sides), "category": list(EQUIPMENT),
                     "cause": list(CAUSES), "system": th.ad_ids},
-            attrs={"end_causes": ", ".join(f"{i}={c}" for i, c in enumerate(END_CAUSES))},
+            attrs={"end_causes": ", ".join(f"{i}={c}" for i, c in enumerate(END_CAUSES)),
+                   **self.provenance()},
         )
         ds["attacker_control"].attrs["units"] = "share of sector area"
         ds["daily_killed"].attrs["units"] = "persons per day"
         ds["troop_lift"].attrs["units"] = "persons per day"
-        if self.scenario is not None:
-            ds.attrs["scenario"] = self.scenario.name
-        if self.ensemble is not None:
-            ds.attrs.update(runs=self.n, seed=self.ensemble.seed, mode=self.ensemble.mode)
         return ds
 
     def save(self, out: Path) -> list[Path]:
-        """Write ``campaign.nc`` (NetCDF) and ``runs.parquet``; returns the paths."""
+        """Write ``campaign.nc`` (NetCDF), ``runs.parquet`` and ``provenance.json``, each
+        carrying the provenance (NetCDF attributes; Parquet metadata under the key
+        ``polemos``); returns the paths."""
+        import json
+
+        import pyarrow as pa
+        import pyarrow.parquet as papq
+
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
-        nc, pq = out / "campaign.nc", out / "runs.parquet"
+        nc, pq, pj = out / "campaign.nc", out / "runs.parquet", out / "provenance.json"
         self.dataset().to_netcdf(nc, engine="h5netcdf")
-        self.table().to_parquet(pq, index=False)
-        return [nc, pq]
+        table = pa.Table.from_pandas(self.table(), preserve_index=False)
+        prov = json.dumps(self.provenance(), sort_keys=True)
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}),
+                                               b"polemos": prov.encode()})
+        papq.write_table(table, pq)
+        pj.write_text(prov + "\n")
+        return [nc, pq, pj]
 
     def summary(self) -> dict[str, tuple[float, float, float]]:
         """metric -> (median, p10, p90) over runs."""

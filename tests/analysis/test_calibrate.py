@@ -194,17 +194,36 @@ def test_calibration_command_writes_posterior_and_report(tmp_path):
     import json
 
     out, rep = tmp_path / "posterior.csv", tmp_path / "report.json"
-    assert cal.main(["--out", str(out), "--report", str(rep), "--particles", "40",
-                     "--initial", "120", "--generations", "3", "--evaluate-runs", "100",
-                     "--posterior-rows", "100"]) == 0
+    assert cal.main(["--method", "smc", "--out", str(out), "--report", str(rep),
+                     "--particles", "40", "--initial", "120", "--generations", "3",
+                     "--evaluate-runs", "100", "--posterior-rows", "100",
+                     "--no-screen", "--replicates", "1"]) == 0
     with out.open() as fh:
         rows = list(csv.reader(fh))
     assert len(rows) == 101
     r = json.loads(rep.read_text())
     assert r["simulations"] >= 120 and len(r["history"]) >= 2
     ev = r["evaluation"]
-    assert 0 <= ev["shusha_in_window_share"] <= ev["shusha_fell_share"] <= 1
+    assert ev["decisive_objective"] == "shusha"
+    assert 0 <= ev["decisive_in_window_share"] <= ev["decisive_fell_share"] <= 1
     assert ev["window_days"] == [40.0, 48.0]
+
+
+def test_synthetic_likelihood_command_reports_convergence(tmp_path):
+    import json
+
+    out, rep = tmp_path / "posterior.csv", tmp_path / "report.json"
+    assert cal.main(["--out", str(out), "--report", str(rep), "--chains", "4", "--steps", "2",
+                     "--initial", "8", "--replicates", "2", "--no-screen",
+                     "--evaluate-runs", "100", "--posterior-rows", "50"]) == 0
+    r = json.loads(rep.read_text())
+    assert r["chains"] == 4 and r["steps"] == 2 and r["replicates"] == 2
+    # the start's prior draws, the 4 chains' starts scored afresh (no best-of-draws luck), then
+    # 4 chains x 2 steps
+    assert r["simulations"] == 8 + 4 + 2 * 4
+    assert len(r["convergence"]["rhat"]) == len(r["parameters"])
+    assert len(r["evaluation"]["killed_by_week"]["armenia"]) == 7     # 45 days in weeks
+    assert (tmp_path / "report-profiles.png").stat().st_size > 10_000  # the marginals plot
 
 
 def test_population_diversity_counts_lineages():
@@ -309,3 +328,24 @@ def test_calibration_resumes_from_its_checkpoint(tmp_path, monkeypatch, capsys):
     code, _ = calibrate("other", "--seed", "7")
     err = capsys.readouterr().err
     assert code == 1 and str(ckpt) in err and "seed: 20201110 there, 7 now" in err
+
+
+def test_any_scenario_calibrates_to_the_targets_its_record_has(tmp_path):
+    """Not only Karabakh: the statistics are the record's calibration targets, whatever they
+    are; a scenario without any gets a clear error."""
+    from pathlib import Path
+
+    from polemos.campaign.engine import Ensemble, run_ensemble
+    from polemos.scenario import load_scenario
+
+    root = Path(__file__).resolve().parents[2]
+    tiny = load_scenario(root / "tests" / "data" / "tiny.toml")
+    tg = cal.targets(tiny)
+    assert tg.names == [rid for rid, r in tiny.record.items() if r.use == "calibration"]
+    res = run_ensemble(tiny, Ensemble(runs=20, seed=1, mode="prior", max_days=30))
+    assert cal.summary_statistics(res).shape == (20, len(tg.names))
+    border = load_scenario(root / "docs" / "examples" / "border_war.toml")
+    with pytest.raises(ValueError, match="no calibration target"):
+        cal.targets(border)
+    with pytest.raises(ValueError, match="no time split"):
+        cal.split_targets(tiny, 21)

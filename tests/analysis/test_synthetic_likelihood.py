@@ -101,8 +101,8 @@ def test_weeks_and_period_sums():
 
 def test_time_split_targets_are_what_was_known_by_the_cut_off(karabakh):
     tg = split_targets(karabakh, 21)
-    series = np.asarray(karabakh.record["armenian_killed_daily"].series, dtype=float)
-    assert tg.names[:3] == [f"armenian_killed_daily_{a}_{b}" for a, b in weeks(1, 21)]
+    series = np.asarray(karabakh.record["military_killed_daily_armenia"].series, dtype=float)
+    assert tg.names[:3] == [f"military_killed_daily_armenia_{a}_{b}" for a, b in weeks(1, 21)]
     assert tg.values[:3].tolist() == [series[:7].sum(), series[7:14].sum(), series[14:21].sum()]
     assert "air_defence_lost_first_days" in tg.names                # dated day 3
     # nothing from after the cut-off: no end-of-war target

@@ -1,4 +1,7 @@
-"""Shared pieces of the campaign tests: overrides that silence every ending."""
+"""Shared pieces of the campaign tests: overrides that silence every ending; editing a
+scenario's text."""
+
+import re
 
 # The operational layer has no coin endings: silence each ending the war can produce
 # (defender accepts terms, breakpoints, Russia's red line, settlement at the talks).
@@ -12,3 +15,9 @@ NO_TALKS = ["parameters.bargaining.cost_attacker.value=0.0001",
             "parameters.bargaining.defender_belief.value=0.05",
             "parameters.bargaining.belief_strength.value=1000"]
 QUIET = NO_ACCEPTANCE + NO_BREAKPOINTS + NO_RED_LINE + NO_TALKS
+
+
+def drop_tables(text: str, pattern: str) -> str:
+    """A scenario's TOML text without the tables whose header matches ``pattern`` (a regular
+    expression; each table up to the next one)."""
+    return re.sub(rf"^\[{pattern}\]\n(?:[^\[\n].*\n|\n)*", "", text, flags=re.M)

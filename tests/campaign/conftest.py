@@ -26,3 +26,9 @@ def load_engine_scenario(path, overrides=()):
     sources = dict(kb.sources)
     sources.update(sc.sources)
     return sc.model_copy(update={"parameters": params, "sources": sources})
+
+
+@pytest.fixture(scope="session")
+def tiny_plain():
+    """The tiny theatre as written: its parameters are the engine's defaults."""
+    return load_scenario(TINY)

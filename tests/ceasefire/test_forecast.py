@@ -93,6 +93,7 @@ def _paired_shift(base: np.ndarray, alt: np.ndarray) -> tuple[float, float]:
     ("ceasefire_no_peacekeepers", +1),
     ("ceasefire_early_drawdown", +1),
     ("ceasefire_committed_mediation", -1),
+    ("ceasefire_patron_shock", +1),
 ])
 def test_counterfactual_direction(default_forecast, name, sign):
     shift, se = _paired_shift(default_forecast.p_offensive[:, -1], _p60(name))

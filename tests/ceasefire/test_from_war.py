@@ -24,16 +24,32 @@ def test_war_end_state_per_run():
     np.testing.assert_allclose(given[WAR_DEATHS_KEY], res.arrays["killed"].sum(1), rtol=1e-6)
 
 
-def test_a_more_decisive_victory_lowers_the_risk_of_a_new_offensive():
-    """Same seed, same draws: only the given victory degree differs (the survival model's
-    victory hazard ratio is below 1)."""
-    sc = load_scenario("karabakh_2020")
-    inputs = ceasefire_inputs(sc)
-    n = 2000
+def _victory_shift(inputs, n=2000):
     lose = run_forecast(inputs, runs=n, seed=5, given={"ceasefire.victory_degree": np.zeros(n)})
     win = run_forecast(inputs, runs=n, seed=5, given={"ceasefire.victory_degree": np.ones(n)})
     d = win.p_offensive[:, -1] - lose.p_offensive[:, -1]
-    assert d.mean() < -3 * d.std(ddof=1) / np.sqrt(n)
+    return d.mean(), d.std(ddof=1) / np.sqrt(n)
+
+
+def test_victory_and_the_victors_unmet_claims():
+    """Same seed, same draws: only the given victory degree differs. In the interstate model a
+    victory with the victor's claims unmet moves the hazard by HR(victor_claim) / HR(tie), so
+    the sign follows the fit; with the claims met (or in the civil-war model, HR(victory) < 1)
+    a decisive victory lowers the risk."""
+    from polemos.ceasefire.hazards import load_hazard_model
+
+    sc = load_scenario("karabakh_2020")
+    inputs = ceasefire_inputs(sc)
+    m = load_hazard_model(inputs.spec.recurrence_prior.model)
+    sign = np.sign(m.coefficients["victor_claim"] - m.coefficients["tie"])
+    shift, se = _victory_shift(inputs)
+    assert sign * shift > 3 * se
+    inputs.spec.recurrence_prior.victor_unmet_claim = 0.0
+    shift, se = _victory_shift(inputs)
+    assert shift < -3 * se
+    inputs.spec.recurrence_prior.model = "fortna_pk"
+    shift, se = _victory_shift(inputs)
+    assert shift < -3 * se
 
 
 def test_forecast_from_war_command(tmp_path):

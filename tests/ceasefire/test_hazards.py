@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from polemos.analysis import fit_ceasefire_hazards as fch
 from polemos.ceasefire.hazards import COEFFICIENTS_PATH, available_models, load_hazard_model
+from validation import fit_ceasefire_hazards as fch
 
 DATA = Path(__file__).parents[2].parent / "shared" / "data" / "ceasefire"
 
@@ -113,10 +113,12 @@ def test_survival_is_exp_minus_cumulative_hazard_monotone_in_unit_interval(name)
         assert np.allclose(S, np.exp(-H))
         assert S[0] == 1.0 and np.all((S >= 0) & (S <= 1))
         assert np.all(np.diff(S) <= 0) and np.all(np.diff(H) >= 0)
-        # the instantaneous hazard integrates to the cumulative hazard
-        fine = np.linspace(0.0, 100.0, 20001)[1:]
+        # the instantaneous hazard integrates to the cumulative hazard (from month 1: a Weibull
+        # shape below 1 has an integrable singularity at 0 that a midpoint rule cannot follow)
+        fine = np.linspace(1.0, 100.0, 19801)[1:]
         integral = np.sum(m.hazard_rate(fine - 0.0025, cov)) * 0.005
-        assert integral == pytest.approx(float(m.cumulative_hazard(100.0, cov)), rel=2e-3)
+        expected = float(m.cumulative_hazard(100.0, cov) - m.cumulative_hazard(1.0, cov))
+        assert integral == pytest.approx(expected, rel=2e-3)
         months = np.arange(1, 121)
         h = m.monthly_hazard(months, cov)
         assert np.all((h >= 0) & (h <= 1))
@@ -124,8 +126,17 @@ def test_survival_is_exp_minus_cumulative_hazard_monotone_in_unit_interval(name)
         assert np.allclose(m.p_recurrence(months, cov), 1.0 - m.survival(months, cov))
 
 
-def test_hazard_ratios_and_broadcasting():
+def test_default_is_the_interstate_model():
     m = load_hazard_model()
+    assert m.name == "lhr_interstate"
+    assert {"tie", "victor_claim", "pk", "lndeaths"} == set(m.covariate_names)
+    cv = m.entry["cross_validation"]["repeats"]["models"]
+    for h in (24, 60):  # its cross-validated Brier beats the base rate's
+        assert cv["piecewise_ph"][f"brier_{h}m"]["mean"] < cv["km_base_rate"][f"brier_{h}m"]["mean"]
+
+
+def test_hazard_ratios_and_broadcasting():
+    m = load_hazard_model("fortna_pk")
     assert m.name == "fortna_pk"
     for c in ("un_pk", "nonun_pk", "victory", "treaty", "prior_failed_cf"):
         ratio = m.hazard_rate(7.0, {c: 1.0}) / m.hazard_rate(7.0)
@@ -145,9 +156,10 @@ def test_shipped_json_has_provenance():
     data = json.loads(COEFFICIENTS_PATH.read_text())
     prov = data["provenance"]
     assert prov["censoring_date"] == "2020-11-10"
-    for key in ("fortna_pk_pkept", "ucdp_termination", "walter2015"):
+    for key in ("fortna_pk_pkept", "ucdp_termination", "walter2015", "lhr_2008",
+                "icow_provisional"):
         assert prov["datasets"][key]["commit"]
-    for name in ("fortna_pk", "ucdp_episodes"):
+    for name in ("fortna_pk", "ucdp_episodes", "lhr_interstate"):
         cv = data["models"][name]["cross_validation"]["models"]
         assert {"weibull_ph", "cox_ph", "km_base_rate"} <= set(cv)
         assert "brier_24m" in cv["weibull_ph"] and "brier_60m" in cv["weibull_ph"]
@@ -233,3 +245,20 @@ def test_piecewise_ph_recovers_known_parameters():
     se = m.se(robust=False)
     est, true = np.array([*m.log_rates, *m.beta]), np.array([*np.log(rates), b])
     assert np.all(np.abs(est - true) < 4.0 * se), (est, true, se)
+
+
+@pytest.mark.shared
+def test_interstate_spells_coding():
+    """LHR spells from 1946, extended to the origin: the two post-2001 failures coded, the
+    victor's unmet claim read from ICOW, nothing after 2020-11-10."""
+    _require_data()
+    d = fch.load_lhr_interstate(DATA).set_index("spell")
+    assert len(d) == 57 and int(d["event"].sum()) == 28
+    assert d.loc[178, "event"] == 1 and d.loc[178, "victor_claim"] == 1  # Armenia 1994, NK claim
+    assert d.loc[177, "tie"] == 1 and d.loc[177, "victor_claim"] == 0
+    assert d.loc[174, "event"] == 1  # US-Iraq: the 2003 invasion
+    ends = pd.to_datetime(d["cfdate"]) + pd.to_timedelta(d["stop"] * fch.DAYS_PER_MONTH, unit="D")
+    assert ends.max() <= fch.CENSOR_DATE + pd.Timedelta(days=1)
+    assert d["cluster"].nunique() < len(d)  # dyads with several spells stay in one CV fold
+    censored = fch.load_lhr_interstate(DATA, code_2020=False).set_index("spell")
+    assert censored.loc[178, "event"] == 0

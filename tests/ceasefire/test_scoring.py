@@ -22,6 +22,7 @@ from polemos.ceasefire.scoring import (
 
 START = dt.date(2020, 11, 10)
 HEADER = "date,kind,fatalities,source\n"
+PLACES = ("Stepanakert", "Syunik")
 
 
 def _events(tmp_path, body: str, name="events.csv"):
@@ -30,9 +31,9 @@ def _events(tmp_path, body: str, name="events.csv"):
     return p
 
 
-def _flat(p_clash: float, p_off: float, months=60, deaths=None) -> ForecastSummary:
+def _flat(p_clash: float, p_off: float, months=60, deaths=None, **kw) -> ForecastSummary:
     return ForecastSummary(START, np.arange(1, months + 1), np.full(months, p_clash),
-                           np.full(months, p_off), deaths)
+                           np.full(months, p_off), deaths, places=PLACES, **kw)
 
 
 def test_brier_and_log_of_known_cases():
@@ -43,10 +44,11 @@ def test_brier_and_log_of_known_cases():
 
 
 def test_observed_outcomes(tmp_path):
-    evs = read_events(_events(tmp_path, "2021-05-12,clash,10,a\n2021-07-28,clash,20,b\n"
-                                        "2023-09-19,offensive,200,c\n2025-11-30,clash,0,d\n"))
-    obs = observed_outcomes(evs, START)
-    # 30 deaths in ceasefire year 1 (the 25th death in month 9); offensive in month 35
+    evs = _placed(tmp_path, "2021-05-12,clash,10,a,\n2021-07-28,clash,20,b,\n"
+                            "2023-09-19,control_change,200,c,Stepanakert\n"
+                            "2025-11-30,clash,0,d,\n")
+    obs = observed_outcomes(evs, START, places=PLACES)
+    # 30 deaths in calendar 2021 (the 25th death in month 9); Stepanakert taken in month 35
     assert obs[12] == {"clash": 1, "offensive": 0}
     assert obs[24] == {"clash": 1, "offensive": 0}
     assert obs[36] == {"clash": 1, "offensive": 1}
@@ -55,6 +57,81 @@ def test_observed_outcomes(tmp_path):
     short = observed_outcomes(read_events(_events(tmp_path, "2021-02-01,clash,1,a\n", "s.csv")),
                               START)
     assert short[12] == {"clash": None, "offensive": None}
+
+
+def _placed(tmp_path, body: str, name="placed.csv"):
+    p = tmp_path / name
+    p.write_text("date,kind,fatalities,source,place\n" + body)
+    return read_events(p)
+
+
+def test_the_coding_rule_not_the_label_decides(tmp_path):
+    """An event labelled 'offensive' with 290 deaths and no change of control is not a
+    large-scale offensive; 1,000 deaths, or a listed place taken, is (whatever the label)."""
+    evs = _placed(tmp_path, "2022-09-13,offensive,290,a,\n2025-12-01,clash,0,z,\n")
+    assert observed_outcomes(evs, START, places=PLACES)[60]["offensive"] == 0
+    evs = _placed(tmp_path, "2022-09-13,clash,1200,a,\n2025-12-01,clash,0,z,\n", "b.csv")
+    assert observed_outcomes(evs, START, places=PLACES)[24]["offensive"] == 1
+    evs = _placed(tmp_path, "2022-09-13,control_change,5,a,Syunik\n", "c.csv")
+    assert observed_outcomes(evs, START, places=PLACES)[24]["offensive"] == 1
+    bad = _placed(tmp_path, "2022-09-13,control_change,5,a,Paris\n", "d.csv")
+    with pytest.raises(EventsError, match=r"d\.csv:2: column 'place': 'Paris' is not in"):
+        observed_outcomes(bad, START, places=PLACES)
+    with pytest.raises(EventsError, match="column 'kind': 'sector_change' is undefined"):
+        read_events(_events(tmp_path, "2022-09-13,sector_change,5,a\n", "e.csv"))
+
+
+def test_clash_years_are_calendar_years(tmp_path):
+    """20 deaths in Dec 2021 and 20 in Jan 2022: 40 within twelve months of each other, but no
+    calendar year reaches 25 (UCDP's count), so no clash year."""
+    evs = read_events(_events(tmp_path, "2021-12-20,clash,20,a\n2022-01-05,clash,20,b\n"
+                                        "2023-01-01,clash,0,z\n"))
+    assert observed_outcomes(evs, START)[24]["clash"] == 0
+    evs = read_events(_events(tmp_path, "2021-12-20,clash,20,a\n2021-12-28,clash,5,b\n"
+                                        "2023-01-01,clash,0,z\n", "b.csv"))
+    assert observed_outcomes(evs, START)[24]["clash"] == 1
+
+
+def test_initiator_is_scored(tmp_path):
+    p = tmp_path / "i.csv"
+    p.write_text("date,kind,fatalities,source,place,initiator\n"
+                 "2023-09-19,control_change,400,a,Stepanakert,azerbaijan\n"
+                 "2025-12-01,clash,0,z,,\n")
+    evs = read_events(p)
+    curve = np.zeros((60, 2))
+    curve[:, 0] = np.linspace(0.0, 0.3, 60)
+    curve[:, 1] = np.linspace(0.0, 0.1, 60)
+    f = _flat(0.5, 0.4, sides=("azerbaijan", "armenia"), p_initiator=curve)
+    res = score(f, evs)
+    by_h = {r["horizon"]: r for r in res["initiator"]}
+    assert by_h[24]["observed"] == "none" and by_h[60]["observed"] == "azerbaijan"
+    q = curve[59]
+    expected = (1 - q.sum()) ** 2 + (q[0] - 1) ** 2 + q[1] ** 2
+    assert by_h[60]["brier"] == pytest.approx(expected)
+    p.write_text("date,kind,fatalities,source,place\n"
+                 "2023-09-19,control_change,400,a,Stepanakert\n")
+    with pytest.raises(EventsError, match="column 'initiator'"):
+        score(f, read_events(p))
+
+
+def test_skill_against_base_rate_and_climatology(tmp_path):
+    """A forecast equal to the base rate has skill 0 against it; climatology comes from the
+    years before the start in the events file."""
+    body = ("2012-06-01,clash,25,a\n2014-08-01,clash,46,a\n2016-04-02,clash,141,a\n"
+            "2021-05-12,clash,30,b\n2025-12-01,clash,0,z\n")
+    evs = read_events(_events(tmp_path, body))
+    table = {"12": 0.1, "24": 0.2, "36": 0.25, "60": 0.3}
+    f = ForecastSummary(START, np.arange(1, 61), np.full(60, 0.2), np.interp(
+        np.arange(1, 61), [0, 12, 24, 36, 60], [0, 0.1, 0.2, 0.25, 0.3]), places=PLACES,
+        base_rates={"offensive": table, "clash": table})
+    res = score(f, evs, history_from=dt.date(2010, 1, 1))
+    assert res["climatology"]["years"] == 10 and res["climatology"]["clash"] == pytest.approx(0.3)
+    off = [r for r in res["rows"] if r["outcome"] == "offensive"]
+    assert all(r["brier"] == pytest.approx(r["brier_base_rate"]) for r in off)
+    sk = res["skill"]
+    assert set(sk) >= {"brier_vs_base_rate", "brier_vs_climatology", "log_vs_base_rate"}
+    clash12 = next(r for r in res["rows"] if r["outcome"] == "clash" and r["horizon"] == 12)
+    assert clash12["p_climatology"] == pytest.approx(0.3)
 
 
 def test_score_hand_computed_brier(tmp_path):
@@ -67,14 +144,14 @@ def test_score_hand_computed_brier(tmp_path):
 
 
 def test_perfect_forecaster_beats_base_rate(tmp_path):
-    evs = read_events(_events(tmp_path, "2022-09-13,clash,290,a\n2023-09-19,offensive,250,b\n"
-                                        "2026-01-01,clash,0,z\n"))
-    obs = observed_outcomes(evs, START)
+    evs = _placed(tmp_path, "2022-09-13,clash,290,a,\n2023-09-19,control_change,250,b,"
+                            "Stepanakert\n2026-01-01,clash,0,z,\n")
+    obs = observed_outcomes(evs, START, places=PLACES)
     months = np.arange(1, 61)
     first_clash = 23  # 2022-09-13 is in month 23
     first_off = 35
     perfect = ForecastSummary(START, months, (months >= first_clash).astype(float),
-                              (months >= first_off).astype(float))
+                              (months >= first_off).astype(float), places=PLACES)
     base = _flat(0.5, 0.3)
     s_perfect = score(perfect, evs)
     s_base = score(base, evs)
@@ -96,6 +173,9 @@ def test_crps_prefers_the_right_ensemble(tmp_path):
     s_bad = score(_flat(0.5, 0.1, deaths=bad), evs)
     assert s_good["crps_months"] == 11
     assert s_good["crps"] < s_bad["crps"]
+    # the reference: a point forecast of zero deaths (CRPS = mean |y|)
+    assert s_good["skill"]["crps_vs_zero_deaths"]["reference"] == pytest.approx(10 / 11)
+    assert s_bad["skill"]["crps_vs_zero_deaths"]["skill"] < 0
 
 
 @pytest.mark.parametrize("body, line, column", [

@@ -20,16 +20,21 @@ temporary folder rather than over the shipped posterior.
 Summary statistics (one per calibration target, in this order):
 
 * ``duration_days``: the run's last day of fighting;
-* ``shusha_fall_day``: the day the decisive objective fell; a run in which it never fell is
+* ``<decisive objective>_fall_day``: the day it fell; a run in which it never fell is
   given ``end_day + NEVER_FELL_PENALTY_DAYS`` (it would have fallen, at the earliest, after the
   war ended; the penalty of 10 days makes such runs 10+ tolerances from the target);
 * ``area_taken_share``: share of the defender's pre-war area taken in fighting;
-* ``military_killed_armenia`` / ``military_killed_azerbaijan``: military killed per side;
-* ``armenian_killed_daily``: the **shape** of the defender's daily killed series: its share in
-  each of ``N_PERIODS`` (three) 15-day periods of days 1–45, against the observed shares. The observed series is
-  a lower bound (insured cases only: 3,487 of 3,825), so its level is not compared; the level is
-  constrained by the official total (``military_killed_armenia``). The tolerance of a share is
-  derived from the stated per-day tolerance: ``tol_day · sqrt(days in period) / series total``.
+* ``military_killed_<side>``: military killed per side (defender first);
+* ``military_killed_daily_<side>``: the **shape** of a side's daily killed series: its share in
+  each of ``N_PERIODS`` (three) 15-day periods of days 1–45, against the observed shares (a
+  series that is a lower bound, as Karabakh's insured cases are, says nothing of the level; the
+  level is the total's). The tolerance of a share is derived from the stated per-day
+  tolerance: ``tol_day · sqrt(days in period) / series total``;
+* missing, equipment lost (lower bounds where ``bound = "at_least"``) and the early
+  air-defence losses, where the record has them.
+
+Each statistic is there only when the scenario's record has its target (``use =
+"calibration"``), so any scenario with a record calibrates.
 
 The distance is Euclidean in units of each target's stated tolerance.
 
@@ -61,20 +66,22 @@ from pathlib import Path
 import numpy as np
 
 from polemos.campaign.engine import DEFAULT_CHUNK
+from polemos.scenarios import DEFAULT
 
 EXCLUDED_GROUPS = ("ceasefire",)       # the post-war forecast's parameters, not the campaign's
 NEVER_FELL_PENALTY_DAYS = 10
 SERIES_DAYS = 45
 N_PERIODS = 3  # thirds of the 45-day series: a shape robust to daily noise
-SHAPE_TARGET = "armenian_killed_daily"
+SERIES_TARGET = "military_killed_daily"   # record id stem: <stem>_<side>, a daily series
 EPSILON_FLOOR = 1.0  # stop the ABC at the targets' stated tolerances (see abc_smc)
 WINDOW_DAYS = 4  # the acceptance window of the campaign issue: the 44-day duration +- 4 days
 
 
 # --- priors and the unit hypercube ------------------------------------------------------------
-def campaign_priors(scenario) -> dict[str, tuple[float, float, str]]:
+def campaign_priors(scenario, fitted_only: bool = True) -> dict[str, tuple[float, float, str]]:
     """The calibrated campaign parameters (prior set; ``ceasefire.*`` left out):
-    name -> (low, high, shape)."""
+    name -> (low, high, shape). ``fitted_only=False`` keeps also those that no calibration
+    target informs (``posterior`` mode draws them from their priors)."""
     from polemos.campaign.params import calibrated
 
     def fitted(name: str) -> bool:
@@ -86,7 +93,7 @@ def campaign_priors(scenario) -> dict[str, tuple[float, float, str]]:
                    if t in scenario.record)
 
     return {k: v for k, v in calibrated(scenario).items()
-            if k.partition(".")[0] not in EXCLUDED_GROUPS and fitted(k)}
+            if k.partition(".")[0] not in EXCLUDED_GROUPS and (fitted(k) or not fitted_only)}
 
 
 def _priors(scenario_or_priors) -> dict[str, tuple[float, float, str]]:
@@ -250,19 +257,48 @@ def decisive_objective(scenario) -> str:
 
 def summary_statistics(results, objective: str | None = None,
                        penalty_days: int = NEVER_FELL_PENALTY_DAYS) -> np.ndarray:
-    """(n, K) summary statistics in the order of :func:`stat_names` (see the module doc)."""
-    a = results.arrays
+    """(n, K) summary statistics in the order of :func:`stat_names` (see the module doc): one
+    per calibration target the scenario's record has."""
+    a, sc = results.arrays, results.scenario
     end = a["end_day"].astype(float)
-    fell = results.objective_day(objective or decisive_objective(results.scenario))
-    fell = np.where(np.isnan(fell), end + penalty_days, fell)
-    att, dfd = 0, 1                                    # side order of the engine
-    shares = series_shares(a["daily_killed"][:, :, dfd])
-    cols = [end, fell, results.area_taken_share(), a["killed"][:, dfd], a["killed"][:, att],
-            shares]
-    sc = results.scenario
+    cols = []
+    for rid in _core_targets(sc):
+        if rid == "duration_days":
+            cols.append(end)
+        elif rid.endswith("_fall_day"):
+            fell = results.objective_day(objective or rid.removesuffix("_fall_day"))
+            cols.append(np.where(np.isnan(fell), end + penalty_days, fell))
+        elif rid == "area_taken_share":
+            cols.append(results.area_taken_share())
+        else:                                             # military_killed_<side>
+            cols.append(a["killed"][:, results.theatre.sides.index(rid.rpartition("_")[2])])
+    for side in _series_sides(sc):
+        cols.append(series_shares(a["daily_killed"][:, :, results.theatre.sides.index(side)]))
     for name in _extra_targets(sc):
         cols.append(_extra_statistic(results, name))
     return np.column_stack(cols).astype(float)
+
+
+def _calibration(scenario, rid: str) -> bool:
+    r = scenario.record.get(rid)
+    return r is not None and r.use == "calibration"
+
+
+def _core_targets(scenario) -> list[str]:
+    """The end-of-war calibration targets the record has, in this order: ``duration_days``,
+    ``<decisive objective>_fall_day``, ``area_taken_share``, ``military_killed_<defender>``,
+    ``military_killed_<attacker>``."""
+    defender, attacker = _side_names(scenario)
+    decisive = [oid for oid, o in scenario.objectives.items() if o.decisive]
+    ids = ["duration_days", *(f"{o}_fall_day" for o in decisive[:1]), "area_taken_share",
+           f"military_killed_{defender}", f"military_killed_{attacker}"]
+    return [rid for rid in ids if _calibration(scenario, rid)]
+
+
+def _series_sides(scenario) -> list[str]:
+    """Sides whose daily killed series (``military_killed_daily_<side>``) is a target."""
+    defender, attacker = _side_names(scenario)
+    return [s for s in (defender, attacker) if _calibration(scenario, f"{SERIES_TARGET}_{s}")]
 
 
 EQUIPMENT_TARGETS = {"tanks_lost": 0, "ifv_apc_lost": 1}   # record id stem -> category
@@ -321,24 +357,24 @@ def targets(scenario) -> Targets:
     (in the order of :func:`stat_names`)."""
     rec = scenario.record
     names, vals, tols, notes = [], [], [], []
-    defender, attacker = _side_names(scenario)
-    for rid in ["duration_days", f"{decisive_objective(scenario)}_fall_day", "area_taken_share",
-                f"military_killed_{defender}", f"military_killed_{attacker}"]:
+    for rid in _core_targets(scenario):
         r = rec[rid]
         names.append(rid)
         vals.append(float(r.value))
         tols.append(float(r.tolerance))
         notes.append("")
-    r = rec[SHAPE_TARGET]
-    obs = np.asarray(r.series, dtype=float)
-    shares = series_shares(obs)[0]
-    total = obs.sum()
-    for (a, b), s in zip(periods(), shares, strict=True):
-        names.append(f"{SHAPE_TARGET}_share_{a}_{b}")
-        vals.append(float(s))
-        tols.append(float(r.tolerance) * np.sqrt(b - a + 1) / total)
-        notes.append(f"share of days {a}-{b} in the observed (lower-bound) series; tolerance "
-                     f"{r.tolerance:g}/day x sqrt({b - a + 1}) / {total:g}")
+    for side in _series_sides(scenario):
+        rid = f"{SERIES_TARGET}_{side}"
+        r = rec[rid]
+        obs = np.asarray(r.series, dtype=float)
+        shares = series_shares(obs)[0]
+        total = obs.sum()
+        for (a, b), sh in zip(periods(), shares, strict=True):
+            names.append(f"{rid}_share_{a}_{b}")
+            vals.append(float(sh))
+            tols.append(float(r.tolerance) * np.sqrt(b - a + 1) / total)
+            notes.append(f"share of days {a}-{b} in the observed series; tolerance "
+                         f"{r.tolerance:g}/day x sqrt({b - a + 1}) / {total:g}")
     lower = [False] * len(names)
     for rid in _extra_targets(scenario):
         r = rec[rid]
@@ -348,28 +384,39 @@ def targets(scenario) -> Targets:
         notes.append("lower bound: only a model value below it counts" if r.bound == "at_least"
                      else "")
         lower.append(r.bound == "at_least")
+    if not names:
+        raise ValueError(f"scenario {scenario.name!r}: its [record] has no calibration target "
+                         "the calibration knows (use = \"calibration\" on duration_days, "
+                         "area_taken_share, military_killed_<side>, ...)")
     return Targets(names, np.array(vals), np.array(tols), notes, np.array(lower))
 
 
 # --- the time split: fit on what was known by day D, predict the rest ------------------------
 def split_targets(scenario, day: int) -> Targets:
-    """The calibration targets known by the end of day ``day``: weekly sums of the defender's
-    daily killed series over days 1..``day`` (two-sided, tolerance tol_day·√days: the series
-    is a lower bound, insured cases only, but its dating is what was known then) and the early
-    air-defence losses if they are dated by then. Nothing about the end of the war."""
+    """The calibration targets known by the end of day ``day``: weekly sums of each daily
+    killed series over days 1..``day`` (two-sided, tolerance tol_day·√days: a series that is a
+    lower bound still dates what was known then) and the early air-defence losses if they are
+    dated by then. Nothing about the end of the war."""
     rec = scenario.record
-    r = rec[SHAPE_TARGET]
     spans = weeks(1, day)
-    vals = period_sums(np.asarray(r.series, dtype=float), spans)[0]
-    names = [f"{SHAPE_TARGET}_{a}_{b}" for a, b in spans]
-    tols = [float(r.tolerance) * np.sqrt(b - a + 1) for a, b in spans]
-    notes = [f"sum of days {a}-{b} of the observed series; tolerance {r.tolerance:g}/day x "
-             f"sqrt({b - a + 1})" for a, b in spans]
-    if (AIR_DEFENCE_TARGET in _extra_targets(scenario) and AIR_DEFENCE_DAYS <= day):
+    names, vals, tols, notes = [], [], [], []
+    for side in _series_sides(scenario):
+        rid = f"{SERIES_TARGET}_{side}"
+        r = rec[rid]
+        vals += period_sums(np.asarray(r.series, dtype=float), spans)[0].tolist()
+        names += [f"{rid}_{a}_{b}" for a, b in spans]
+        tols += [float(r.tolerance) * np.sqrt(b - a + 1) for a, b in spans]
+        notes += [f"sum of days {a}-{b} of the observed series; tolerance {r.tolerance:g}/day "
+                  f"x sqrt({b - a + 1})" for a, b in spans]
+    if AIR_DEFENCE_TARGET in _extra_targets(scenario) and AIR_DEFENCE_DAYS <= day:
         names.append(AIR_DEFENCE_TARGET)
-        vals = np.append(vals, float(rec[AIR_DEFENCE_TARGET].value))
+        vals.append(float(rec[AIR_DEFENCE_TARGET].value))
         tols.append(float(rec[AIR_DEFENCE_TARGET].tolerance))
         notes.append("")
+    if not names:
+        raise ValueError(f"scenario {scenario.name!r}: nothing in its [record] is dated by day "
+                         f"{day} (a daily series {SERIES_TARGET}_<side>, or "
+                         f"{AIR_DEFENCE_TARGET}): no time split is possible")
     return Targets(names, np.asarray(vals, dtype=float), np.array(tols), notes,
                    np.zeros(len(names), dtype=bool))
 
@@ -377,10 +424,12 @@ def split_targets(scenario, day: int) -> Targets:
 def split_statistics(scenario, day: int) -> Callable:
     """``statistics(results) -> (n, K)`` in the order of :func:`split_targets`."""
     with_ad = AIR_DEFENCE_TARGET in split_targets(scenario, day).names
+    sides = _series_sides(scenario)
     spans = weeks(1, day)
 
     def statistics(results) -> np.ndarray:
-        cols = [period_sums(results.arrays["daily_killed"][:, :, 1], spans)]
+        daily = results.arrays["daily_killed"]
+        cols = [period_sums(daily[:, :, results.theatre.sides.index(s)], spans) for s in sides]
         if with_ad:
             cols.append(_extra_statistic(results, AIR_DEFENCE_TARGET)[:, None])
         return np.column_stack(cols).astype(float)
@@ -646,17 +695,24 @@ def evaluate(scenario, posterior: dict[str, np.ndarray] | None, runs: int, seed:
         out["targets"].append({"name": name, "target": float(tg.values[j]),
                                "tolerance": float(tg.tolerances[j]), "median": float(m),
                                "p10": float(lo), "p90": float(hi), "within_tolerance": within})
-    fell = res.objective_day(decisive_objective(scenario))
-    out["shusha_fell_share"] = float(np.mean(~np.isnan(fell)))
-    lo, hi = tg.values[0] - WINDOW_DAYS, tg.values[0] + WINDOW_DAYS
-    out["shusha_in_window_share"] = float(np.mean((fell >= lo) & (fell <= hi)))
-    out["window_days"] = [float(lo), float(hi)]
+    decisive = [oid for oid, o in scenario.objectives.items() if o.decisive]
+    if decisive and "duration_days" in scenario.record:
+        # the decisive objective falls within WINDOW_DAYS of the war's recorded length
+        fell = res.objective_day(decisive[0])
+        dur = float(scenario.record["duration_days"].value)
+        lo, hi = dur - WINDOW_DAYS, dur + WINDOW_DAYS
+        out["decisive_objective"] = decisive[0]
+        out["decisive_fell_share"] = float(np.mean(~np.isnan(fell)))
+        out["decisive_in_window_share"] = float(np.mean((fell >= lo) & (fell <= hi)))
+        out["window_days"] = [lo, hi]
     out["end_causes"] = {END_CAUSES[c]: float(np.mean(res.arrays["end_cause"] == c))
                          for c in np.unique(res.arrays["end_cause"])}
     t = res.table()
     oos = {}
     oos["handed_over_share"] = _band_dict(t["handed_over_share"].to_numpy())
-    oos["handed_over_share"]["record"] = 0.3985
+    if "area_handed_over_share" in scenario.record:
+        oos["handed_over_share"]["record"] = float(
+            scenario.record["area_handed_over_share"].value)
     for c in t.columns:
         if c.startswith("lost_"):
             oos[c] = _band_dict(t[c].to_numpy())
@@ -671,20 +727,60 @@ def evaluate(scenario, posterior: dict[str, np.ndarray] | None, runs: int, seed:
             fall[sid] = {"fell_share": share, **med}
     oos["sector_fall_day"] = fall
     out["out_of_sample"] = oos
-    # the defender's killed by week, observed against the model (the time split's held-out
-    # part is the weeks after its cut-off day)
-    obs = np.asarray(scenario.record[SHAPE_TARGET].series, dtype=float)
-    spans = weeks(1, len(obs))
-    model = period_sums(res.arrays["daily_killed"][:, :, 1], spans)
-    out["defender_killed_by_week"] = [
-        {"days": [a, b], "observed": float(o), **_band_dict(model[:, j])}
-        for j, ((a, b), o) in enumerate(zip(spans, period_sums(obs, spans)[0], strict=True))]
-    # the observed and modelled mean daily series (shape check)
-    daily = res.arrays["daily_killed"][:, :SERIES_DAYS, 1].astype(float)
-    out["daily_killed_defender"] = {"median": np.median(daily, 0).round(1).tolist(),
-                                    "p10": np.percentile(daily, 10, 0).round(1).tolist(),
-                                    "p90": np.percentile(daily, 90, 0).round(1).tolist()}
+    # each recorded daily killed series by week, observed against the model (the time split's
+    # held-out part is the weeks after its cut-off day)
+    out["killed_by_week"] = {}
+    for side in _series_sides(scenario):
+        obs = np.asarray(scenario.record[f"{SERIES_TARGET}_{side}"].series, dtype=float)
+        spans = weeks(1, len(obs))
+        model = period_sums(res.arrays["daily_killed"][:, :, th.sides.index(side)], spans)
+        out["killed_by_week"][side] = [
+            {"days": [a, b], "observed": float(o), **_band_dict(model[:, j])}
+            for j, ((a, b), o) in enumerate(zip(spans, period_sums(obs, spans)[0],
+                                                strict=True))]
     return out
+
+
+def plot_profiles(priors: dict, samples: dict[str, np.ndarray], path: Path,
+                  order: list[str] | None = None, k: int = 12) -> Path:
+    """Posterior marginals of ``k`` fitted parameters (the screen's most influential first,
+    ``order``) on the prior's unit scale, where the prior is the flat line at 1: what the fit
+    learnt about each, and what it did not."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = [n for n in (order or list(priors)) if n in priors][:k]
+    u = to_unit({n: priors[n] for n in names}, {n: samples[n] for n in names})
+    cols = 4
+    rows = -(-len(names) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.3 * rows), squeeze=False)
+    for ax, j in zip(axes.flat, range(len(names)), strict=False):
+        ax.hist(u[:, j], bins=20, range=(0, 1), density=True, color="tab:blue", alpha=0.7)
+        ax.axhline(1.0, color="grey", lw=1, ls="--")
+        lo, hi, shape = priors[names[j]]
+        ax.set_title(names[j], fontsize=8)
+        ax.set_xlabel(f"prior {lo:g} to {hi:g}{' (log)' if shape == 'loguniform' else ''}",
+                      fontsize=7)
+        ax.tick_params(labelsize=7)
+    for ax in list(axes.flat)[len(names):]:
+        ax.axis("off")
+    fig.suptitle("Posterior marginals on the prior's scale (dashed: the prior)", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def read_posterior_csv(path: Path) -> dict[str, np.ndarray]:
+    """name -> values of a posterior CSV (as :func:`polemos.analysis.posterior.write_posterior`
+    writes it)."""
+    with Path(path).open() as fh:
+        rows = list(csv.DictReader(fh))
+    if not rows:
+        raise SystemExit(f"{path}: no rows")
+    return {k: np.array([float(r[k]) for r in rows]) for k in rows[0]}
 
 
 def _reduced() -> bool:
@@ -693,9 +789,9 @@ def _reduced() -> bool:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m polemos.analysis.calibrate",
-                                 description="ABC-SMC calibration of a scenario's campaign "
+                                 description="Calibration of a scenario's campaign "
                                              "parameters to its [record] targets")
-    ap.add_argument("--scenario", default="karabakh_2020")
+    ap.add_argument("--scenario", default=DEFAULT)
     ap.add_argument("--particles", type=int, default=1000)
     ap.add_argument("--initial", type=int, default=None, help="prior draws (20 x particles)")
     ap.add_argument("--generations", type=int, default=40)
@@ -712,6 +808,10 @@ def main(argv=None) -> int:
                          "their mean)")
     ap.add_argument("--chains", type=int, default=48, help="DE-MC chains (sl)")
     ap.add_argument("--steps", type=int, default=400, help="DE-MC steps per chain (sl)")
+    ap.add_argument("--start", type=Path, default=None,
+                    help="sl: start the chains at rows of this posterior CSV (a previous run's; "
+                         "its burn-in is then the previous run's) instead of the best prior "
+                         "draws")
     ap.add_argument("--until-day", type=int, default=None,
                     help="time split: fit only the targets known by the end of this day (the "
                          "defender's killed by week, early air-defence losses) and predict "
@@ -762,7 +862,13 @@ def _job(a, scenario) -> dict:
            "screen": a.screen}
     if a.screen:
         job.update(screen_trajectories=a.screen_trajectories, screen_runs=a.screen_runs)
-    if a.method == "sl":
+    if a.method == "sl" and a.start is not None:     # chains continued from a posterior file
+        try:
+            start = job_hash(a.start.read_bytes())[:16]
+        except OSError:
+            start = None
+        job.update(chains=a.chains, steps=a.steps, start=str(a.start), start_hash=start)
+    elif a.method == "sl":
         job.update(chains=a.chains, steps=a.steps, initial=a.initial or 20 * a.chains)
     else:
         job.update(particles=a.particles, generations=a.generations,
@@ -778,11 +884,11 @@ def _calibrate(a) -> int:
         a.replicates = 10 if a.method == "sl" else 4
     if _reduced():
         a.particles, a.generations = min(a.particles, 40), min(a.generations, 2)
-        a.initial = 120 if a.method == "smc" else 16
-        a.chains, a.steps = 4, 2
+        a.initial = min(a.initial or 10 ** 9, 120 if a.method == "smc" else 16)
+        a.chains, a.steps = min(a.chains, 4), min(a.steps, 2)
         a.posterior_rows, a.evaluate_runs = min(a.posterior_rows, 100), min(a.evaluate_runs, 100)
         a.screen_trajectories, a.screen_runs = 2, 2
-        a.replicates = 1 if a.method == "smc" else 2
+        a.replicates = 1 if a.method == "smc" else min(a.replicates, 2)
     sc = load_scenario(a.scenario)
     if a.out is None:
         if _reduced() or a.until_day is not None:
@@ -834,11 +940,23 @@ def _calibrate(a) -> int:
         sim = scenario_simulator(sc, priors, a.seed, a.chunk_size, a.replicates, unfitted,
                                  reduce=False, statistics=statistics, max_days=a.until_day,
                                  **where, checkpoint=a.checkpoint)
-        initial = a.initial or 20 * a.chains
-        init, _ = best_of_prior(sim, len(priors), a.chains, initial, tg.values,
-                                tg.tolerances, tg.at_least, seed=a.seed)
-        log(f"start: the best {a.chains} of {initial} prior draws "
-            f"({initial * a.replicates:,} runs, {time.perf_counter() - t0:.0f} s)")
+        if a.start is not None:
+            prev = read_posterior_csv(a.start)
+            missing = sorted(set(priors) - set(prev))
+            if missing:
+                raise SystemExit(f"{a.start}: no column for the fitted parameters {missing}")
+            n_prev = len(next(iter(prev.values())))
+            rows = np.random.default_rng(a.seed).choice(n_prev, a.chains,
+                                                        replace=n_prev < a.chains)
+            init = to_unit(priors, {k: prev[k][rows] for k in priors})
+            initial = 0
+            log(f"start: {a.chains} rows of {a.start}")
+        else:
+            initial = a.initial or 20 * a.chains
+            init, _ = best_of_prior(sim, len(priors), a.chains, initial, tg.values,
+                                    tg.tolerances, tg.at_least, seed=a.seed)
+            log(f"start: the best {a.chains} of {initial} prior draws "
+                f"({initial * a.replicates:,} runs, {time.perf_counter() - t0:.0f} s)")
         sl = sl_demc(sim, init, tg.values, tg.tolerances, tg.at_least, steps=a.steps,
                      seed=a.seed, run_offset=initial, log=log)
         draws = sl.draws()
@@ -888,9 +1006,7 @@ def _calibrate(a) -> int:
     write_posterior(a.out, samples)
     log(f"posterior ({a.posterior_rows} rows) -> {a.out}  [{t_cal:.0f} s]")
     # evaluate with the values as written (6 significant digits)
-    with a.out.open() as fh:
-        rows = list(csv.DictReader(fh))
-    written = {k: np.array([float(r[k]) for r in rows]) for k in rows[0]}
+    written = read_posterior_csv(a.out)
     ev = evaluate(sc, written, a.evaluate_runs, a.seed + 1, a.chunk_size, a.scheduler,
                   a.workers)
     log(f"evaluation: {a.evaluate_runs} runs in posterior mode [{ev['seconds']:.0f} s]")
@@ -913,8 +1029,17 @@ def _calibrate(a) -> int:
     }
     a.report.write_text(json.dumps(report, indent=1))
     log(f"report -> {a.report}")
-    log(f"  decisive objective falls in {ev['shusha_fell_share']:.0%} of runs, within days "
-        f"{ev['window_days'][0]:g}-{ev['window_days'][1]:g} in {ev['shusha_in_window_share']:.0%}")
+    order = None
+    if screening is not None:                   # the most influential parameters first
+        eff = {e["parameter"]: e["largest"] for e in screening.report()["effects"]}
+        order = sorted(priors, key=lambda n: -eff.get(n, 0.0))
+    fig = plot_profiles(priors, samples, a.report.with_name(a.report.stem + "-profiles.png"),
+                        order)
+    log(f"posterior marginals -> {fig}")
+    if "decisive_objective" in ev:
+        log(f"  {ev['decisive_objective']} falls in {ev['decisive_fell_share']:.0%} of runs, "
+            f"within days {ev['window_days'][0]:g}-{ev['window_days'][1]:g} in "
+            f"{ev['decisive_in_window_share']:.0%}")
     for r in ev["targets"]:
         log(f"  {r['name']:<40} target {r['target']:>9.3f} ± {r['tolerance']:<7.3g} model "
             f"{r['median']:>9.3f} [{r['p10']:.3f}, {r['p90']:.3f}]  within tol "

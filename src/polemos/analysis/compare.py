@@ -12,19 +12,26 @@ from pathlib import Path
 
 import numpy as np
 
-METRICS = ("duration_days", "area_taken_share", "area_taken_share_day_30", "shusha_fall_day",
-           "killed_{att}",
-           "killed_{dfd}", "lost_tanks_{dfd}", "lost_air_defence_{dfd}",
-           "casualty_share_drones_{dfd}", "lift_ratio")
+METRICS = ("duration_days", "area_taken_share", "area_taken_share_day_30",
+           "{decisive}_fall_day", "killed_{att}", "killed_{dfd}", "lost_tanks_{dfd}",
+           "lost_air_defence_{dfd}", "casualty_share_drones_{dfd}", "lift_ratio")
+
+
+def metric_keys(res) -> list[str]:
+    """The table's columns compared: METRICS for this scenario's sides and its decisive
+    objective (``decisive = true``; none: no fall day compared)."""
+    att, dfd = res.theatre.sides
+    objectives = res.scenario.objectives if res.scenario is not None else {}
+    decisive = next((k for k, o in objectives.items() if o.decisive), None)
+    return [m.format(att=att, dfd=dfd, decisive=decisive) for m in METRICS
+            if decisive is not None or "{decisive}" not in m]
 
 
 def paired_differences(res_a, res_b) -> dict[str, dict[str, float]]:
     """metric -> {mean_a, mean_b, diff_median, diff_p10, diff_p90, diff_mean, diff_se, n}."""
-    att, dfd = res_a.theatre.sides
     ta, tb = res_a.table(), res_b.table()
     out = {}
-    for m in METRICS:
-        key = m.format(att=att, dfd=dfd)
+    for key in metric_keys(res_a):
         if key not in ta or key not in tb:
             continue
         a = ta[key].to_numpy(dtype=float)
@@ -69,6 +76,7 @@ def plot_differences(name_a, name_b, res_a, res_b, out: Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from polemos.provenance import finish
     from polemos.results import band
 
     out = Path(out)
@@ -83,7 +91,7 @@ def plot_differences(name_a, name_b, res_a, res_b, out: Path) -> Path:
     ax.set(xlabel="day of war", ylabel="km² held by the defender",
            title=f"{name_b} against {name_a}")
     ax.legend(fontsize=8)
-    fig.tight_layout()
+    finish(fig, res_a.provenance(), res_b.provenance())
     path = out / f"compare_{Path(name_a).stem}_vs_{Path(name_b).stem}.png"
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -100,18 +108,16 @@ def markdown_table(base: str, others: list[str], runs: int = 4000, seed: int = 2
 
     ens = Ensemble(runs=runs, seed=seed, mode=mode, exogenous_endings=exogenous_endings)
     ref = run_ensemble(load_scenario(base), ens)
-    att, dfd = ref.theatre.sides
-    names = [m.format(att=att, dfd=dfd) for m in METRICS]
+    names = metric_keys(ref)
     lines = [f"Paired differences against `{base}` ({runs:,} runs, seed {seed}, parameters: "
              f"{mode}, exogenous endings {'on' if exogenous_endings else 'off'}); mean ± 2 SE "
              "of the paired difference.", "",
              "| counterfactual | " + " | ".join(names) + " |",
-             "|---|" + "---:|" * len(METRICS)]
+             "|---|" + "---:|" * len(names)]
     for other in others:
         d = paired_differences(ref, run_ensemble(load_scenario(other), ens))
         cells = []
-        for m in METRICS:
-            key = m.format(att=ref.theatre.sides[0], dfd=ref.theatre.sides[1])
+        for key in names:
             v = d.get(key)
             cells.append("–" if v is None else f"{v['diff_mean']:+.3g} ± {2 * v['diff_se']:.2g}")
         lines.append(f"| {Path(other).stem} | " + " | ".join(cells) + " |")
@@ -121,7 +127,7 @@ def markdown_table(base: str, others: list[str], runs: int = 4000, seed: int = 2
 if __name__ == "__main__":  # python -m polemos.analysis.compare [--runs N]
     import argparse
 
-    from polemos.scenarios import ROOT
+    from polemos.scenarios import DEFAULT, ROOT
 
     ap = argparse.ArgumentParser(description="markdown table of the campaign counterfactuals")
     ap.add_argument("--runs", type=int, default=4000)
@@ -131,5 +137,5 @@ if __name__ == "__main__":  # python -m polemos.analysis.compare [--runs N]
     ap.add_argument("files", nargs="*", help="counterfactual scenarios (default: all six)")
     a = ap.parse_args()
     files = a.files or sorted(str(p) for p in ROOT.glob("campaign_*.toml"))
-    print(markdown_table("karabakh_2020", files, a.runs, a.seed,
+    print(markdown_table(DEFAULT, files, a.runs, a.seed,
                          exogenous_endings=not a.no_exogenous_endings))

@@ -13,8 +13,13 @@ class Component:
     """Base class of a mechanism. ``name`` names its random streams and its parameters."""
 
     name: str = "component"
-    #: parameter names this component reads (``component.name`` in the scenario)
+    #: every parameter this component reads, in full (``component.key`` of the scenario's
+    #: ``[parameters]``, its own and other components'): the engine's defaults
+    #: (``campaign/defaults.toml``) give each one, and validation checks a scenario has them
     params: tuple[str, ...] = ()
+    #: families of optional parameters it reads when a scenario gives them (name prefixes,
+    #: e.g. ``termination.truce_day_``)
+    optional_params: tuple[str, ...] = ()
 
     def init(self, sim) -> None:  # noqa: B027 - optional hook
         """Create this component's state arrays."""

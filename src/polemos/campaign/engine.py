@@ -16,13 +16,13 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from polemos.campaign import DEFAULT_MAX_DAYS, DEFAULT_MODE, DEFAULT_RUNS, DEFAULT_SEED
 from polemos.campaign.components import default_components
 from polemos.campaign.params import build_params
 from polemos.campaign.state import daily, new_record, new_state, run_major
 from polemos.campaign.theatre import compile_theatre
 from polemos.rng import Streams
 
-DEFAULT_MAX_DAYS = 120
 # runs stepped together: small enough that a day's (sectors, runs) float32 arrays stay in the
 # CPU's cache (2,500 runs: ~20% faster than 10,000 on the benchmark machine); results do not
 # depend on it
@@ -44,7 +44,7 @@ def step_order(components=None) -> list[tuple[str, str]]:
 class Simulation:
     """One chunk of runs of a scenario (global run indices ``run_ids``)."""
 
-    def __init__(self, scenario, run_ids, seed: int = 0, mode: str = "point",
+    def __init__(self, scenario, run_ids, seed: int = DEFAULT_SEED, mode: str = "point",
                  posterior: dict | None = None, fixed: dict | None = None,
                  max_days: int = DEFAULT_MAX_DAYS, components=None, theatre=None,
                  settlement_rule: Callable | None = None, exogenous_endings: bool = True):
@@ -180,9 +180,9 @@ class Ensemble:
     """What to run: how many runs, the seed, where parameters come from, chunking, and where the
     chunks run."""
 
-    runs: int = 1000
-    seed: int = 0
-    mode: str = "posterior"
+    runs: int = DEFAULT_RUNS
+    seed: int = DEFAULT_SEED
+    mode: str = DEFAULT_MODE
     chunk_size: int = DEFAULT_CHUNK
     #: worker processes of the local Dask cluster (``scheduler="local"``; default: one per CPU)
     workers: int | None = None
@@ -226,6 +226,15 @@ def run_chunk(scenario, ens: Ensemble, posterior, theatre, reduce, chunk: dict):
     return arrays if reduce is None else reduce(CampaignResults(arrays, theatre, scenario, ens))
 
 
+def _posterior(scenario, ens: Ensemble, posterior: dict | None) -> dict | None:
+    """The posterior draws the runs use: those given, else the scenario's (posterior mode)."""
+    if posterior is None and ens.mode == "posterior":
+        from polemos.analysis.posterior import load_posterior
+
+        return load_posterior(scenario)
+    return posterior
+
+
 def map_ensemble(scenario, ens: Ensemble, posterior: dict | None = None, reduce=None, *,
                  theatre=None, progress=None, checkpoint=None, job_key=None) -> list:
     """Run the ensemble's chunks with :func:`polemos.analysis.executor.map_chunks` (serially,
@@ -235,10 +244,7 @@ def map_ensemble(scenario, ens: Ensemble, posterior: dict | None = None, reduce=
 
     from polemos.analysis.executor import map_chunks
 
-    if posterior is None and ens.mode == "posterior":
-        from polemos.analysis.posterior import load_posterior
-
-        posterior = load_posterior(scenario)
+    posterior = _posterior(scenario, ens, posterior)
     theatre = theatre if theatre is not None else compile_theatre(scenario)
     chunks = chunk_specs(ens)
     lean = replace(ens, fixed={}, run_ids=None)      # the chunks carry their rows
@@ -254,6 +260,7 @@ def run_ensemble(scenario, ens: Ensemble, posterior: dict | None = None, progres
     from polemos.results import CampaignResults, join
 
     theatre = compile_theatre(scenario)
+    posterior = _posterior(scenario, ens, posterior)
     parts = map_ensemble(scenario, ens, posterior, theatre=theatre, progress=progress,
                          checkpoint=checkpoint, job_key=job_key)
-    return CampaignResults(join(parts), theatre, scenario, ens)
+    return CampaignResults(join(parts), theatre, scenario, ens, posterior)

@@ -6,6 +6,7 @@ shows each side's official figure and the independent estimates, with their sour
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +38,8 @@ def record_text(sc, key: str) -> str:
     lo, hi = item.range
     rng = f" ({lo:,.4g}–{hi:,.4g})" if lo != hi else ""
     at_least = "≥ " if item.bound == "at_least" else ""
-    kind = f" {item.kind.replace('_', ' ')}" if item.bound == "at_least" else ""
+    kind = f" {item.kind.replace('_', ' ')}" if item.bound == "at_least" or \
+        item.kind == "claim" else ""
     return f"{at_least}{item.value:,.4g}{rng}{kind} [{', '.join(item.sources)}]"
 
 
@@ -61,7 +63,9 @@ def record_status(sc, key: str | None) -> str:
     item = sc.record.get(key) if key else None
     if item is None:
         return "not compared"
-    return "fitted" if item.use == "calibration" else "out of sample"
+    if item.use == "calibration":
+        return "fitted"
+    return "out of sample (a claim)" if item.kind == "claim" else "out of sample"
 
 
 def summary_rows(res: CampaignResults) -> list[tuple[str, str, str, str]]:
@@ -95,11 +99,9 @@ def summary_rows(res: CampaignResults) -> list[tuple[str, str, str, str]]:
         spec.append((f"tank losses, {dfd} / {att}",
                      _band_txt(t[f"lost_tanks_{dfd}"] / t[f"lost_tanks_{att}"].clip(lower=1)),
                      "tank_loss_ratio"))
-    rows = [(m, v, record_text(sc, k) if k else "", record_status(sc, k)) for m, v, k in spec]
-    rows.insert(len(th.objective_ids) + 7, (
-        f"troop lift, {att} / {dfd} (network)", _band_txt(t.lift_ratio),
-        "about ten times faster [ck] (claim)", "out of sample (a claim)"))
-    return rows
+    spec.insert(len(th.objective_ids) + 7, (f"troop lift, {att} / {dfd} (network)",
+                                            _band_txt(t.lift_ratio), "lift_ratio"))
+    return [(m, v, record_text(sc, k) if k else "", record_status(sc, k)) for m, v, k in spec]
 
 
 def write_summary(res: CampaignResults, out: Path) -> list[Path]:
@@ -121,11 +123,12 @@ def print_summary(res: CampaignResults, console) -> None:
     from rich.table import Table
 
     from polemos.campaign.state import END_CAUSES
+    from polemos.provenance import footer
 
     sc, t = res.scenario, res.table()
-    ens = res.ensemble
-    title = (f"{sc.title}: {res.n:,} runs (seed {ens.seed}, parameters: {ens.mode}); "
-             "median [10–90%]")
+    prov = res.provenance()
+    title = (f"{sc.title}: {res.n:,} runs (seed {prov['seed']}, parameters: "
+             f"{prov['parameters']}); median [10–90%]")
     tab = Table(title=title, title_justify="left")
     tab.add_column("outcome")
     tab.add_column("model", justify="right")
@@ -153,6 +156,7 @@ def print_summary(res: CampaignResults, console) -> None:
                       f"{a} {_band_txt(t[f'airspace_{a}_share'], True)}" for a in AIRSPACE))
     console.print(cause_table(res))
     console.print(geography_table(res))
+    console.print(f"[dim]{escape(footer(prov))}[/dim]")
 
 
 def cause_table(res: CampaignResults):
@@ -206,6 +210,8 @@ def plot(res: CampaignResults, out: Path) -> list[Path]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from polemos.provenance import finish
+
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     sc, th = res.scenario, res.theatre
@@ -218,13 +224,19 @@ def plot(res: CampaignResults, out: Path) -> list[Path]:
     fig, ax = plt.subplots(figsize=(8, 4.5))
     ax.fill_between(days, lo, hi, alpha=0.3, label="10–90% of runs")
     ax.plot(days, m, label="median")
-    ax.axvline(44, color="k", ls=":", lw=1, label="ceasefire, 10 Nov 2020 (day 44)")
-    ax.axhline(th.defender_area0 * (1 - 0.325), color="grey", ls="--", lw=1,
-               label="area left after 32.5% taken in fighting")
-    ax.set(xlabel="day of war (day 1 = 27 Sep 2020)", ylabel="km²",
+    end = sc.record.get("duration_days")          # the record's own marks, when it has them
+    if end is not None:
+        last = sc.start_date + dt.timedelta(days=end.value)
+        ax.axvline(end.value, color="k", ls=":", lw=1,
+                   label=f"record: {end.value:g} days of war (to {last:%d %b %Y})")
+    taken = sc.record.get("area_taken_share")
+    if taken is not None:
+        ax.axhline(th.defender_area0 * (1 - taken.value), color="grey", ls="--", lw=1,
+                   label=f"record: area left after {taken.value:.1%} taken in fighting")
+    ax.set(xlabel=f"day of war (day 1 = {sc.start_date:%d %b %Y})", ylabel="km²",
            title=f"Area held by {th.sides[1]} ({res.n:,} runs)")
     ax.legend(fontsize=8)
-    fig.tight_layout()
+    finish(fig, res.provenance())
     paths.append(out / "area_held.png")
     fig.savefig(paths[-1], dpi=110)
     plt.close(fig)
@@ -239,13 +251,14 @@ def plot(res: CampaignResults, out: Path) -> list[Path]:
         ax.fill_between(days[shown], lo, hi, alpha=0.25)
         ax.plot(days[shown], m, label=f"model: killed per day, {side} (median, 10–90% of runs "
                 "still at war)")
-    obs = sc.record.get("armenian_killed_daily")
-    if obs is not None and obs.series:
-        ax.plot(np.arange(1, len(obs.series) + 1), obs.series, "k.", ms=4,
-                label="record: Armenian servicemen killed by day (insurance cases; lower bound)")
+    for key, obs in sc.record.items():          # the record's daily series, from its first day
+        if obs.series and obs.unit == "persons":
+            first = (obs.series_start - sc.start_date).days + 1
+            ax.plot(np.arange(first, first + len(obs.series)), obs.series, "k.", ms=4,
+                    label=f"record: {key.replace('_', ' ')} ({obs.kind.replace('_', ' ')})")
     ax.set(xlabel="day of war", ylabel="killed per day", title="Daily military killed")
     ax.legend(fontsize=7)
-    fig.tight_layout()
+    finish(fig, res.provenance())
     paths.append(out / "daily_killed.png")
     fig.savefig(paths[-1], dpi=110)
     plt.close(fig)
@@ -262,7 +275,7 @@ def plot(res: CampaignResults, out: Path) -> list[Path]:
     fig, ax = plt.subplots(figsize=(8, 4.5))
     ax.bar(labels, meds, yerr=err, capsize=4)
     ax.set(ylabel="systems lost (median, 10–90%)", title=f"Equipment lost by {dfd}")
-    fig.tight_layout()
+    finish(fig, res.provenance())
     paths.append(out / "losses_by_category.png")
     fig.savefig(paths[-1], dpi=110)
     plt.close(fig)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 RELIEF_KEYS = ("plain", "foothill", "mountain")
+#: the QJM postures a sector's defence is in, by state (a broken defence withdraws)
+POSTURE_KEYS = ("fortified", "prepared", "hasty", "withdrawal")
 TINY = np.float32(1e-9)
 F32 = np.float32
 
@@ -78,17 +80,26 @@ def touched_runs(share: np.ndarray) -> np.ndarray:
     return np.flatnonzero((share != 0).any(axis=0))
 
 
+def relief_names(stem: str) -> tuple[str, ...]:
+    """The parameters of a by-relief table: ``stem_plain``, ``stem_foothill``, ``stem_mountain``."""
+    return tuple(f"{stem}_{k}" for k in RELIEF_KEYS)
+
+
+def posture_names(stem: str) -> tuple[str, ...]:
+    """The parameters of a by-posture table: ``stem_fortified`` … ``stem_withdrawal``."""
+    return tuple(f"{stem}_{k}" for k in POSTURE_KEYS)
+
+
 def by_relief(sim, stem: str) -> np.ndarray:
     """(C, n): parameter ``stem_plain|foothill|mountain`` of each contestable sector's relief."""
     p, relief = sim.params, sim.theatre.relief[sim.theatre.cols]
-    table = np.stack([p.row(f"{stem}_{k}") for k in RELIEF_KEYS])         # (3, n)
+    table = np.stack([p.row(name) for name in relief_names(stem)])         # (3, n)
     return table[relief]
 
 
-def by_state(sim, stem: str, keys=("fortified", "prepared", "hasty", "withdrawal")
-             ) -> np.ndarray:
+def by_state(sim, stem: str) -> np.ndarray:
     """(4, n): parameter ``stem_<posture>`` of each state (a broken defence withdraws)."""
-    return np.stack([sim.params.row(f"{stem}_{k}") for k in keys])
+    return np.stack([sim.params.row(name) for name in posture_names(stem)])
 
 
 def state_factor(sim, name: str, table: np.ndarray) -> np.ndarray:

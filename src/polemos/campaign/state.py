@@ -91,7 +91,7 @@ def run_major(v: np.ndarray, days: int | None = None) -> np.ndarray:
         out[:, :days] = run_major(v[:, :days])
         return out
     stored = v.transpose(1, 0, 2)
-    if not stored.flags.c_contiguous:
+    if not stored.flags.c_contiguous or v.shape[2] == 0:     # (a width of 0: no air defence)
         return np.ascontiguousarray(v)
     size = v.shape[2] * v.itemsize
     unit = np.uint64 if size == 8 else np.dtype((np.void, size))

@@ -12,6 +12,8 @@ from typing import Annotated
 
 import typer
 
+from polemos.scenarios import DEFAULT
+
 KEY_MONTHS = (12, 24, 36, 60)
 
 
@@ -24,7 +26,7 @@ def _err(msg: str) -> None:
 
 def forecast(
     scenario: Annotated[str, typer.Argument(help="Embedded scenario name or path.")]
-    = "karabakh_2020",
+    = DEFAULT,
     runs: Annotated[int, typer.Option(help="Number of runs (one parameter draw each).", min=1)]
     = 5000,
     seed: Annotated[int, typer.Option(help="Seed of the named random streams.")] = 2020,
@@ -36,6 +38,9 @@ def forecast(
                                                    "(repeatable).")] = None,
     from_war: Annotated[bool, typer.Option(help="Start each run from its own simulated war's "
                                            "end (victory, balance, deaths).")] = False,
+    origin: Annotated[str | None, typer.Option(help="Forecast origin (ISO date): report every "
+                                               "figure read that was not known by then.")]
+    = None,
 ) -> None:
     """Forecast whether fighting resumes after the ceasefire (curves with 10-90% bands)."""
     from polemos.ceasefire.forecast import run_forecast
@@ -45,6 +50,23 @@ def forecast(
     sc = load_or_exit(scenario, set_ or ())
     if sc.ceasefire is None:
         _err(f"{scenario}: the scenario has no [ceasefire] table; nothing to forecast")
+    late: list[str] = []
+    if origin is not None:
+        import datetime as dt
+
+        from polemos.ceasefire.origin import from_war_problems, origin_problems
+
+        try:
+            origin_date = dt.date.fromisoformat(origin)
+        except ValueError:
+            _err(f"--origin: not an ISO date (YYYY-MM-DD): {origin!r}")
+        late = origin_problems(sc, origin_date)
+        if from_war:
+            late += from_war_problems(sc, origin_date)
+        for p in late:
+            print(f"[origin] {p}")
+        print(f"information discipline: {len(late)} figure(s) read were not known by {origin}"
+              if late else f"information discipline: every figure read is dated by {origin}")
     prepare_out(out)
     given = None
     if from_war:
@@ -57,6 +79,12 @@ def forecast(
             f"{k.rsplit('.', 1)[-1]} {m:.3g} [{lo:.3g}-{hi:.3g}]"
             for k, (m, lo, hi) in ((k, band(v)) for k, v in given.items())))
     f = run_forecast(ceasefire_inputs(sc), runs=runs, seed=seed, months=months, given=given)
+    from polemos.provenance import provenance
+
+    f.attrs.update(provenance(sc, seed=seed, runs=runs, months=months, from_war=from_war))
+    if origin is not None:
+        f.attrs["origin"] = origin
+        f.attrs["figures_after_origin"] = len(late)
     _print_forecast(f, scenario)
     written = save_or_fallback(lambda folder: write_forecast(f, folder), out, _console())
     print(f"written: {', '.join(str(p) for p in written)}")
@@ -64,12 +92,17 @@ def forecast(
 
 def score(
     forecast: Annotated[Path, typer.Argument(help="A forecast folder or its forecast.nc.")],
-    events: Annotated[Path, typer.Argument(help="Events CSV: date,kind,fatalities,source.")],
+    events: Annotated[Path, typer.Argument(help="Events CSV: date,kind,fatalities,source"
+                                           "[,place,initiator].")],
     observed_until: Annotated[str | None, typer.Option(help="Last date the events file "
                                                        "covers (ISO); default: its last event.")]
     = None,
+    history_from: Annotated[str | None, typer.Option(help="First date the events file covers "
+                                                     "before the start (ISO): climatology.")]
+    = None,
 ) -> None:
-    """Score a forecast against events: Brier and log scores per horizon, CRPS of deaths."""
+    """Score a forecast against events: Brier and log scores per horizon beside a base-rate and
+    a climatology forecaster, with skill scores; the initiator; the CRPS of monthly deaths."""
     import datetime as dt
 
     from rich.console import Console
@@ -82,24 +115,47 @@ def score(
         fc = load_forecast(forecast)
         evs = read_events(events)
         until = dt.date.fromisoformat(observed_until) if observed_until else None
+        since = dt.date.fromisoformat(history_from) if history_from else None
+        res = score_fn(fc, evs, observed_until=until, history_from=since)
     except EventsError as e:
         _err(str(e))
     except ValueError as e:
-        _err(f"--observed-until: {e}")
-    res = score_fn(fc, evs, observed_until=until)
+        _err(f"--observed-until / --history-from: {e}")
+
+    def f3(x, fmt=".3f"):
+        return "-" if x is None else format(x, fmt)
+
     t = Table(title=f"Forecast scores ({len(evs)} events; lower is better)")
-    for col in ("horizon (months)", "outcome", "forecast p", "observed", "Brier", "log score"):
+    for col in ("horizon (months)", "outcome", "forecast p", "base rate p", "climatology p",
+                "observed", "Brier", "Brier base", "Brier clim.", "log score"):
         t.add_column(col, justify="right" if col != "outcome" else "left")
     for r in res["rows"]:
         obs = "not yet known" if r["observed"] is None else str(r["observed"])
-        t.add_row(str(r["horizon"]), r["outcome"], f"{r['p']:.3f}", obs,
-                  "-" if r["brier"] is None else f"{r['brier']:.4f}",
-                  "-" if r["log"] is None else f"{r['log']:.4f}")
+        t.add_row(str(r["horizon"]), r["outcome"], f3(r["p"]), f3(r["p_base_rate"]),
+                  f3(r["p_climatology"]), obs, f3(r["brier"], ".4f"),
+                  f3(r["brier_base_rate"], ".4f"), f3(r["brier_climatology"], ".4f"),
+                  f3(r["log"], ".4f"))
     con = Console()
     con.print(t)
+    if res["climatology"] is not None:
+        c = res["climatology"]
+        con.print(f"climatology: {c['years']} calendar years {c['from']}-{c['to']}: clash-year "
+                  f"frequency {c['clash']:.2f}, offensive-year frequency {c['offensive']:.2f}")
+    for r in res["initiator"]:
+        if "note" in r:
+            con.print(f"initiator: {r['note']}")
+            continue
+        con.print(f"initiator by month {r['horizon']}: observed {r['observed']}; "
+                  f"P(none, {', '.join(fc.sides)}) = "
+                  f"({', '.join(f'{x:.3f}' for x in r['p'])}); Brier {r['brier']:.4f}"
+                  + (f" (base rate, even split: {r['brier_base_rate']:.4f})"
+                     if "brier_base_rate" in r else ""))
     if res["crps"] is not None:
         con.print(f"CRPS of monthly battle deaths: {res['crps']:.3f} "
                   f"(mean over {res['crps_months']} observed months)")
+    for name, s in res["skill"].items():
+        con.print(f"skill {name}: {f3(s['skill'])} (score {s['score']:.4f} vs reference "
+                  f"{s['reference']:.4f}, {s['n']} scored)")
 
 
 # --- output ---------------------------------------------------------------------------------
@@ -133,7 +189,8 @@ def _print_forecast(f, scenario: str) -> None:
     for j, (side, share) in enumerate(f.initiator_shares().items()):
         ti.add_row(side, f"{share:.3f}", f"{f.p_initiator[:, j].mean():.3f}")
     con.print(ti)
-    tb = Table(title="CF scenario tree: leader change in Armenia x counter-drone outcome")
+    tb = Table(title="CF scenario tree: leader change "
+               f"({f.attrs['leader_change_side']}) x counter-drone outcome")
     for col in ("branch", "P(branch)", f"P(offensive by month {len(f.months)} | branch)",
                 "runs"):
         tb.add_column(col, justify="left" if col == "branch" else "right")
@@ -150,6 +207,9 @@ def write_forecast(f, out: Path) -> list[Path]:
     import matplotlib.pyplot as plt
     import numpy as np
 
+    from polemos.provenance import finish
+
+    prov = f.attrs if "scenario_sha256" in f.attrs else {}   # set by `polemos forecast`
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     ds = f.to_dataset()
@@ -177,7 +237,7 @@ def write_forecast(f, out: Path) -> list[Path]:
     ax.set_ylim(0, 1)
     ax.set_title(f"Ceasefire forecast ({f.runs} runs; dashed: median)")
     ax.legend(fontsize=8, loc="upper left")
-    fig.tight_layout()
+    finish(fig, prov)
     p1 = out / "curves.png"
     fig.savefig(p1, dpi=120)
     plt.close(fig)
@@ -193,7 +253,7 @@ def write_forecast(f, out: Path) -> list[Path]:
     ax.set_yticks(y, names, fontsize=8)
     ax.set_xlabel(f"P(offensive by month {len(f.months)} | branch)")
     ax.set_xlim(0, 1)
-    fig.tight_layout()
+    finish(fig, prov)
     p2 = out / "scenario_tree.png"
     fig.savefig(p2, dpi=120)
     plt.close(fig)

@@ -31,6 +31,7 @@ See ``docs/ceasefire-forecast.md``.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -61,6 +62,7 @@ class Forecast:
     p_offensive: np.ndarray  # (runs, months) P(large-scale offensive by month m | run)
     p_clash: np.ndarray  # (runs, months) P(a year with >= 25 battle deaths by month m | run)
     p_initiator: np.ndarray  # (runs, 2) P(offensive by horizon started by [attacker, other])
+    initiator_curve: np.ndarray  # (runs, months, 2) the same by month m
     monthly_deaths: np.ndarray  # (runs, months) realised battle deaths
     offensive_month: np.ndarray  # (runs,) realised month of the first offensive, 0 = none
     initiator: np.ndarray  # (runs,) 0 none, 1 attacker (Azerbaijan), 2 the other side
@@ -69,6 +71,9 @@ class Forecast:
     tech_success: np.ndarray  # (runs,) bool
     tech_month: np.ndarray  # (runs,)
     patron_shock_month: np.ndarray  # (runs,) 0 = none
+    log_multiplier: np.ndarray  # (runs, months + 1) the mechanisms' L(m), m = 0..months
+    levels: dict[str, np.ndarray]  # (runs, months + 1) gap, commitment, mediation - reference;
+    #                                restart cost R (prize shares)
     parameters: dict[str, np.ndarray] = field(default_factory=dict)
     attrs: dict = field(default_factory=dict)
 
@@ -98,7 +103,7 @@ class Forecast:
     def initiator_shares(self) -> dict[str, float]:
         """Share of offensives (by the horizon) each side starts, expected over runs."""
         tot = self.p_initiator.sum()
-        a, b = self.attrs.get("sides", ["azerbaijan", "armenia"])
+        a, b = self.attrs["sides"]
         if tot <= 0:
             return {a: float("nan"), b: float("nan")}
         return {a: float(self.p_initiator[:, 0].sum() / tot),
@@ -115,6 +120,8 @@ class Forecast:
             "monthly_deaths": (("run", "month"), self.monthly_deaths),
             "p_initiator_attacker": (("run",), self.p_initiator[:, 0]),
             "p_initiator_other": (("run",), self.p_initiator[:, 1]),
+            "initiator_attacker_mean": (("month",), self.initiator_curve[:, :, 0].mean(axis=0)),
+            "initiator_other_mean": (("month",), self.initiator_curve[:, :, 1].mean(axis=0)),
             "offensive_month": (("run",), self.offensive_month.astype(np.int32)),
             "initiator": (("run",), self.initiator.astype(np.int32)),
             "clash_year_month": (("run",), self.clash_year_month.astype(np.int32)),
@@ -122,6 +129,7 @@ class Forecast:
             "tech_success": (("run",), self.tech_success.astype(np.int8)),
             "tech_month": (("run",), self.tech_month.astype(np.int32)),
             "patron_shock_month": (("run",), self.patron_shock_month.astype(np.int32)),
+            "log_multiplier": (("run", "month0"), self.log_multiplier),
         }
         for name in ("offensive", "clash"):
             c = self.curve(name)
@@ -131,23 +139,67 @@ class Forecast:
             data[f"param__{k.replace('.', '__')}"] = (("run",), v)
         attrs = {k: (v if isinstance(v, (int, float, str)) else str(v))
                  for k, v in self.attrs.items()}
-        return xr.Dataset(data, coords={"run": np.arange(self.runs), "month": months},
+        return xr.Dataset(data, coords={"run": np.arange(self.runs), "month": months,
+                                        "month0": np.arange(len(months) + 1)},
                           attrs=attrs)
 
 
-def peacekeeping_strength(present: bool, month: int, shocked: np.ndarray, after_shock,
-                          drawdown_month, after_drawdown, mandate_months: float,
-                          notice: np.ndarray) -> np.ndarray:
+def calendar_years(start, months: int) -> np.ndarray:
+    """``(months,)`` index (0 = the start's year) of the calendar year of each month's midpoint,
+    months of 30.4375 days from ``start``."""
+    import datetime as dt
+
+    mid = [start + dt.timedelta(days=(m - 0.5) * 30.4375) for m in range(1, months + 1)]
+    return np.array([d.year - start.year for d in mid], dtype=int)
+
+
+def mandate_schedule(present: bool, u_notice: np.ndarray, p_notice: np.ndarray,
+                     mandate_months: float, renewal_months: float, notice_months: float,
+                     until: float) -> tuple[np.ndarray, np.ndarray]:
+    """``(withdraw_month, notice_month)``, each ``(runs,)``, ``inf`` when the force stays.
+
+    The mandate runs ``mandate_months`` and renews automatically for ``renewal_months`` at a
+    time unless a party gives notice ``notice_months`` before a term ends (statement of
+    10 Nov 2020, point 4); before each term end a party does so with probability
+    ``p_notice`` (one uniform per run and term, ``u_notice`` shaped ``(runs, terms)``). The
+    force leaves at the end of the first term with notice; the notice is public from
+    ``withdraw - notice_months``.
+    """
+    runs = u_notice.shape[0]
+    withdraw = np.full(runs, np.inf)
+    if not present:
+        return withdraw, np.full(runs, np.inf)
+    end = float(mandate_months)
+    for j in range(u_notice.shape[1]):
+        if end - notice_months > until:
+            break
+        given = np.isinf(withdraw) & (u_notice[:, j] < p_notice)
+        withdraw = np.where(given, end, withdraw)
+        end += max(float(renewal_months), 1.0)
+    return withdraw, withdraw - float(notice_months)
+
+
+def peacekeeping_strength(present: bool, month, shocked: np.ndarray, after_shock,
+                          drawdown_month, after_drawdown, withdraw_month: np.ndarray
+                          ) -> np.ndarray:
     """Strength 0..1 of the force in ``month`` (runs,): cut by a patron shock, an early drawdown,
-    and withdrawal after the mandate when a party gave notice."""
+    and 0 after the force withdraws at the end of a mandate term (notice given)."""
     runs = shocked.shape[0]
     if not present:
         return np.zeros(runs)
     s = np.where(shocked, after_shock, 1.0)
     if drawdown_month is not None:
         s = np.where(month > drawdown_month, s * after_drawdown, s)
-    s = np.where((month > mandate_months) & notice, 0.0, s)
-    return s
+    return np.where(month > withdraw_month, 0.0, s)
+
+
+def expected_strength(month, s: np.ndarray, withdraw_month: np.ndarray,
+                      notice_month: np.ndarray, horizon) -> np.ndarray:
+    """The force's strength the parties expect over the next ``horizon`` months (runs,):
+    ``s`` times the share of that window before a withdrawal of which notice has been given
+    (unannounced shocks and drawdowns are not foreseen)."""
+    left = np.clip((withdraw_month - month) / np.maximum(horizon, 1e-9), 0.0, 1.0)
+    return np.where(month >= notice_month, s * left, s)
 
 
 def _simulate(inputs: CeasefireInputs, runs: int, seed: int, months: int,
@@ -177,8 +229,8 @@ def _simulate(inputs: CeasefireInputs, runs: int, seed: int, months: int,
 
     def Z(name, *tail):
         return stream(seed, name).standard_normal((total,) + tail)[rows]
-    sides = [spec.attacker] + [s for s in spec.costs if s != spec.attacker][:1]
-    other = sides[1] if len(sides) > 1 else "armenia"
+    other = next(s for s in spec.costs if s != spec.attacker)   # the schema: two sides
+    sides = [spec.attacker, other]
 
     # ---- base hazard ---------------------------------------------------------------------
     prior = draw_recurrence_prior(S, seed, M)
@@ -189,12 +241,15 @@ def _simulate(inputs: CeasefireInputs, runs: int, seed: int, months: int,
     pk = spec.peacekeepers
     phi = Q(pk.monitoring_share, f"{c}.peacekeepers.monitoring_share")
     mandate_m = 12.0 * S.scalar(pk.mandate_years, "mandate")
-    notice = U("pk_notice") < Q(pk.notice_probability, "notice")
+    renewal_m = 12.0 * S.scalar(pk.renewal_years, "renewal")
+    notice_m = S.scalar(pk.notice_months, "notice_months")
     drawdown = None if pk.drawdown_month is None else S.scalar(pk.drawdown_month, "drawdown")
     after_dd = (0.0 if pk.strength_after_drawdown is None
                 else Q(pk.strength_after_drawdown, f"{c}.peacekeepers.strength_after_drawdown"))
     pat = spec.patron
     p_shock = Q(pat.shock_per_month, f"{c}.patron.shock_per_month")
+    forced_shock = (None if pat.forced_shock_month is None
+                    else S.scalar(pat.forced_shock_month, "forced_shock_month"))
     u_shock = U("patron_shock", M)
     after_shock = Q(pat.strength_after_shock, f"{c}.patron.strength_after_shock")
     att_after = Q(pat.attention_after_shock, f"{c}.patron.attention_after_shock")
@@ -203,25 +258,31 @@ def _simulate(inputs: CeasefireInputs, runs: int, seed: int, months: int,
     med = spec.mediation
     info = Q(med.information, f"{c}.mediation.information")
     m_eff = Q(med.effect, f"{c}.mediation.effect")
-    m_ref = Q(med.reference, f"{c}.mediation.reference")
+    m_ref = Q(med.reference, f"{c}.mediation.reference")  # sum(attention x leverage), ref. class
     actors = [(Q(a.attention, f"{c}.mediation.actors.{k}.attention"),
                Q(a.leverage, f"{c}.mediation.actors.{k}.leverage"), a.patron)
               for k, a in med.actors.items()]
 
     def mediation(shocked):
+        """Summed attention and summed attention x leverage of the mediators (runs,)."""
         att = np.zeros(runs)
         lev = np.zeros(runs)
         for a, lv, is_patron in actors:
             a_t = np.where(shocked, a * att_after, a) if is_patron else a
             att = att + a_t
             lev = lev + a_t * lv
-        return att, m_eff * lev
+        return att, lev
 
     # ---- power -----------------------------------------------------------------------------
     pw = spec.power
     q0 = Q(pw.balance_at_ceasefire, f"{c}.power.balance_at_ceasefire")
     e = Q(pw.elasticity, f"{c}.power.elasticity")
     K = Q(pw.commitment_horizon_months, f"{c}.power.commitment_horizon_months")
+    # terms whose notice could fall within the horizon (a number fixed by M, not by the rows)
+    n_terms = 1 + int(max(M + notice_m - mandate_m, 0.0) // max(renewal_m, 1.0))
+    withdraw_m, notice_at = mandate_schedule(
+        pk.present, U("pk_notice", n_terms), Q(pk.notice_probability, "notice"), mandate_m,
+        renewal_m, notice_m, float(M))
     z_rearm = Z("rearmament", 2)
     g, g_sd = [], []
     for j, side in enumerate(sides):
@@ -284,7 +345,10 @@ def _simulate(inputs: CeasefireInputs, runs: int, seed: int, months: int,
     k_disp = Q(cl.dispersion, f"{c}.clashes.dispersion")
     couple = Q(cl.tension_coupling, f"{c}.clashes.tension_coupling")
     thr = S.scalar(cl.threshold_deaths, "threshold")
-    years = (M + 11) // 12
+    # calendar years (UCDP counts battle deaths by calendar year): month m belongs to the year
+    # of its midpoint; the start year counts only its months after the ceasefire
+    year_of = calendar_years(spec.start_date, M)
+    years = int(year_of[-1]) + 1
     u_gam = U("clash_frailty", years)
     frailty = gammaincinv(k_disp[:, None], u_gam) / k_disp[:, None]
     u_deaths = U("clash_deaths", M)
@@ -299,6 +363,8 @@ def _simulate(inputs: CeasefireInputs, runs: int, seed: int, months: int,
     mech = spec.mechanisms
     kg = Q(mech.gap_effect, f"{c}.mechanisms.gap_effect")
     kc = Q(mech.commitment_effect, f"{c}.mechanisms.commitment_effect")
+    g_ref = Q(mech.gap_reference, f"{c}.mechanisms.gap_reference")
+    c_ref = Q(mech.commitment_reference, f"{c}.mechanisms.commitment_reference")
     lmax = Q(mech.max_log_multiplier, f"{c}.mechanisms.max_log_multiplier")
 
     # ---- state at month 0 --------------------------------------------------------------------
@@ -310,34 +376,56 @@ def _simulate(inputs: CeasefireInputs, runs: int, seed: int, months: int,
     shocked = np.zeros(runs, bool)
     shock_month = np.zeros(runs, int)
 
-    def motives(month, b_az, b_ar, oil, s, shocked):
+    def motives(month, b_az, b_ar, oil, s_bar, shocked):
+        """The levels of the mechanisms in ``month`` (each ``(runs,)``)."""
         theta = theta0 + e * (rel - tech_sign * tech_gain(month))
         q = _sigmoid(theta)
         resolve = np.maximum(1.0 + rally * np.exp(-month / rally_tau) - oppo + oil_el * oil, 0.2)
         ca = c_az / resolve
-        R = np.maximum(-(1.0 - phi) * b_pk * s / (2.0 * kg), 0.0)
-        gap = _sigmoid(b_az) - _sigmoid(b_ar) - ca - c_ar
+        # restart cost (prize shares) of the force the parties expect over the horizon: through
+        # the gap it is worth exactly (1 - phi) b_pk s_bar of log hazard (the fitted effect once)
+        R = np.maximum(-(1.0 - phi) * b_pk * s_bar / (2.0 * kg), 0.0)
+        gap = _sigmoid(b_az) - _sigmoid(b_ar) - ca - c_ar  # without the force
         growth = (g_az * np.exp(oil_el * oil) - g_ar) * K / 12.0
         future_gain = tech_sign * (tech_gain(month + K) - tech_gain(month))
         q_future = _sigmoid(theta + e * (growth - future_gain))
         dq = q_future - q
         sd_q = e * shift_sd_year * K / 12.0 * q * (1.0 - q) + 1e-6
-        p_cp = war_probability(0.0, 0.0, ca + R, c_ar + R, shift=dq, shift_sd=sd_q)
-        p_cp_az = ndtr((-ca - R - dq) / sd_q)  # the shift goes against Azerbaijan
-        p_cp_ar = 1.0 - ndtr((c_ar + R - dq) / sd_q)  # ... against Armenia
+        p_cp = war_probability(0.0, 0.0, ca, c_ar, shift=dq, shift_sd=sd_q)
+        p_cp_az = ndtr((-ca - dq) / sd_q)  # the shift goes against Azerbaijan beyond its cost
+        p_cp_ar = 1.0 - ndtr((c_ar - dq) / sd_q)  # ... against Armenia
         w_az_m = _sigmoid(b_az) - q0 - ca - R
         w_ar_m = q0 - _sigmoid(b_ar) - c_ar - R
-        att, med_term = mediation(shocked)
-        return theta, gap, p_cp, (w_az_m, p_cp_az), (w_ar_m, p_cp_ar), att, med_term
+        att, lev = mediation(shocked)
+        return theta, gap - 2.0 * R, p_cp, (w_az_m, p_cp_az), (w_ar_m, p_cp_ar), att, lev, R
+
+    def level_term(gap, cp, lev):
+        """The mechanisms' log-hazard multiplier, in levels against the reference class
+        (``gap`` includes the restart cost ``-2R``)."""
+        return np.clip(kg * (gap - g_ref) + kc * (cp - c_ref) - m_eff * (lev - m_ref),
+                       -lmax, lmax)
 
     s0 = peacekeeping_strength(pk.present, 0, shocked, after_shock, drawdown, after_dd,
-                               mandate_m, notice)
-    _, gap0, cp0, az0, ar0, _, _ = motives(0.0, b_az, b_ar, oil, s0, shocked)
+                               withdraw_m)
+    sb0 = expected_strength(0, s0, withdraw_m, notice_at, K)
+    _, gap0, cp0, _, _, _, lev0, R0 = motives(0.0, b_az, b_ar, oil, sb0, shocked)
+    L0 = level_term(gap0, cp0, lev0)
 
     surv = np.ones(runs)
+    L_path = np.zeros((runs, M + 1))
+    L_path[:, 0] = L0
+    lv = {k: np.zeros((runs, M + 1)) for k in ("gap", "restart_cost", "commitment", "mediation")}
+
+    def keep(m, gap, cp, lev, R):
+        lv["gap"][:, m] = gap + 2.0 * R - g_ref  # what gap_effect multiplies
+        lv["restart_cost"][:, m] = R
+        lv["commitment"][:, m] = cp - c_ref
+        lv["mediation"][:, m] = lev - m_ref
+    keep(0, gap0, cp0, lev0, R0)
     p_off = np.zeros((runs, M))
     p_clash = np.zeros((runs, M))
     p_init = np.zeros((runs, 2))
+    init_curve = np.zeros((runs, M, 2))
     deaths = np.zeros((runs, M))
     off_month = np.zeros(runs, int)
     initiator = np.zeros(runs, int)
@@ -345,17 +433,21 @@ def _simulate(inputs: CeasefireInputs, runs: int, seed: int, months: int,
     q_years = np.ones(runs)  # P(no >=25-death year among the completed years)
     lam_year = np.zeros(runs)
     real_year = np.zeros(runs)
-    mu_prev = clash_rate * np.exp(phi * b_pk * s0)
+    mu_prev = clash_rate * np.exp(phi * b_pk * s0 + couple * L0)
 
     for m in range(1, M + 1):
         i = m - 1
         # exogenous paths
         oil = oil + oil_sd * z_oil[:, i]
-        new_shock = (~shocked) & (u_shock[:, i] < p_shock)
+        if forced_shock is None:
+            new_shock = (~shocked) & (u_shock[:, i] < p_shock)
+        else:
+            new_shock = np.full(runs, m == int(np.ceil(forced_shock)))
         shock_month = np.where(new_shock, m, shock_month)
         shocked = shocked | new_shock
         s = peacekeeping_strength(pk.present, m, shocked, after_shock, drawdown, after_dd,
-                                  mandate_m, notice)
+                                  withdraw_m)
+        s_bar = expected_strength(m, s, withdraw_m, notice_at, K)
         rel = rel + (g_az * np.exp(oil_el * oil) - g_ar) / 12.0
         theta = theta0 + e * (rel - tech_sign * tech_gain(m))
         # technology signal: beliefs jump
@@ -378,16 +470,18 @@ def _simulate(inputs: CeasefireInputs, runs: int, seed: int, months: int,
         b_az = b_az + lam * (theta - b_az)
         b_ar = b_ar + lam * (theta - b_ar)
         # hazard
-        _, gap, cp, az, ar, _, med_term = motives(m - 0.5, b_az, b_ar, oil, s, shocked)
-        L = kg * (gap - gap0) + kc * (cp - cp0) - (med_term - m_eff * m_ref)
-        L = np.clip(L, -lmax, lmax)
-        h = -np.expm1(-dH0[:, i] * np.exp(L + b_pk * s))
-        ea = w_az * np.exp(np.clip(kg * (az[0] - az0[0]) + kc * (az[1] - az0[1]), -lmax, lmax))
-        eb = (1 - w_az) * np.exp(np.clip(kg * (ar[0] - ar0[0]) + kc * (ar[1] - ar0[1]),
-                                         -lmax, lmax))
-        share_az = ea / (ea + eb)
+        _, gap, cp, az, ar, _, lev, R = motives(m - 0.5, b_az, b_ar, oil, s_bar, shocked)
+        L = level_term(gap, cp, lev)
+        L_path[:, m] = L
+        keep(m, gap, cp, lev, R)
+        h = -np.expm1(-dH0[:, i] * np.exp(L + phi * b_pk * s))
+        # who initiates: each side's motive in levels (a common reference cancels)
+        x_az = np.clip(kg * az[0] + kc * az[1], -lmax, lmax)
+        x_ar = np.clip(kg * ar[0] + kc * ar[1], -lmax, lmax)
+        share_az = _sigmoid(_logit(w_az) + x_az - x_ar)
         p_init[:, 0] += surv * h * share_az
         p_init[:, 1] += surv * h * (1 - share_az)
+        init_curve[:, i] = p_init
         # realised offensive
         hit = (off_month == 0) & (u_off[:, i] < h)
         off_month = np.where(hit, m, off_month)
@@ -395,7 +489,7 @@ def _simulate(inputs: CeasefireInputs, runs: int, seed: int, months: int,
         surv = surv * (1.0 - h)
         p_off[:, i] = 1.0 - surv
         # clashes: expected deaths this month, exact P(year total >= threshold)
-        y = i // 12
+        y = int(year_of[i])
         mu = clash_rate * frailty[:, y] * np.exp(phi * b_pk * s + couple * L)
         lam_year = lam_year + mu
         p_year = gammainc(thr, lam_year) if thr > 0 else np.ones(runs)
@@ -405,7 +499,7 @@ def _simulate(inputs: CeasefireInputs, runs: int, seed: int, months: int,
         deaths[:, i] = d
         real_year = real_year + d
         clash_month = np.where((clash_month == 0) & (real_year >= thr), m, clash_month)
-        if m % 12 == 0:
+        if m == M or year_of[m] != y:  # the calendar year ends with this month
             q_years = q_years * (1.0 - p_year)
             lam_year = np.zeros(runs)
             real_year = np.zeros(runs)
@@ -414,10 +508,12 @@ def _simulate(inputs: CeasefireInputs, runs: int, seed: int, months: int,
     lc_out = np.where(lc_month <= M, lc_month, 0)
     attrs = {"scenario": inputs.scenario_name, "seed": int(seed), "runs": int(runs),
              "months": M, "start_date": str(spec.start_date), "hazard_model": prior.model,
-             "uncertainty": int(bool(uncertainty)), "sides": [spec.attacker, other],
-             "threshold_deaths": float(thr)}
-    return Forecast(np.arange(1, M + 1), p_off, p_clash, p_init, deaths, off_month, initiator,
-                    clash_month, lc_out, success, tech_month, shock_month,
+             "uncertainty": int(bool(uncertainty)), "sides": sides,
+             "leader_change_side": spec.leader_change.side,
+             "threshold_deaths": float(thr), "places": ";".join(spec.places),
+             "base_rates": json.dumps(prior.base_rates)}
+    return Forecast(np.arange(1, M + 1), p_off, p_clash, p_init, init_curve, deaths, off_month,
+                    initiator, clash_month, lc_out, success, tech_month, shock_month, L_path, lv,
                     {k: v[rows] for k, v in S.draws.items()}, attrs)
 
 
@@ -454,6 +550,9 @@ def _concat(parts: list[Forecast]) -> Forecast:
     attrs = dict(f0.attrs)
     attrs["runs"] = int(sum(p.runs for p in parts))
     return Forecast(f0.months, cat("p_offensive"), cat("p_clash"), cat("p_initiator"),
+                    cat("initiator_curve"),
                     cat("monthly_deaths"), cat("offensive_month"), cat("initiator"),
                     cat("clash_year_month"), cat("leader_change_month"), cat("tech_success"),
-                    cat("tech_month"), cat("patron_shock_month"), params, attrs)
+                    cat("tech_month"), cat("patron_shock_month"), cat("log_multiplier"),
+                    {k: np.concatenate([p.levels[k] for p in parts]) for k in f0.levels},
+                    params, attrs)

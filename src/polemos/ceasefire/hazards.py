@@ -1,6 +1,6 @@
 """Empirical recurrence hazards after a ceasefire: a light loader for the shipped fit.
 
-Reads ``hazard_coefficients.json`` (written by ``polemos.analysis.fit_ceasefire_hazards``) with
+Reads ``hazard_coefficients.json`` (written by ``validation.fit_ceasefire_hazards``) with
 json + numpy only. Each model is a proportional-hazards model in months since the ceasefire::
 
     H(t | x) = exp(sum_k b_k (x_k - ref_k)) * H0(max(t - L, 0)),    S(t | x) = exp(-H)
@@ -14,8 +14,8 @@ Covariates left out of the ``covariates`` dict sit at their reference value (0 f
 indicators, the sample mean for continuous controls), so ``survival(t)`` with no covariates is
 the reference ceasefire: a truce, no peacekeepers, no decisive victory, average war.
 
-    >>> m = load_hazard_model()     # default: Fortna civil-war ceasefires, piecewise baseline
-    >>> m.survival(np.array([24.0, 60.0]), {"nonun_pk": 1.0})
+    >>> m = load_hazard_model()     # default: lhr_interstate (interstate ceasefires, LHR 2008)
+    >>> m.survival(np.array([24.0, 60.0]), {"victor_claim": 1.0})
 """
 
 from __future__ import annotations
@@ -157,7 +157,7 @@ class HazardModel:
 
 
 def load_hazard_model(name: str | None = None, path: str | Path | None = None) -> HazardModel:
-    """Load model ``name`` (default: the file's ``default_model``, ``fortna_pk``)."""
+    """Load model ``name`` (default: the file's ``default_model``, ``lhr_interstate``)."""
     data = _read(str(path or COEFFICIENTS_PATH))
     name = name or data["default_model"]
     if name not in data["models"]:

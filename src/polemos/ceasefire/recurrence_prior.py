@@ -1,9 +1,10 @@
 """Adapter from the fitted survival model (:mod:`polemos.ceasefire.hazards`) to per-run hazards.
 
 The PH model ``H(t | x) = exp(sum_k b_k (x_k - ref_k)) H0(t)`` (piecewise-exponential or Weibull
-baseline ``H0``) is evaluated at the case's covariates with the peacekeeping indicators at 0 (no
-peacekeepers); the peacekeeping coefficient (UN or non-UN) is returned apart, because the
-forecast applies it month by month, scaled by the force's strength. With
+baseline ``H0``) is evaluated at the case's covariates (:func:`case_covariates`) with the
+peacekeeping indicators at 0 (no peacekeepers); the peacekeeping coefficient (UN or non-UN, from
+the model or from ``peacekeeping_model``) is returned apart, because the forecast applies it
+month by month, scaled by the force's strength. With
 ``coefficient_uncertainty`` the baseline and coefficients are drawn per run from a normal with
 the fit's cluster-robust covariance (``vcov_robust``, stream ``hazard_coefficients``), so the
 bands include the sampling error of the fit.
@@ -27,6 +28,7 @@ class RecurrencePriorDraws:
     model: str
     family: str
     hazard_ratios: dict[str, float]  # central fitted hazard ratios (for reports)
+    base_rates: dict = None  # Kaplan-Meier base rates {"offensive": {month: p}, "clash": ...}
 
     def increments(self, months: int) -> np.ndarray:
         """``(runs, months)``: H(m) - H(m - 1) for m = 1..months (no peacekeepers)."""
@@ -86,22 +88,88 @@ def draw_recurrence_prior(sampler: Sampler, seed: int, months: int) -> Recurrenc
         mat = mat + z @ root.T
     col = {n: mat[:, i] for i, n in enumerate(names)}
     coef = {k: col.get(k, np.full(runs, v)) for k, v in model.coefficients.items()}
-    cov = {
-        "victory": sampler.q(rp.victory, "ceasefire.recurrence_prior.victory"),
-        "treaty": sampler.q(rp.treaty, "ceasefire.recurrence_prior.treaty"),
-        "prior_failed_cf": sampler.q(rp.prior_failed_cf, "ceasefire.recurrence_prior."
-                                     "prior_failed_cf"),
-        "logdead": np.log(sampler.q(rp.war_deaths, "ceasefire.recurrence_prior.war_deaths")),
-        "wardur": sampler.q(rp.war_duration_years, "ceasefire.recurrence_prior."
-                            "war_duration_years"),
-    }
+    cov = case_covariates(sampler)
     lp = np.zeros(runs)
-    for k, x in cov.items():
-        if k in coef:
-            lp = lp + coef[k] * (x - model.reference[k])
+    for k in model.coefficients:
+        if k in PEACEKEEPING:
+            continue  # the force is applied month by month by the forecast
+        if k not in cov:
+            raise ValueError(f"ceasefire.recurrence_prior: model {model.name!r} needs covariate "
+                             f"{k!r}, which the case description does not give (known: "
+                             f"{', '.join(sorted(cov))})")
+        lp = lp + coef[k] * (cov[k] - model.reference[k])
     H0 = _baseline(model, col, months, runs)
     inc = np.diff(H0, axis=1) * np.exp(lp)[:, None]
-    pk_key = "un_pk" if spec.peacekeepers.un_led else "nonun_pk"
-    b_pk = coef.get(pk_key, np.zeros(runs))
+    b_pk = _peacekeeping_coefficient(sampler, seed, model, coef)
     hrs = {k: model.hazard_ratio(k) for k in model.coefficients}
-    return RecurrencePriorDraws(inc, b_pk, model.name, model.family, hrs)
+    return RecurrencePriorDraws(inc, b_pk, model.name, model.family, hrs, base_rates(model))
+
+
+#: the Kaplan-Meier base rate of each model's data set (``base_rates`` of the coefficients file)
+BASE_RATE_OF = {"lhr_2008": "lhr_interstate_km", "fortna_pk_pkept": "fortna_km",
+                "ucdp_termination": "ucdp_km", "walter2015": "walter_km"}
+
+
+def base_rates(model) -> dict:
+    """The base-rate forecasters of ``polemos score``: P(recurrence by month) in the model's
+    own reference class (offensive) and P(a new UCDP episode, >= 25 deaths in a year, by month)
+    after a terminated episode (clash year), both Kaplan-Meier."""
+    key = BASE_RATE_OF.get(model.entry.get("dataset", ""), "")
+    br = model.base_rates
+    out = {"offensive_source": key, "clash_source": "ucdp_km"}
+    if key in br:
+        out["offensive"] = br[key]["p_recur_by_month"]
+    if "ucdp_km" in br:
+        out["clash"] = br["ucdp_km"]["p_recur_by_month"]
+    return out
+
+
+#: covariates that describe a peacekeeping force (set to 0 in the base hazard)
+PEACEKEEPING = ("un_pk", "nonun_pk", "nonun_gp", "nonun_regional", "pk")
+
+
+def case_covariates(sampler: Sampler) -> dict[str, np.ndarray]:
+    """Every survival model's covariates, from the case description ``[recurrence_prior]``.
+
+    ``v`` = victory degree, ``c`` = the victor's unmet claim (0/1): Fortna's ``victory`` = v;
+    LHR's ``tie`` = 1 - v and ``victor_claim`` = v c (a victor, to degree v, still claiming
+    territory); ``claim_active`` = c; ``logdead`` / ``lndeaths`` = log(war deaths); ``wardur``
+    = duration in years; ``treaty``, ``prior_failed_cf`` as given.
+    """
+    rp = sampler.inputs.spec.recurrence_prior
+    k = "ceasefire.recurrence_prior."
+    v = sampler.q(rp.victory, k + "victory")
+    claim = sampler.q(rp.victor_unmet_claim, k + "victor_unmet_claim")
+    log_deaths = np.log(sampler.q(rp.war_deaths, k + "war_deaths"))
+    return {
+        "victory": v, "tie": 1.0 - v, "victor_claim": v * claim, "claim_active": claim,
+        "treaty": sampler.q(rp.treaty, k + "treaty"),
+        "prior_failed_cf": sampler.q(rp.prior_failed_cf, k + "prior_failed_cf"),
+        "logdead": log_deaths, "lndeaths": log_deaths,
+        "wardur": sampler.q(rp.war_duration_years, k + "war_duration_years"),
+    }
+
+
+def _peacekeeping_coefficient(sampler: Sampler, seed: int, model, coef) -> np.ndarray:
+    """``(runs,)`` log hazard ratio of the force (UN-led or not) at full strength: from
+    ``model`` or from ``peacekeeping_model``; drawn per run from its robust standard error
+    (stream ``peacekeeping_coefficient``) under coefficient uncertainty."""
+    from polemos.ceasefire.hazards import load_hazard_model
+
+    spec = sampler.inputs.spec
+    rp = spec.recurrence_prior
+    key = "un_pk" if spec.peacekeepers.un_led else "nonun_pk"
+    runs = sampler.runs
+    if not rp.peacekeeping_model or rp.peacekeeping_model == model.name:
+        if key not in coef and "pk" in coef:
+            key = "pk"
+        return coef.get(key, np.zeros(runs))
+    pkm = load_hazard_model(rp.peacekeeping_model)
+    if key not in pkm.coefficients:
+        raise ValueError(f"ceasefire.recurrence_prior.peacekeeping_model: model "
+                         f"{pkm.name!r} has no covariate {key!r}")
+    b = np.full(runs, pkm.coefficients[key])
+    if rp.coefficient_uncertainty and sampler.uncertainty:
+        se = float(pkm.entry["covariates"][key]["se_robust"])
+        b = b + se * stream(seed, "peacekeeping_coefficient").standard_normal(runs)
+    return b

@@ -2,8 +2,8 @@
 
 Every number is a :data:`~polemos.scenario.quantity.Quantity`: a sourced figure, a reference to
 the register (``{ref = ...}``) or to a calibrated parameter (``{param = "ceasefire.name"}``, with a
-prior). Times are in months since the ceasefire (10 Nov 2020 = month 0); balances are on the
-logit scale of ``q``, the probability that the attacker of 2020 (Azerbaijan) would win a renewed
+prior). Times are in months since the ceasefire (``start_date`` = month 0); balances are on the
+logit scale of ``q``, the probability that the attacker of the war just ended would win a renewed
 war; costs and restart costs are shares of the contested prize. See ``docs/ceasefire-forecast.md``.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from polemos.scenario.quantity import Quantity, Strict
 
@@ -29,8 +29,12 @@ class RecurrencePrior(Strict):
     ``[ceasefire.peacekeepers]`` (``un_led``, ``present``) month by month.
     """
 
-    model: str = "fortna_pk"
+    model: str = "lhr_interstate"
+    #: the model whose peacekeeping coefficient (``nonun_pk`` or ``un_pk``) is the force's
+    #: effect; "" = ``model``'s own
+    peacekeeping_model: str = ""
     victory: Quantity  # 0..1: how far the war ended in a decisive military victory
+    victor_unmet_claim: Quantity = 0.0  # 0/1: the victor still claims territory the loser holds
     treaty: Quantity  # 0 = a ceasefire/truce, 1 = a peace treaty
     prior_failed_cf: Quantity  # 0/1: an earlier ceasefire in the conflict failed
     war_deaths: Quantity  # persons (battle deaths of the war just ended)
@@ -41,7 +45,7 @@ class RecurrencePrior(Strict):
 
 class Peacekeepers(Strict):
     present: bool = True
-    led_by: str = "russia"
+    led_by: str = ""  # the actor that leads the force
     un_led: bool = False
     size: Quantity  # persons
     armoured_vehicles: Quantity  # count
@@ -59,10 +63,11 @@ class Peacekeepers(Strict):
 class Patron(Strict):
     """The peacekeepers' patron and the outside shocks that can cut its capacity."""
 
-    actor: str = "russia"
+    actor: str  # an actor id
     shock_per_month: Quantity  # per_month: probability of an outside shock
     strength_after_shock: Quantity  # share of the peacekeeping capacity left after a shock
     attention_after_shock: Quantity  # share of the patron's mediation attention left
+    forced_shock_month: Quantity | None = None  # months: the shock at this month (counterfactual)
     note: str = ""
 
 
@@ -92,7 +97,7 @@ class PowerPath(Strict):
 
 
 class Power(Strict):
-    balance_at_ceasefire: Quantity  # share: q0, P(Azerbaijan wins a renewed war) at month 0
+    balance_at_ceasefire: Quantity  # share: q0, P(the attacker wins a renewed war) at month 0
     elasticity: Quantity  # ratio: contest exponent, q = P_az^e / (P_az^e + P_ar^e)
     commitment_horizon_months: Quantity  # months ahead a side projects the power shift
     sides: dict[str, PowerPath]
@@ -110,13 +115,13 @@ class TechnologySignal(Strict):
     power_gain: Quantity  # share: gain of the defender's capability index on success
     phase_in_months: Quantity  # months over which that gain is realised
     belief_shift: Quantity  # ratio: logit shift of both sides' beliefs on the signal
-    side: str = "armenia"  # whose counter-drone capability it lifts
+    side: str  # whose counter-drone capability it lifts
     forced: str = ""  # "" (drawn), "success" or "failure" (counterfactuals)
     note: str = ""
 
 
 class LeaderChange(Strict):
-    side: str = "armenia"
+    side: str  # whose leader may change
     hazard_per_month: Quantity  # per_month: base hazard of a change of leader
     protest_multiplier: Quantity  # ratio: extra hazard right after the ceasefire (protests)
     protest_decay_months: Quantity  # months: e-folding time of the protest wave
@@ -127,9 +132,10 @@ class LeaderChange(Strict):
 
 
 class Resolve(Strict):
-    """Azerbaijan's resolve: domestic unity and oil revenue scale its perceived cost of war."""
+    """A side's resolve (the attacker's in the default): domestic unity and oil revenue scale
+    its perceived cost of war."""
 
-    side: str = "azerbaijan"
+    side: str  # whose resolve
     rally_at_ceasefire: Quantity  # share: extra resolve from the victory rally at month 0
     rally_decay_months: Quantity  # months
     opposition: Quantity  # share: resolve lost to a serious opposition
@@ -168,6 +174,8 @@ class Mechanisms(Strict):
 
     gap_effect: Quantity  # ratio: d log hazard / d (bargaining gap, prize shares)
     commitment_effect: Quantity  # ratio: d log hazard / d (commitment excess, prize shares)
+    gap_reference: Quantity  # share: the bargaining gap of the reference class's ceasefires
+    commitment_reference: Quantity  # share: their probability of a commitment problem
     max_log_multiplier: Quantity  # ratio: cap on |log multiplier|
     note: str = ""
 
@@ -187,7 +195,7 @@ class CeasefireSpec(Strict):
 
     start_date: dt.date
     horizon_months: int = Field(default=60, ge=1, le=240)
-    attacker: str = "azerbaijan"  # the side that attacked in the war just ended
+    attacker: str  # the side that attacked in the war just ended
     recurrence_prior: RecurrencePrior
     peacekeepers: Peacekeepers
     patron: Patron
@@ -202,4 +210,14 @@ class CeasefireSpec(Strict):
     offensive: Offensive
     mechanisms: Mechanisms
     drivers: dict[str, Driver] = Field(default_factory=dict)
+    #: populated places and districts whose change of control counts as a large-scale offensive
+    #: when scoring (``polemos score``; events of kind ``control_change`` must name one)
+    places: list[str] = Field(default_factory=list)
     note: str = ""
+
+    @model_validator(mode="after")
+    def _two_sides(self) -> CeasefireSpec:
+        if self.attacker not in self.costs or len(self.costs) != 2:
+            raise ValueError(f"'costs' gives each of the two sides' cost, the attacker "
+                             f"'{self.attacker}' and the other; got {sorted(self.costs)}")
+        return self

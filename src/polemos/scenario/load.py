@@ -24,6 +24,13 @@ class Loaded(typing.NamedTuple):
     data: dict
     where: Where
     files: list[str]
+    #: parameters ("component.name") the scenario took from the engine's defaults
+    defaults: frozenset = frozenset()
+
+
+#: the campaign engine's parameters for any scenario that does not set them (its own file, so
+#: that it reads as a scenario's [parameters] do)
+ENGINE_DEFAULTS = Path(__file__).resolve().parents[1] / "campaign" / "defaults.toml"
 
 
 def resolve(spec: str | Path) -> Path:
@@ -164,6 +171,37 @@ def load_raw(spec: str | Path, _seen: tuple = ()) -> Loaded:
     data, where = base.data, dict(base.where)
     _merge(data, loaded.data, where, loaded.where, (), None)
     return Loaded(data, where, base.files + loaded.files)
+
+
+def add_engine_defaults(loaded: Loaded) -> Loaded:
+    """Every parameter of the engine's defaults (``campaign/defaults.toml``) that the scenario
+    does not set, whole, and the sources they cite that it does not define (its own entry of
+    the same id wins). Returns the merged scenario with ``defaults``: the parameters added."""
+    base, base_where = read_toml(ENGINE_DEFAULTS)
+    data = loaded.data
+    where = dict(loaded.where)
+    added = []
+    params = data.setdefault("parameters", {})
+    if not isinstance(params, dict):
+        return loaded                  # the schema reports it
+    for comp, group in base.get("parameters", {}).items():
+        mine = params.setdefault(comp, {})
+        if not isinstance(mine, dict):
+            continue
+        for name, entry in group.items():
+            if name not in mine:
+                mine[name] = entry
+                added.append(f"{comp}.{name}")
+                where[("parameters", comp, name)] = base_where[("parameters", comp, name)]
+    sources = data.setdefault("sources", {})
+    if isinstance(sources, dict):
+        for sid, src in base.get("sources", {}).items():
+            if sid not in sources:
+                sources[sid] = src
+                for k, v in base_where.items():
+                    if k[:2] == ("sources", sid):
+                        where[k] = v
+    return loaded._replace(where=where, defaults=frozenset(added))
 
 
 def parse_override(text: str) -> tuple[list[str], Any]:

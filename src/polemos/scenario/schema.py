@@ -234,6 +234,22 @@ class Parameter(Figure):
         return self.kind == "calibrated"
 
 
+class SensitivityGroup(Strict):
+    """A group of inputs for ``polemos sensitivity``: shell-glob patterns matched against a
+    calibrated parameter's name and the key paths of the quantities that read it (see
+    ``src/polemos/analysis/sensitivity_groups.toml``)."""
+
+    label: str = ""
+    note: str = ""
+    patterns: list[str] = Field(min_length=1)
+
+
+class SensitivitySpec(Strict):
+    """``[sensitivity]``: groups of inputs that add to or override the default table."""
+
+    groups: dict[str, SensitivityGroup] = Field(default_factory=dict)
+
+
 class Scenario(Strict):
     """A whole scenario after merging (``extends``, folder files, ``--set`` overrides)."""
 
@@ -255,12 +271,31 @@ class Scenario(Strict):
     record: dict[str, RecordItem] = Field(default_factory=dict)
     parameters: dict[str, dict[str, Parameter]] = Field(default_factory=dict)
     ceasefire: CeasefireSpec | None = None
+    sensitivity: SensitivitySpec | None = None
     _origin: list[str] = PrivateAttr(default_factory=list)  # files read, base first
+    _defaults: frozenset = PrivateAttr(default_factory=frozenset)
+    _overrides: list[str] = PrivateAttr(default_factory=list)
+    _notes: list = PrivateAttr(default_factory=list)
 
     @property
     def origin(self) -> list[str]:
         """The files this scenario was read from (base scenarios first)."""
         return self._origin
+
+    @property
+    def defaults(self) -> frozenset:
+        """Parameters ("component.name") taken from the engine's defaults."""
+        return self._defaults
+
+    @property
+    def notes(self) -> list:
+        """Problems that are not errors: parts of the scenario the engine does not read."""
+        return self._notes
+
+    @property
+    def overrides(self) -> list[str]:
+        """The ``key.path=value`` overrides (``--set``) applied when it was loaded."""
+        return self._overrides
 
     # --- convenience -------------------------------------------------------------------------
     @property

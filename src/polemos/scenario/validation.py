@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 from polemos.scenario.errors import Problem, ScenarioError
 from polemos.scenario.load import (
     Loaded,
+    add_engine_defaults,
     apply_overrides,
     load_raw,
     locate,
@@ -52,8 +53,12 @@ def walk(obj: Any, path: tuple = ()) -> Iterator[tuple[tuple, Any]]:
             yield from walk(v, path + (i,))
 
 
-def cross_reference_problems(sc: Scenario, strict: bool) -> list[tuple[tuple, str]]:
-    """Rules that span tables: ids that must exist, ranges, units, and sourcing (strict)."""
+def cross_reference_problems(sc: Scenario, strict: bool, inherited: frozenset = frozenset()
+                             ) -> list[tuple[tuple, str]]:
+    """Rules that span tables: ids that must exist, ranges, units, and sourcing (strict).
+    ``inherited``: parameters taken from the engine's defaults, which name no target of the
+    scenario's record (a calibrated default keeps its prior) and are exempt from the sourcing
+    rules (tests/campaign/test_defaults.py holds the defaults to them)."""
     out: list[tuple[tuple, str]] = []
 
     def need(ids, name, path, what):
@@ -139,7 +144,8 @@ def cross_reference_problems(sc: Scenario, strict: bool) -> list[tuple[tuple, st
                 out.append((path, f"must be >= 0, got {lo}"))
             if field in SHARES and hi > 1:
                 out.append((path, f"a share lies in [0, 1], got {hi}"))
-        if strict:
+        if strict and not (path[0] == "parameters" and len(path) > 2
+                           and f"{path[1]}.{path[2]}" in inherited):
             out.extend(_strict_problems(path, v, field))
     if strict:
         out.extend(unread_input_problems(sc))
@@ -200,23 +206,36 @@ def build(loaded: Loaded, strict: bool = False) -> Scenario:
         sc = Scenario.model_validate(loaded.data)
     except ValidationError as e:
         raise ScenarioError(validation_problems(e, loaded, Scenario)) from None
+    from polemos.campaign.requirements import campaign_problems
+
+    def at(path, msg):
+        f, line = locate(loaded.where, path, loaded.files[-1])
+        return Problem(f, line, ".".join(map(str, path)), msg)
+
     problems = []
     base_files = set(loaded.files[:-1]) if sc.extends else set()
-    for path, msg in cross_reference_problems(sc, strict):
-        f, line = locate(loaded.where, path, loaded.files[-1])
-        if path[:2] == ("parameters", "inputs") and "read by nothing" in msg and f in base_files:
+    for path, msg in cross_reference_problems(sc, strict, loaded.defaults):
+        p = at(path, msg)
+        if path[:2] == ("parameters", "inputs") and "read by nothing" in msg and \
+                p.file in base_files:
             continue   # an input of the base that this scenario replaced (e.g. a count set to 0)
-        problems.append(Problem(f, line, ".".join(map(str, path)), msg))
+        problems.append(p)
+    engine, notes = campaign_problems(sc)          # what the engine reads (so that it runs)
+    problems += [at(path, msg) for path, msg in engine]
     if problems:
         raise ScenarioError(problems)
+    sc._notes = [at(path, f"note: {msg}") for path, msg in notes]
     sc._origin = [str(Path(f).resolve()) for f in loaded.files if f != "--set"]
+    sc._defaults = loaded.defaults
     return sc
 
 
 def load_scenario(spec: str | Path, overrides: list[str] | tuple = (), strict: bool = False
                   ) -> Scenario:
     """Load, merge, override and validate a scenario (a path or an embedded name)."""
-    loaded = load_raw(spec)
+    loaded = add_engine_defaults(load_raw(spec))
     if overrides:
         apply_overrides(loaded, list(overrides))
-    return build(loaded, strict=strict)
+    sc = build(loaded, strict=strict)
+    sc._overrides = list(overrides)
+    return sc

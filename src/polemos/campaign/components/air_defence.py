@@ -32,7 +32,7 @@ class AirDefence(Component):
     """Envelopes by system: reach by drone altitude, Poisson cover of each sector's airspace."""
 
     name = "air_defence"
-    params = ("ew_max", "ew_scale", "decoy_sorties_per_day")
+    params = ("air_defence.ew_max", "air_defence.ew_scale")
 
     def init(self, sim):
         th, p = sim.theatre, sim.params

@@ -4,8 +4,8 @@ Each day is one round of Smith & Stam's random walk: the attacker "wins" the rou
 gained ground that day. Each side holds its own Beta belief about p, the chance the attacker
 wins a round (means ``bargaining.attacker_belief`` and ``bargaining.defender_belief`` on day 0,
 strength ``bargaining.belief_strength`` rounds' worth of evidence), and updates it by Bayes' rule
-on every day's outcome. At mediated talks — the three humanitarian truces of 2020
-(``termination.truce_day_1..3``) — the sides settle when their expected values of fighting on,
+on every day's outcome. At mediated talks — on the days the scenario gives as
+``termination.truce_day_1``, ``_2``, … (none: no talks) — the sides settle when their expected values of fighting on,
 each under its own belief and net of its daily cost (``bargaining.cost_attacker``,
 ``bargaining.cost_defender``, in units of the contested area per day), add up to no more than
 the whole (the rule of :func:`polemos.bargaining.settlement.settlement_possible`, integrated
@@ -23,6 +23,7 @@ from polemos.bargaining.beliefs import BetaBeliefs
 from polemos.bargaining.random_walk import expected_duration
 from polemos.campaign.component import Component
 
+TALKS = "termination.truce_day_"  # the days of mediated talks: truce_day_1, truce_day_2, ...
 GRID = 256  # points of the p-grid on which beliefs are integrated (midpoint rule)
 MIN_SHAPE = 5.0  # Beta shapes below this are integrated by quadrature instead
 
@@ -84,12 +85,20 @@ class BeliefIntegrator:
         return va, vb
 
 
+def talk_days(params) -> set[int]:
+    """Days of mediated talks: every ``termination.truce_day_<k>`` parameter the scenario gives
+    (none: no talks, and no settlement)."""
+    return {int(params.scalar(name)) for name in params.values if name.startswith(TALKS)}
+
+
 class Bargaining(Component):
     """Random-walk bargaining: daily Bayesian learning, settlement tested at mediated talks."""
 
     name = "bargaining"
-    params = ("attacker_belief", "defender_belief", "belief_strength", "cost_attacker",
-              "cost_defender", "units")
+    params = ("bargaining.attacker_belief", "bargaining.defender_belief",
+              "bargaining.belief_strength", "bargaining.cost_attacker", "bargaining.cost_defender",
+              "bargaining.units")
+    optional_params = (TALKS,)
 
     def init(self, sim):
         p, st, th = sim.params, sim.state, sim.theatre
@@ -100,7 +109,7 @@ class Bargaining(Component):
         self.integrator = BeliefIntegrator(self.units)
         self.area = th.area_km2 * th.contestable
         self.taken = st.ctrl @ self.area
-        self.talks = {int(p.scalar(f"termination.truce_day_{i}")) for i in (1, 2, 3)}
+        self.talks = talk_days(p)
         st.terms_attacker_share = np.full(st.n, np.nan)
         sim.settlement_rule = self.settles
 

@@ -23,7 +23,7 @@ class Casualties(Component):
     """Book the day's casualties by cause; killed / wounded / missing; daily record."""
 
     name = "casualties"
-    params = ("killed_share",)
+    params = ("casualties.killed_share",)
 
     def init(self, sim):
         self.eq_before = np.zeros((2, sim.theatre.equipment.shape[1], sim.state.n))

@@ -36,9 +36,11 @@ class Deployment(Component):
     """Forces by sector on day 1; attacker regroups, defender commits reserves (lift-limited)."""
 
     name = "deployment"
-    params = ("theatre_share_attacker", "theatre_share_defender", "garrison_share",
-              "density_foothill", "density_mountain", "depth_per_1000km2", "town_per_10k_people",
-              "attacker_regroup_rate", "reserve_commit_rate")
+    params = ("deployment.theatre_share_attacker", "deployment.theatre_share_defender",
+              "deployment.garrison_share", "deployment.density_foothill",
+              "deployment.density_mountain", "deployment.depth_per_1000km2",
+              "deployment.town_per_10k_people", "deployment.attacker_regroup_rate",
+              "deployment.reserve_commit_rate", "ground_combat.committed_share")
 
     def init(self, sim):
         th, st, p, b = sim.theatre, sim.state, sim.params, sim.bound

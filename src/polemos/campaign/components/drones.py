@@ -17,7 +17,8 @@ Detection: each surviving sortie spends its endurance on station (hours) and fin
 ``drones.detect_per_hour`` × (1 − masking by relief: ``drones.masking_foothill`` /
 ``_mountain``) × (1 − ``drones.forest_masking`` × forest share) × (1 − the defender's jamming,
 ``drones.defender_ew_max`` × (1 − exp(−EW systems / ``drones.defender_ew_scale``))). Inside the
-pre-war fortified belt the positions are known from years of reconnaissance of a static line:
+pre-war fortified belt the positions are known from years of reconnaissance of a static line
+(by strike and ISR drones: without them, none):
 ISR coverage and the chance to find a target there are at least ``drones.prewar_isr``. A strike
 sortie finds a target with probability 1 − exp(−hours × rate) and fires
 ``drones.munitions_per_sortie`` munitions; a loitering munition is one strike. Strikes go to
@@ -57,13 +58,14 @@ class Drones(Component):
     """Drone kill chain by sector: sorties, engagement, detection, strikes on what is there."""
 
     name = "drones"
-    params = ("sorties_per_airframe", "loitering_launch_share", "loitering_resupply_per_day",
-              "risk_aversion", "engagements_per_channel", "decoy_realism",
-              "kill_probability_sam", "kill_probability_gun", "munitions_per_sortie",
-              "detect_per_hour", "masking_foothill", "masking_mountain", "forest_masking",
-              "defender_ew_max", "defender_ew_scale", "sead_priority", "anti_radiation",
-              "interdiction_priority", "kill_probability", "casualties_per_troop_strike",
-              "detection_hours_for_coverage", "prewar_isr")
+    params = tuple(f"drones.{k}" for k in (
+        "sorties_per_airframe", "loitering_launch_share", "loitering_resupply_per_day",
+        "risk_aversion", "engagements_per_channel", "decoy_realism", "kill_probability_sam",
+        "kill_probability_gun", "munitions_per_sortie", "detect_per_hour", "masking_foothill",
+        "masking_mountain", "forest_masking", "defender_ew_max", "defender_ew_scale",
+        "sead_priority", "anti_radiation", "interdiction_priority", "kill_probability",
+        "casualties_per_troop_strike", "detection_hours_for_coverage", "prewar_isr")) + (
+        "air_defence.decoy_sorties_per_day",)
 
     def init(self, sim):
         th, p, st = sim.theatre, sim.params, sim.state
@@ -72,6 +74,7 @@ class Drones(Component):
         self.loiter = (roles == "loitering").astype(float)
         self.decoy = (roles == "decoy").astype(float)
         self.flies = self.strike + (roles == "isr")                      # (D,) reusable types
+        self.watch = bool(self.flies.any())         # drones that watched the line before the war
         self.hours = th.drone_endurance_h                                # (D,)
         cls = [AD_CLASSES[c] for c in th.ad_class]
         self.level = sim.drone_level                                     # (D,) altitude level
@@ -123,7 +126,9 @@ class Drones(Component):
             "air_defence.decoy_sorties_per_day") * live                     # (n,)
         effort = st.a_share * st.active                                      # (C, n)
         # positions in the pre-war fortified belt are known from years of watching a static line
-        known = p.row("drones.prewar_isr") * (st.sector_state == FORTIFIED)
+        # (by the drones: an attacker with no strike or ISR drone has none of it)
+        known = p.row("drones.prewar_isr") * (st.sector_state == FORTIFIED) if self.watch \
+            else np.zeros_like(st.isr)
         cover = st.air_cover                                                 # (L, C, n)
         # where they fly: the attacker's axes, away from covered airspace (one weight per
         # altitude level), and how many sorties each level puts into each sector

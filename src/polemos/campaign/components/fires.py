@@ -29,6 +29,7 @@ from polemos.campaign.sectors import (
     ARTILLERY_DIRECTED,
     by_state,
     lose_air_defence,
+    posture_names,
     ratio,
     state_factor,
     take_losses,
@@ -39,8 +40,11 @@ class Fires(Component):
     """Artillery and rockets on each active sector; the attacker's guided by drone ISR."""
 
     name = "fires"
-    params = ("rocket_weight", "casualties_per_tube_day", "isr_bonus", "daily_sigma",
-              "equipment_loss_ratio", "counter_ad_share", "ad_kills_per_launcher_day")
+    params = tuple(f"fires.{k}" for k in (
+        "rocket_weight", "casualties_per_tube_day", "isr_bonus", "daily_sigma",
+        "equipment_loss_ratio", "counter_ad_share", "ad_kills_per_launcher_day")) + (
+        "ground_combat.committed_share", "ground_combat.armour_loss_ratio",
+        "ground_combat.artillery_loss_ratio") + posture_names("ground_combat.vulnerability")
 
     def init(self, sim):
         self.vul = by_state(sim, "ground_combat.vulnerability")

@@ -35,6 +35,8 @@ from polemos.campaign.sectors import (
     TINY,
     by_relief,
     by_state,
+    posture_names,
+    relief_names,
     state_factor,
     take_losses,
 )
@@ -60,11 +62,49 @@ def urban_blend(factor, urban_factor, urban_share, better=np.maximum):
     return factor * (1 - urban_share) + better(factor, urban_factor) * urban_share
 
 
+# The law itself, as plain functions on arrays (any shape that broadcasts, any float dtype):
+# the component below calls them on its (sectors, runs) arrays, and the development-only
+# validation on historical battles (validation/cdb90.py, validation/ardennes.py) on its own.
+
+
+def personnel_equivalents(persons, armour, guns, armour_weight, artillery_weight):
+    """Combat power before modifiers, in personnel-equivalents of lethality (an OLI-like
+    unit): persons + w_arm × armoured vehicles + w_art × guns and launchers."""
+    return persons + armour_weight * armour + artillery_weight * guns
+
+
+def attacker_strength(equivalents, supply, air_superiority, isr):
+    """P_A = equivalents × supply^e (given as ``supply``) × (1 + (air − 1) × ISR coverage):
+    the QJM air superiority factor in proportion to the attacker's ISR over the sector."""
+    return equivalents * supply * (1 + (air_superiority - 1) * isr)
+
+
+def defender_strength(equivalents, terrain, posture, supply):
+    """P_D = equivalents × terrain defence factor × posture factor × supply^e (the QJM
+    modifiers that belong to the defender)."""
+    return equivalents * terrain * posture * supply
+
+
+def power_ratio(attacker_power, defender_power):
+    """R = P_A / P_D (a tiny floor on both keeps empty sectors finite)."""
+    return (attacker_power + TINY) / (defender_power + TINY)
+
+
+def casualty_rates(ratio, base_rate, attacker_rate_ratio, exponent, vulnerability, cap):
+    """Daily casualty rates (share of each side's persons) at power ratio ``ratio``:
+    r_D = r0 × R^κ × vulnerability, r_A = r0 × ρ × R^−κ, each capped at ``cap``; ``base_rate``
+    r0 carries the terrain casualty factor and the day's noise, which act on both sides."""
+    rd = np.minimum(base_rate * ratio ** exponent * vulnerability, cap)
+    ra = np.minimum(base_rate * attacker_rate_ratio * ratio ** -exponent, cap)
+    return rd, ra
+
+
 def lethality(sim, persons, equip):
     """Personnel-equivalents of ``persons`` (…, n) with equipment ``equip`` (E, …, n)."""
     p = sim.params
-    return (persons + p.row("ground_combat.armour_weight") * (equip[0] + equip[1])
-            + p.row("ground_combat.artillery_weight") * (equip[2] + equip[3]))
+    return personnel_equivalents(persons, equip[0] + equip[1], equip[2] + equip[3],
+                                 p.row("ground_combat.armour_weight"),
+                                 p.row("ground_combat.artillery_weight"))
 
 
 def equipment_loss_ratios(p) -> np.ndarray:
@@ -85,10 +125,13 @@ class GroundCombat(Component):
     """QJM/TNDM-style attrition per sector: power ratio → casualty rates on persons."""
 
     name = "ground_combat"
-    params = ("committed_share", "armour_weight", "artillery_weight", "base_casualty_rate",
-              "attacker_rate_ratio", "ratio_exponent", "daily_sigma", "max_daily_loss",
-              "armour_loss_ratio", "artillery_loss_ratio", "air_superiority",
-              "urban_defence", "urban_casualty")
+    params = tuple(f"ground_combat.{k}" for k in (
+        "committed_share", "armour_weight", "artillery_weight", "base_casualty_rate",
+        "attacker_rate_ratio", "ratio_exponent", "daily_sigma", "max_daily_loss",
+        "armour_loss_ratio", "artillery_loss_ratio", "air_superiority", "urban_defence",
+        "urban_casualty")) + relief_names("ground_combat.terrain_defence") + relief_names(
+        "ground_combat.terrain_casualty") + posture_names("ground_combat.posture") + posture_names(
+        "ground_combat.vulnerability")
 
     def init(self, sim):
         th = sim.theatre
@@ -110,16 +153,18 @@ class GroundCombat(Component):
         """(C, n) the defender's combat power in each contestable sector (its modifiers)."""
         st = sim.state
         posture = state_factor(sim, "ground_combat.posture", self.posture)
-        return lethality(sim, st.dp, st.de) * self.terrain_def * posture * st.sector_power32
+        return defender_strength(lethality(sim, st.dp, st.de), self.terrain_def, posture,
+                                 st.sector_power32)
 
     def step(self, sim, day):
         st, p = sim.state, sim.params
         act = st.active * st.alive
         a_pers, a_eq = attacker_on_axes(sim)
-        air = 1 + (p.row("ground_combat.air_superiority") - 1) * st.isr
-        PA = lethality(sim, a_pers, a_eq) * st.supply_power[:, 0].astype(np.float32) * air
+        PA = attacker_strength(lethality(sim, a_pers, a_eq),
+                               st.supply_power[:, 0].astype(np.float32),
+                               p.row("ground_combat.air_superiority"), st.isr)
         PD = self.defender_power(sim)
-        ratio = (PA + TINY) / (PD + TINY)
+        ratio = power_ratio(PA, PD)
         st.log_ratio = np.log(ratio) * act
         st.power_ratio = ratio
         k = p.row("ground_combat.ratio_exponent")
@@ -128,9 +173,8 @@ class GroundCombat(Component):
                                          len(sim.theatre.cols)).T                 # (C, n)
         r0 = p.row("ground_combat.base_casualty_rate") * self.terrain_cas * noise
         cap = p.row("ground_combat.max_daily_loss")
-        rd = np.minimum(r0 * ratio ** k * state_factor(sim, "ground_combat.vulnerability",
-                                                         self.vul), cap)
-        ra = np.minimum(r0 * p.row("ground_combat.attacker_rate_ratio") * ratio ** -k, cap)
+        rd, ra = casualty_rates(ratio, r0, p.row("ground_combat.attacker_rate_ratio"), k,
+                                state_factor(sim, "ground_combat.vulnerability", self.vul), cap)
         rd *= act
         ra *= act
         d_loss = take_losses(st.dp, rd * st.dp)

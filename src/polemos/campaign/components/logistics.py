@@ -29,9 +29,10 @@ class Logistics(Component):
     """Road and rail throughput, supply, cut-off sectors and mobilisation."""
 
     name = "logistics"
-    params = ("cut_share", "damage_per_strike", "repair_share", "consumption_t_per_person_day",
-              "supply_elasticity", "stock_days", "cutoff_power", "troop_lift_share",
-              "t_per_person_moved", "missile_strikes_per_launcher_day")
+    params = tuple(f"logistics.{k}" for k in (
+        "cut_share", "damage_per_strike", "repair_share", "consumption_t_per_person_day",
+        "supply_elasticity", "stock_days", "cutoff_power", "troop_lift_share",
+        "t_per_person_moved", "missile_strikes_per_launcher_day"))
 
     def init(self, sim):
         th, st, p = sim.theatre, sim.state, sim.params

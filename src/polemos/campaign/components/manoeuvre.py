@@ -28,16 +28,26 @@ from __future__ import annotations
 import numpy as np
 
 from polemos.campaign.component import Component
-from polemos.campaign.components.movement import advance_terrain
-from polemos.campaign.sectors import BROKEN, F32, TINY, by_state, share_of, state_factor
+from polemos.campaign.components.movement import ADVANCE_PARAMS, advance_terrain
+from polemos.campaign.sectors import (
+    BROKEN,
+    F32,
+    TINY,
+    by_state,
+    posture_names,
+    share_of,
+    state_factor,
+)
 
 
 class Manoeuvre(Component):
     """Active sectors; the attacker's axes by expected gain and cost (logit choice)."""
 
     name = "manoeuvre"
-    params = ("frontier_share", "decisiveness", "objective_discount", "momentum", "pin_share",
-              "air_defence_cost")
+    params = tuple(f"manoeuvre.{k}" for k in (
+        "frontier_share", "decisiveness", "objective_discount", "momentum", "pin_share",
+        "air_defence_cost")) + ADVANCE_PARAMS + posture_names("movement.posture_advance") + (
+        "ground_combat.armour_weight", "ground_combat.artillery_weight")
 
     def init(self, sim):
         th, p, st = sim.theatre, sim.params, sim.state

@@ -44,9 +44,21 @@ from polemos.campaign.sectors import (
     by_relief,
     by_state,
     lose_air_defence,
+    posture_names,
+    relief_names,
     state_factor,
     touched_runs,
 )
+
+#: the parameters advance_terrain reads
+ADVANCE_PARAMS = relief_names("movement.terrain_advance") + ("movement.urban_advance",)
+
+
+def defence_breaks(ratio, strength, peak, break_ratio, break_strength):
+    """Breakthrough, as a plain function on arrays: a defence breaks when the power ratio
+    reaches ``break_ratio`` or its ``strength`` (persons) is worn below ``break_strength`` of
+    its ``peak``."""
+    return (ratio >= break_ratio) | (strength < break_strength * peak)
 
 
 def advance_terrain(sim) -> np.ndarray:
@@ -61,9 +73,11 @@ class Movement(Component):
     """Sector states (fortified → behind the belt → broken), advance, exploitation, capture."""
 
     name = "movement"
-    params = ("advance_km_per_day", "advance_scale", "ratio_exponent", "counterattack_share",
-              "exploitation_km_per_day", "break_ratio", "break_strength", "withdraw_share",
-              "capture_share", "abandon_share", "captured_share", "urban_advance")
+    params = tuple(f"movement.{k}" for k in (
+        "advance_km_per_day", "advance_scale", "ratio_exponent", "counterattack_share",
+        "exploitation_km_per_day", "break_ratio", "break_strength", "withdraw_share",
+        "capture_share", "abandon_share", "captured_share")) + ADVANCE_PARAMS + posture_names(
+        "movement.posture_advance")
 
     def init(self, sim):
         p, th, st = sim.params, sim.theatre, sim.state
@@ -101,8 +115,9 @@ class Movement(Component):
         through = (state == FORTIFIED) & (st.pen >= self.belt)
         state[through] = np.broadcast_to(self.behind, state.shape)[through]
         # breakthrough: the defence breaks on a high power ratio or when worn down
-        worn = st.dp < p.row("movement.break_strength") * st.dp_peak
-        breaks = act.astype(bool) & ((st.power_ratio >= p.row("movement.break_ratio")) | worn)
+        breaks = act.astype(bool) & defence_breaks(st.power_ratio, st.dp, st.dp_peak,
+                                                   p.row("movement.break_ratio"),
+                                                   p.row("movement.break_strength"))
         state[breaks] = BROKEN
         # a broken defence withdraws to the reserve if a road still reaches it
         conn = st.connected[:, self.cols].T

@@ -15,8 +15,8 @@ A run ends (in this order of precedence) when
   is its culmination);
 * an outside power's **red line** is crossed (scenario data, ``[actors.*.red_lines]``: a route
   cut, a sector taken) and its ``delay_days`` have passed: it imposes a ceasefire;
-* at mediated talks (``termination.truce_day_1..3``, the humanitarian truces of 2020) the
-  bargaining model finds that a settlement beats fighting on for both sides (the truce holds);
+* at mediated talks (the scenario's ``termination.truce_day_1``, ``_2``, …) the bargaining
+  model finds that a settlement beats fighting on for both sides (the truce holds);
 * the horizon (``max_days``) is reached.
 
 No ending is drawn as a coin: each follows from the state of the war. The line of control at
@@ -45,9 +45,9 @@ class Termination(Component):
     """Defender accepts terms, breakpoints, outside red lines, settlement at talks, horizon."""
 
     name = "termination"
-    params = ("untenable_days", "acceptance_supply_cut", "acceptance_capital_threat",
-              "breakpoint_defender", "breakpoint_attacker", "truce_day_1", "truce_day_2",
-              "truce_day_3")
+    params = tuple(f"termination.{k}" for k in (
+        "untenable_days", "acceptance_supply_cut", "acceptance_capital_threat",
+        "breakpoint_defender", "breakpoint_attacker"))
 
     def init(self, sim):
         th, st = sim.theatre, sim.state

@@ -2,7 +2,7 @@
 
 Development-only (imports pandas and lifelines). Run as::
 
-    python -m polemos.analysis.fit_ceasefire_hazards \
+    python -m validation.fit_ceasefire_hazards \
         --data /work/shared/data/ceasefire --out src/polemos/ceasefire/hazard_coefficients.json
 
 Pipeline (plain functions): ``load_*`` -> ``fit_weibull_ph`` / ``fit_cox`` ->
@@ -78,6 +78,47 @@ DATASETS = {
         "source": "github:Nicolas-Schmidt/BayesSPsurv",
         "commit": "e81504df7619842465c5758d3c64914062fafb42",
         "cite": "Walter 2015, JCR",
+    },
+}
+
+
+LHR_FILE = "interstate/lo_hashimoto_reiter_2008/LHR_spells_derived.csv"
+LHR_SOURCE = "interstate/lo_hashimoto_reiter_2008/SOURCE.txt"
+ICOW_FILE = "interstate/icow_territorial_claims/ICOWprovyr101.csv"
+ICOW_SOURCE = "interstate/icow_territorial_claims/SOURCE.txt"
+COW_WAR_FILE = "interstate/cow_interstate_war_v4_participants/Inter-StateWarData_v4.0.csv"
+UCDP_ACD_FILE = "peacesciencer/ucdp_acd.csv"
+LHR_CENSOR = pd.Timestamp("2002-01-01")
+LHR_FISSION_IDS = range(100, 132)  # state fission/fusion panels, not new ceasefires
+LHR_BREAKS = (0.0, 6.0, 24.0, 120.0)
+#: Failures after LHR's censoring (2002-01-01) up to the forecast origin, coded to LHR's rule
+#: (a new interstate war in the dyad). COW v4.0 (to 2007) and the UCDP ACD interstate rows give
+#: one war, Iraq 2003 (COW #227, UCDP 420); UCDP codes 2020 Karabakh as conflict 388 (Azerbaijan
+#: vs Artsakh, Armenia a secondary party), so its date is coded by hand: full-scale war between
+#: the two states from 27 Sep 2020 (the Karabakh scenario's start date; UCDP 388 at war
+#: intensity, 7,646 battle deaths in 2020).
+POST_LHR_FAILURES = {  # LHR id: (date, source)
+    174: ("2003-03-20", "COW inter-state war #227 Invasion of Iraq (US vs Iraq); UCDP 420"),
+    178: ("2020-09-27", "Second Karabakh War (UCDP conflict 388 at war intensity; Armenia a "
+                        "party through its forces in Karabakh); hand-coded"),
+}
+
+DATASETS_INTERSTATE = {
+    "lhr_2008": {
+        "name": "Lo, Hashimoto & Reiter (2008) Expanded Cease-Fires Data Set (dyadic panels)",
+        "file": LHR_FILE, "readme": LHR_SOURCE,
+        "version": "LHRIOOct08replication.dta (ceasefires 1914-2001, censored 2002-01-01); "
+                   "spells derived per panel id (first-row covariates)",
+        "source": "github:gwilliford/tvcure",
+        "commit": "de0b5c6bddd1182607c3bdcbaa12db4d734d1bd0",
+        "cite": "Lo, Hashimoto & Reiter 2008, IO 62(4); Fortna 2004, Peace Time",
+    },
+    "icow_provisional": {
+        "name": "ICOW provisional global territorial claims, claim-dyad-years v1.01",
+        "file": ICOW_FILE, "readme": ICOW_SOURCE,
+        "version": "1.01 (1816-2001)", "source": "github:gwilliford/Trade-and-Peace",
+        "commit": "a411def55b5990cccf38cd3e1581a13b25080f43",
+        "cite": "Hensel, Mitchell, Sowers & Thyne 2008, JCR",
     },
 }
 
@@ -194,6 +235,67 @@ def load_fortna(data_dir: Path) -> pd.DataFrame:
         prior[int(sid)] = int((same.faildate.notna() & (same.faildate <= row.cfdate)).any())
     out["prior_failed_cf"] = out["spell"].map(prior).astype(float)
     return out.reset_index(drop=True)
+
+
+def load_lhr_interstate(data_dir: Path, code_2020: bool = True) -> pd.DataFrame:
+    """Interstate ceasefire spells (LHR 2008) from 1946, one row per spell, months since the
+    ceasefire, extended from LHR's censoring (2002-01-01) to the forecast origin (2020-11-10).
+
+    Covariates known at the ceasefire:
+
+    * ``tie`` - the war ended without a victor (LHR/Fortna ``tie``), 0/1;
+    * ``victor_claim`` - a victor (``tie == 0``; LHR ``ccode1``) that still claims territory held
+      by the loser: an ICOW provisional claim with challenger = ``ccode1`` and target =
+      ``ccode2`` is active in the year after the ceasefire (the ceasefire year itself for 2001
+      ceasefires, ICOW ending in 2001), 0/1;
+    * ``claim_active`` - any ICOW claim between the two, either way, active then, 0/1;
+    * ``pk`` - peacekeepers or observers in the agreement (LHR ``pk`` > 0), 0/1;
+    * ``lndeaths`` - log battle deaths of the war (LHR).
+
+    The cluster is the dyad (the two country codes, unordered): CV folds keep a dyad's spells
+    together. ``code_2020=False`` leaves the hand-coded 2020 failure censored (a sensitivity).
+    """
+    need = ["id", "war", "ccode1", "ccode2", "cf_start", "obs_end", "failed", "tie", "pk",
+            "lndeaths", "LHRcluster"]
+    d = _read_csv(data_dir, LHR_FILE, need)
+    d["cf_start"] = _dates(d, "cf_start", LHR_FILE)
+    d["obs_end"] = _dates(d, "obs_end", LHR_FILE)
+    for c in ("id", "ccode1", "ccode2", "failed", "tie", "pk"):
+        d[c] = _numeric(d, c, LHR_FILE).astype(int)
+    d["lndeaths"] = _numeric(d, "lndeaths", LHR_FILE, allow_na=True)
+    d = d[(d["cf_start"] >= pd.Timestamp("1946-01-01")) & ~d["id"].isin(LHR_FISSION_IDS)].copy()
+    # extension: censored at LHR's end -> failures coded after it, else censored at the origin
+    open_ = (d["failed"] == 0) & (d["obs_end"] >= LHR_CENSOR)
+    d.loc[open_, "obs_end"] = CENSOR_DATE
+    for pid, (when, _src) in POST_LHR_FAILURES.items():
+        if pid == 178 and not code_2020:
+            continue
+        hit = open_ & (d["id"] == pid)
+        d.loc[hit, "obs_end"] = pd.Timestamp(when)
+        d.loc[hit, "failed"] = 1
+    icow = _read_csv(data_dir, ICOW_FILE, ["chal", "tgt", "year"])
+    icow = icow[["chal", "tgt", "year"]].apply(pd.to_numeric, errors="coerce").dropna()
+    active = set(map(tuple, icow[["chal", "tgt", "year"]].astype(int).to_numpy()))
+    yr = np.minimum(d["cf_start"].dt.year + 1, 2001).to_numpy()
+    c1, c2 = d["ccode1"].to_numpy(), d["ccode2"].to_numpy()
+    fwd = np.array([(a, b, y) in active for a, b, y in zip(c1, c2, yr, strict=True)])
+    back = np.array([(b, a, y) in active for a, b, y in zip(c1, c2, yr, strict=True)])
+    d["victor_claim"] = ((d["tie"] == 0) & fwd).astype(float)
+    d["claim_active"] = (fwd | back).astype(float)
+    d["pk"] = (d["pk"] > 0).astype(float)
+    d["tie"] = d["tie"].astype(float)
+    months = (d["obs_end"] - d["cf_start"]).dt.days / DAYS_PER_MONTH
+    lo, hi = np.minimum(c1, c2), np.maximum(c1, c2)
+    return pd.DataFrame({
+        "spell": d["id"].to_numpy(), "cluster": [f"{a}-{b}" for a, b in zip(lo, hi, strict=True)],
+        "war_cluster": d["LHRcluster"].to_numpy(), "war": d["war"].to_numpy(),
+        "ccode1": c1, "ccode2": c2, "cfdate": d["cf_start"].to_numpy(),
+        "start": 0.0, "stop": np.maximum(months.to_numpy(), 1.0 / DAYS_PER_MONTH),
+        "event": d["failed"].to_numpy().astype(float),
+        "tie": d["tie"].to_numpy(), "victor_claim": d["victor_claim"].to_numpy(),
+        "claim_active": d["claim_active"].to_numpy(), "pk": d["pk"].to_numpy(),
+        "lndeaths": d["lndeaths"].to_numpy(),
+    })
 
 
 UCDP_COLUMNS = ["conflictep_id", "conflictepisode", "confterm", "ependdate", "outcome",
@@ -750,7 +852,90 @@ def repeated_cv(rows: pd.DataFrame, covariates: list[str], reference: dict[str, 
     return out
 
 
-def km_base_rates(sp: pd.DataFrame, months=(6, 12, 24, 60, 120)) -> dict:
+def rolling_origin_backtest(rows: pd.DataFrame, covariates: list[str],
+                            reference: dict[str, float], min_events: int = 5,
+                            boot: int = 2000, seed: int = CV_SEED) -> dict:
+    """Forecast each spell from its own ceasefire date with what was known then, score it
+    against what followed.
+
+    For spell i with ceasefire date t_i, the training set is every spell that began before t_i,
+    observed only up to t_i (a failure after t_i is censored at t_i). Forecasters, each fitted on
+    that set: the piecewise PH model on ``covariates`` (``LHR_BREAKS``, pieces merged while
+    one has no event yet; a 0/1 covariate only once a spell exposed to it has failed); the base rate (Kaplan-Meier, no covariates); climatology (one
+    constant monthly rate = events / exposure, no covariates). Scored at 24 and 60 months where
+    the outcome is known by 2020-11-10 (failed by then, or observed that long). Skill =
+    1 - Brier / Brier(reference); 95% intervals by bootstrap over dyads (``boot`` resamples).
+    """
+    from lifelines import KaplanMeierFitter
+
+    rows = rows.dropna(subset=covariates).sort_values("cfdate").reset_index(drop=True)
+    preds = {m: {h: [] for h in HORIZONS_MONTHS} for m in ("model", "base_rate", "climatology")}
+    obs = {h: [] for h in HORIZONS_MONTHS}
+    dyad = {h: [] for h in HORIZONS_MONTHS}
+    used, skipped = [], 0
+    for _, r in rows.iterrows():
+        t0 = pd.Timestamp(r["cfdate"])
+        tr = rows[rows["cfdate"] < t0].copy()
+        age = (t0 - pd.to_datetime(tr["cfdate"])).dt.days / DAYS_PER_MONTH
+        tr["event"] = ((tr["event"] == 1) & (tr["stop"] <= age)).astype(float)
+        tr["stop"] = np.minimum(tr["stop"], age)
+        if len(tr) < 10 or tr["event"].sum() < min_events:
+            skipped += 1
+            continue
+        one = rows.loc[[_]]
+        # a 0/1 covariate enters once the history has a failure among its exposed spells (else
+        # its coefficient runs off to -inf); the baseline's pieces merge until each has events
+        covs = [c for c in covariates if reference[c] != 0.0
+                or tr.loc[tr[c] == 1, "event"].sum() >= 1]
+        for breaks in (LHR_BREAKS, (0.0, 6.0), (0.0,)):
+            try:
+                m = fit_piecewise_ph(tr, covs, {c: reference[c] for c in covs}, breaks=breaks)
+                break
+            except ValueError:
+                continue
+        km = KaplanMeierFitter().fit(tr["stop"], tr["event"])
+        rate = tr["event"].sum() / tr["stop"].sum()
+        used.append(int(r["spell"]))
+        for h in HORIZONS_MONTHS:
+            known = (r["event"] == 1 and r["stop"] <= h) or r["stop"] >= h
+            if not known:
+                continue
+            obs[h].append(float(r["event"] == 1 and r["stop"] <= h))
+            dyad[h].append(r["cluster"])
+            preds["model"][h].append(float(1.0 - m.survival(one, h)[0]))
+            preds["base_rate"][h].append(float(1.0 - km.survival_function_at_times(h).iloc[0]))
+            preds["climatology"][h].append(float(1.0 - math.exp(-rate * h)))
+    rng = np.random.default_rng(seed)
+    out = {"n_forecast": len(used), "n_skipped_too_little_history": skipped,
+           "rule": "train on spells begun before the origin, truncated at it; need >= 10 "
+                   f"spells and >= {min_events} failures", "horizons": {}}
+    for h in HORIZONS_MONTHS:
+        y = np.array(obs[h])
+        if y.size == 0:
+            continue
+        cl = np.array(dyad[h])
+        uniq = np.unique(cl)
+        idx = [np.flatnonzero(cl == c) for c in uniq]
+        P = {k: np.array(v[h]) for k, v in preds.items()}
+        B = {k: (p - y) ** 2 for k, p in P.items()}
+        res = {"n": int(y.size), "failures": int(y.sum()),
+               "brier": {k: float(b.mean()) for k, b in B.items()},
+               "mean_p": {k: float(p.mean()) for k, p in P.items()},
+               "observed_share": float(y.mean())}
+        draws = {ref: [] for ref in ("base_rate", "climatology")}
+        for _ in range(boot):
+            pick = np.concatenate([idx[j] for j in rng.integers(0, len(uniq), len(uniq))])
+            for ref in draws:
+                draws[ref].append(1.0 - B["model"][pick].mean() / B[ref][pick].mean())
+        res["skill"] = {ref: {"value": float(1.0 - B["model"].mean() / B[ref].mean()),
+                              "ci95": [float(np.quantile(draws[ref], 0.025)),
+                                       float(np.quantile(draws[ref], 0.975))]}
+                        for ref in draws}
+        out["horizons"][f"{h}m"] = res
+    return out
+
+
+def km_base_rates(sp: pd.DataFrame, months=(6, 12, 24, 36, 60, 120)) -> dict:
     from lifelines import KaplanMeierFitter
 
     km = KaplanMeierFitter().fit(sp["stop"], sp["event"])
@@ -769,6 +954,8 @@ FORTNA_SPLIT = ["un_pk", "nonun_gp", "nonun_regional", "victory", "treaty", "pri
 UCDP_MAIN = ["peace_agreement", "victory", "low_activity", "actor_ceased", "prior_recurrence",
              "interstate", "war_intensity"]
 WALTER_MAIN = ["un_pk", "victory", "comprehensive"]
+LHR_MAIN = ["tie", "victor_claim", "pk", "lndeaths"]
+LHR_ANY_CLAIM = ["tie", "claim_active", "pk", "lndeaths"]
 
 DESCRIPTIONS = {
     "un_pk": "UN-led peacekeeping present (Fortna UNpk_dum; Walter unpko), 0/1",
@@ -789,6 +976,14 @@ DESCRIPTIONS = {
     "interstate": "UCDP type_of_conflict 2 (interstate) in any year of the episode, 0/1",
     "war_intensity": "the episode reached war intensity (1000+ battle deaths in a year), 0/1",
     "comprehensive": "Walter: comprehensive peace agreement, 0/1",
+    "tie": "LHR: the war ended without a victor (tie), 0/1",
+    "victor_claim": "a victor that still claims territory held by the loser: an ICOW provisional "
+                    "claim, challenger = victor (LHR ccode1), target = loser, active in the year "
+                    "after the ceasefire, 0/1",
+    "claim_active": "any ICOW territorial claim between the two, either way, active in the year "
+                    "after the ceasefire, 0/1",
+    "pk": "LHR pk > 0: peacekeepers or observers provided for in the ceasefire, 0/1",
+    "lndeaths": "LHR: log battle deaths of the war; reference = sample mean",
 }
 
 
@@ -939,12 +1134,31 @@ def fit_all(data_dir: Path, cv: bool = True) -> dict:
     fortna = load_fortna(data_dir)
     ucdp = load_ucdp_episodes(data_dir)
     walter = load_walter(data_dir)
+    for key, meta in DATASETS_INTERSTATE.items():
+        src = data_dir / meta["readme"]
+        if not src.is_file() or meta["commit"] not in src.read_text(encoding="utf-8"):
+            raise DataError(f"{src}: commit {meta['commit']} for {key} not found; the data copy "
+                            "differs from the one this fit was written for")
+    lhr = load_lhr_interstate(data_dir)
+    lhr_no2020 = load_lhr_interstate(data_dir, code_2020=False)
+    ref_l = _reference(lhr, LHR_MAIN)
+    pw_l = {"breaks": LHR_BREAKS}
 
     ref_f = _reference(fortna, FORTNA_MAIN)
     ref_f3 = _reference(fortna, FORTNA_SPLIT)
     ref_u = _reference(ucdp, UCDP_MAIN)
     pw_u = {"latency": UCDP_LATENCY, "breaks": UCDP_BREAKS}
     specs = {  # name: (fitted model, rows, covariates, dataset, CV keyword arguments or None)
+        "lhr_interstate": (fit_piecewise_ph(lhr, LHR_MAIN, ref_l, **pw_l), lhr, LHR_MAIN,
+                           "lhr_2008", pw_l),
+        "lhr_interstate_weibull": (fit_weibull_ph(lhr, LHR_MAIN, ref_l), lhr, LHR_MAIN,
+                                   "lhr_2008", None),
+        "lhr_interstate_any_claim": (
+            fit_piecewise_ph(lhr, LHR_ANY_CLAIM, _reference(lhr, LHR_ANY_CLAIM), **pw_l), lhr,
+            LHR_ANY_CLAIM, "lhr_2008", pw_l),
+        "lhr_interstate_2020_censored": (
+            fit_piecewise_ph(lhr_no2020, LHR_MAIN, ref_l, **pw_l), lhr_no2020, LHR_MAIN,
+            "lhr_2008", pw_l),
         "fortna_pk": (fit_piecewise_ph(fortna, FORTNA_MAIN, ref_f), fortna, FORTNA_MAIN,
                       "fortna_pk_pkept", {}),
         "fortna_pk_weibull": (fit_weibull_ph(fortna, FORTNA_MAIN, ref_f), fortna, FORTNA_MAIN,
@@ -985,10 +1199,10 @@ def fit_all(data_dir: Path, cv: bool = True) -> dict:
 
     payload = {
         "schema_version": 1,
-        "default_model": "fortna_pk",
+        "default_model": "lhr_interstate",
         "provenance": {
             "fitted_on": date.today().isoformat(),
-            "code": "polemos.analysis.fit_ceasefire_hazards",
+            "code": "validation.fit_ceasefire_hazards",
             "forecast_origin": str(CENSOR_DATE.date()),
             "censoring_date": str(CENSOR_DATE.date()),
             "information_discipline": (
@@ -1000,7 +1214,7 @@ def fit_all(data_dir: Path, cv: bool = True) -> dict:
                 "2020-11-10) and later episodes starting after 2020-11-10 count as censored; "
                 "the 2020 Karabakh episode (388, began 2020-07-16) is therefore not in any fit."),
             "data_readme": "shared/data/ceasefire/README.md (collected 2026-11-22)",
-            "datasets": DATASETS,
+            "datasets": DATASETS | DATASETS_INTERSTATE,
             "samples": {
                 "fortna_pk_pkept": {
                     "n_rows": len(fortna), "n_spells": int(fortna.spell.nunique()),
@@ -1019,9 +1233,9 @@ def fit_all(data_dir: Path, cv: bool = True) -> dict:
                     "n_rows": len(walter), "n_spells": int(walter.spell.nunique()),
                     "n_events": int(walter.event.sum()), "years": "1962-2009"},
             },
-            "not_available": "Fortna's interstate Cease-Fires data set (48 interstate "
-                             "ceasefires 1946-94) was not obtainable; all peacekeeping "
-                             "estimates come from civil-war ceasefires.",
+            "not_available": "Fortna's own interstate Cease-Fires files were not obtainable; "
+                             "Lo, Hashimoto & Reiter (2008) extend and correct them (models "
+                             "lhr_interstate*).",
             "method": "Weibull proportional hazards by maximum likelihood on counting-process "
                       "rows (left truncation at the row start), cluster-robust sandwich "
                       "standard errors; lifelines Cox PH (entry_col, cluster_col) alongside; "
@@ -1041,6 +1255,18 @@ def fit_all(data_dir: Path, cv: bool = True) -> dict:
             "ucdp_km": km_base_rates(sp_u),
             "ucdp_km_by_outcome": ucdp_by_outcome,
             "walter_km": km_base_rates(walter_sp),
+            "lhr_interstate_km": km_base_rates(spells(lhr, [])),
+        },
+        "interstate": {
+            "post_lhr_failures": {str(k): {"date": v[0], "source": v[1]}
+                                  for k, v in POST_LHR_FAILURES.items()},
+            "rolling_origin": rolling_origin_backtest(lhr, LHR_MAIN, ref_l) if cv else "skipped",
+            "spells": [{"id": int(r.spell), "war": r.war, "dyad": r.cluster,
+                        "ceasefire": str(pd.Timestamp(r.cfdate).date()),
+                        "months": round(float(r.stop), 2), "failed": int(r.event),
+                        "tie": int(r.tie), "victor_claim": int(r.victor_claim),
+                        "claim_active": int(r.claim_active), "pk": int(r.pk)}
+                       for r in lhr.itertuples()],
         },
         "post_soviet_analogues": score_post_soviet(data_dir, fortna, m_f, m_f_out),
     }
