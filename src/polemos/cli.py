@@ -285,6 +285,28 @@ def compare(
     console.print(f"Wrote {path[0]}")
 
 
+@app.command()
+def report(
+    results: Annotated[Path, typer.Argument(help="Folder written by 'polemos run'.")],
+    out: Annotated[Path | None, typer.Option(help="HTML file (default: RESULTS/report.html).")]
+    = None,
+    run: Annotated[int | None, typer.Option("--run", help="Run whose story is told (default: "
+                                            "the median run).")] = None,
+    scenario: Annotated[str | None, typer.Option(help="Scenario (name or path) when the one "
+                                                 "in the provenance cannot be found.")] = None,
+) -> None:
+    """One self-contained HTML report (opens offline): the map of the front with a day slider,
+    the outcomes beside the record (fitted / out of sample / not compared) with linked sources,
+    losses by cause, and one run's story day by day."""
+    from polemos.report import ReportError, write_report
+
+    try:
+        path = write_report(results, out, run=run, scenario=scenario)
+    except ReportError as e:
+        _fail([str(e)])
+    print(f"Wrote {path} ({path.stat().st_size / 1e6:,.1f} MB)")
+
+
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def calibrate(
     ctx: typer.Context,
