@@ -1,5 +1,6 @@
 # Two commands on a fresh machine with Python 3.11 and make:
-#   make run   - set up, then simulate the embedded Karabakh-2020 scenario and forecast the ceasefire
+#   make run   - set up, then simulate the embedded Karabakh-2020 scenario (results/report.html)
+#                and forecast the ceasefire
 #   make test  - set up with the test extras, then lint and run the tests
 PYTHON ?= python3.11
 VENV   := .venv
@@ -27,6 +28,7 @@ setup-test: $(VENV)/.installed-test
 
 run: setup
 	$(BIN)/polemos run karabakh_2020 --runs $(RUNS) --seed 2020 --out $(OUT)/war
+	$(BIN)/polemos report $(OUT)/war --out $(OUT)/report.html
 	$(BIN)/polemos forecast karabakh_2020 --runs 5000 --seed 2020 --out $(OUT)/forecast
 
 lint: setup-test

@@ -354,7 +354,6 @@ def story(view: SavedRun, run: int) -> list[tuple[int, str]]:
 
 def story_figure(view: SavedRun, run: int):
     """The run's daily killed per side and the defender's area, day by day."""
-    import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
     sc, th, ds = view.scenario, view.theatre, view.ds
