@@ -127,3 +127,16 @@ def test_another_wars_report_names_nothing_of_the_default(tmp_path):
     found = [m.group(0) for m in re.finditer("|".join(map(re.escape, places + dates)), page,
                                              re.I)]
     assert not found, found
+
+
+def test_netcdf_is_compressed_and_chunked_by_run(war):
+    import h5py
+
+    from polemos.results import NC_RUN_CHUNK
+
+    with h5py.File(war / "campaign.nc") as f:
+        ctrl = f["attacker_control"]
+        assert ctrl.compression == "gzip" and ctrl.shuffle
+        assert ctrl.chunks[0] == min(NC_RUN_CHUNK, ctrl.shape[0])
+        assert ctrl.chunks[1:] == ctrl.shape[1:]
+        assert ctrl.id.get_storage_size() < ctrl.size * ctrl.dtype.itemsize / 2
