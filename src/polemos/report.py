@@ -185,7 +185,7 @@ def front_map(view: SavedRun):
                                          hoverinfo="text", name=f"{mode}s, {sc.sides[side].name}",
                                          line=dict(color=colour, width=2, dash=dash),
                                          opacity=0.6))
-    size = 12 + 38 * np.sqrt(th.area_km2 / th.area_km2.max())
+    size = 8 + 26 * np.sqrt(th.area_km2 / th.area_km2.max())
     on_loc = th.front_km > 0
     names = [s.name for s in secs]
 
@@ -241,11 +241,11 @@ def front_map(view: SavedRun):
     fig = go.Figure(data=traces, frames=frames)
     lat0 = float(np.mean(lat))
     fig.update_layout(
-        title=dict(text=f"The front, {label(0)}"), height=650, hovermode="closest",
+        title=dict(text=f"The front, {label(0)}"), height=780, hovermode="closest",
         xaxis=dict(title="longitude", showgrid=False),
         yaxis=dict(title="latitude", showgrid=False, scaleanchor="x",
                    scaleratio=1 / np.cos(np.radians(lat0))),
-        legend=dict(orientation="h", y=-0.25),
+        legend=dict(orientation="h", y=-0.32),
         sliders=[dict(active=0, currentvalue=dict(prefix=""), pad=dict(t=40),
                       steps=[dict(label=str(d), method="animate", args=[[str(d)], step_args])
                              for d in range(last + 1)])],
@@ -398,6 +398,7 @@ def build_html(view: SavedRun, run: int | None = None) -> str:
     loss_fig, loss_rows = losses_by_cause(view)
     figs += [loss_fig, story_figure(view, run)]
     divs = [f.to_html(full_html=False, include_plotlyjs=(k == 0), div_id=f"fig{k}",
+                      auto_play=False,
                       config={"displaylogo": False, "responsive": True})
             for k, f in enumerate(figs)]
     rows = "".join(
