@@ -31,3 +31,20 @@ def test_set_b_changes_the_counterfactual_and_never_is_a_share(tmp_path):
     assert "--set-b forces.red.tanks.value=40" in r.output
     never = re.search(r"never fell in (\d+\.\d)% of the runs of .* and (\d+\.\d)% of", r.output)
     assert never, r.output
+
+
+def test_the_progress_bar_moves_per_chunk_with_separators():
+    import io
+
+    from rich.console import Console
+
+    from polemos.campaign.engine import Ensemble
+    from polemos.cli import _run_with_progress
+    from polemos.scenario import load_scenario
+
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=True, width=120)
+    sc = load_scenario("karabakh_2020")
+    _run_with_progress(sc, Ensemble(runs=1200, chunk_size=400, max_days=3), console)
+    shown = re.findall(r"([\d,]+)/1,200 runs", buf.getvalue())
+    assert {"400", "800", "1,200"} <= set(shown), shown

@@ -214,16 +214,22 @@ def summary(scenario: ScenarioArg = DEFAULT, set_: SetOpt = None) -> None:
 
 
 def _run_with_progress(sc, ens, console):
-    """Run an ensemble with a progress bar."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+    """Run an ensemble with a progress bar that moves as each chunk of runs finishes (redrawn
+    at once, not left to the refresh thread)."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from polemos.campaign.engine import run_ensemble
 
     with Progress("[progress.description]{task.description}", BarColumn(),
-                  MofNCompleteColumn(), TimeElapsedColumn(), console=console,
-                  transient=True) as bar:
+                  TextColumn("{task.completed:,.0f}/{task.total:,.0f} runs"),
+                  TimeElapsedColumn(), console=console, transient=True) as bar:
         task = bar.add_task(f"simulating {sc.name}", total=ens.runs)
-        return run_ensemble(sc, ens, progress=lambda k: bar.advance(task, k))
+
+        def advance(k):
+            bar.advance(task, k)
+            bar.refresh()
+
+        return run_ensemble(sc, ens, progress=advance)
 
 
 @app.command()
