@@ -305,9 +305,20 @@ def median_run(view: SavedRun) -> int:
     return int(t["run"].to_numpy()[int(np.nanargmin(d))])
 
 
+def talk_days(sc) -> list[int]:
+    """The days of mediated talks the scenario sets (``termination.truce_day_<k>``, the
+    parameters the bargaining component reads; central values)."""
+    from polemos.campaign.components.bargaining import TALKS
+
+    group, prefix = TALKS.split(".")
+    return sorted(int(p.value) for k, p in sc.parameters.get(group, {}).items()
+                  if k.startswith(prefix) and p.value is not None)
+
+
 def story(view: SavedRun, run: int) -> list[tuple[int, str]]:
     """(day, event) of run ``run``: sectors the attacker came to hold (:data:`HELD` of the
-    area), objectives that fell, air defence destroyed, and the end and its cause."""
+    area), objectives that fell (and the roads they cut), air defence destroyed, the talks
+    that did not end it, and the end and its cause."""
     from polemos.campaign.state import END_CAUSES
 
     sc, th, ds = view.scenario, view.theatre, view.ds
@@ -347,6 +358,9 @@ def story(view: SavedRun, run: int) -> list[tuple[int, str]]:
             events.append((int(crossed[0]) + 1, f"{level:.0%} of the defender's air defence "
                            "is gone"))
     cause = END_CAUSES[int(ds["end_cause"].values[i])]
+    for d in talk_days(sc):
+        if d < end:
+            events.append((d, "mediated talks and a truce: no settlement, the fighting goes on"))
     events.append((end, f"the war ends: {cause}; the attacker has taken "
                    f"{row['area_taken_share']:.1%} of the defender's area"))
     return sorted(events, key=lambda e: e[0])
