@@ -22,6 +22,8 @@ def uncompressed_size(nc: Path) -> int:
     import xarray as xr
 
     ds = xr.load_dataset(nc, engine="h5netcdf")
+    for var in ds.variables.values():           # forget the file's compression and chunks
+        var.encoding = {}
     with tempfile.TemporaryDirectory() as tmp:
         plain = Path(tmp) / "plain.nc"
         ds.to_netcdf(plain, engine="h5netcdf")

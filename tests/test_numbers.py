@@ -1,6 +1,7 @@
 """Numbers for people: separators, no exponent, in every printed figure and range."""
 
 import math
+import re
 
 from typer.testing import CliRunner
 
@@ -21,3 +22,15 @@ def test_the_evidence_register_prints_no_exponent():
     assert r.exit_code == 0, r.output
     assert "e+0" not in r.output and "e+1" not in r.output
     assert ",000" in r.output
+
+
+def test_the_record_column_shows_shares_as_the_model_does():
+    from polemos.campaign.report import record_text
+    from polemos.scenario import load_scenario
+
+    sc = load_scenario("karabakh_2020")
+    shares = [k for k, item in sc.record.items() if item.unit == "share"]
+    assert shares
+    for k in shares:
+        text = record_text(sc, k)
+        assert re.match(r"(≥ )?\d+\.\d%", text), text

@@ -350,8 +350,8 @@ def story(view: SavedRun, run: int) -> list[tuple[int, str]]:
         lost = [(n, x) for n, x in zip(names, ad[day], strict=True) if x >= 0.5]
         if lost:
             events.append((day + 1, "air defence destroyed: " + ", ".join(
-                f"{x:,.0f} {n}" for n, x in lost) + f" (in all {cum[day]:.0%} of the systems "
-                "at the start, by the scenario's central count)"))
+                f"{x:,.0f} {n}" for n, x in lost) + f" ({cum[day]:.0%} of the starting "
+                "systems gone)"))
     for level in (0.5, 0.9):
         crossed = np.flatnonzero(cum >= level)
         if crossed.size:
@@ -453,7 +453,8 @@ is a link.</p>
 <h2 id="story-title">One war: run {run}</h2>
 <p class="note">{'The median run: the one nearest the medians of duration and area taken.'
                  if run == median_run(view) else 'The run chosen with --run.'}
-A sector counts as taken on the first day the attacker holds at least {HELD:.0%} of it.</p>
+A sector counts as taken on the first day the attacker holds at least {HELD:.0%} of it; the
+air defence's share gone is of the scenario's central count of systems.</p>
 <ol class="story" id="story">{story_items}</ol>
 {divs[2]}
 <h2>Sources of the record</h2><ul id="sources">{sources}</ul>

@@ -37,11 +37,14 @@ def record_text(sc, key: str) -> str:
     if item is None:
         return ""
     lo, hi = item.range
-    rng = f" ({fmt_number(lo, 4)}–{fmt_number(hi, 4)})" if lo != hi else ""
+
+    def num(x):                          # shares as percentages, like the model's column
+        return f"{x:.1%}" if item.unit == "share" else fmt_number(x, 4)
+    rng = f" ({num(lo)}–{num(hi)})" if lo != hi else ""
     at_least = "≥ " if item.bound == "at_least" else ""
     kind = f" {item.kind.replace('_', ' ')}" if item.bound == "at_least" or \
         item.kind == "claim" else ""
-    return f"{at_least}{fmt_number(item.value, 4)}{rng}{kind} [{', '.join(item.sources)}]"
+    return f"{at_least}{num(item.value)}{rng}{kind} [{', '.join(item.sources)}]"
 
 
 def figure_claims_text(sc, fid: str) -> str:
