@@ -33,6 +33,11 @@ HELD = 0.5
 ATTACKER_COLOUR, DEFENDER_COLOUR = "#c0392b", "#2e6da4"
 
 
+#: the variables of campaign.nc the report reads (the rest are not loaded)
+READ = ("attacker_control", "air_defence_lost_daily", "daily_killed", "defender_area_km2",
+        "duration_days", "end_cause")
+
+
 class ReportError(Exception):
     """A results folder or option the report cannot use (the message says which and why)."""
 
@@ -93,7 +98,8 @@ def load_run(folder: Path, scenario: str | None = None) -> SavedRun:
                      "differs from the provenance): names and the record are today's.")
     try:
         runs = pd.read_parquet(need[0])
-        ds = xr.load_dataset(need[1], engine="h5netcdf")
+        with xr.open_dataset(need[1], engine="h5netcdf") as nc:
+            ds = nc[[v for v in READ if v in nc]].load()
     except (OSError, ValueError) as e:
         raise ReportError(f"{folder}: cannot read the results ({e})") from None
     return SavedRun(sc, compile_theatre(sc), runs, ds, prov, notes)
@@ -406,7 +412,8 @@ def build_html(view: SavedRun, run: int | None = None) -> str:
     from polemos.provenance import footer
 
     sc, prov = view.scenario, view.prov
-    run = median_run(view) if run is None else run
+    median = median_run(view)
+    run = median if run is None else run
     events = story(view, run)
     figs = [front_map(view)]
     loss_fig, loss_rows = losses_by_cause(view)
@@ -452,7 +459,7 @@ is a link.</p>
 </tr>{loss_table}</table>
 <h2 id="story-title">One war: run {run}</h2>
 <p class="note">{'The median run: the one nearest the medians of duration and area taken.'
-                 if run == median_run(view) else 'The run chosen with --run.'}
+                 if run == median else 'The run chosen with --run.'}
 A sector counts as taken on the first day the attacker holds at least {HELD:.0%} of it; the
 air defence's share gone is of the scenario's central count of systems.</p>
 <ol class="story" id="story">{story_items}</ol>
