@@ -383,14 +383,16 @@ def story_figure(view: SavedRun, run: int):
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     for k, side in enumerate(th.sides):
         fig.add_bar(x=days, y=ds["daily_killed"].values[i, :end, k], opacity=0.6,
+                    marker_color=(ATTACKER_COLOUR, DEFENDER_COLOUR)[k],
                     name=f"killed per day, {sc.sides[side].name}")
     fig.add_scatter(x=days, y=ds["defender_area_km2"].values[i, :end], mode="lines",
+                    line=dict(color="black"),
                     name=f"area held by {sc.sides[th.sides[1]].name}, km²", secondary_y=True)
     fig.update_layout(barmode="stack", height=380, title=f"Run {run}, day by day",
                       xaxis_title=f"day of war (day 1 = {sc.start_date:%d %b %Y})",
                       legend=dict(orientation="h", y=-0.3))
-    fig.update_yaxes(title_text="killed per day", separatethousands=True, secondary_y=False)
-    fig.update_yaxes(title_text="km²", separatethousands=True, secondary_y=True)
+    fig.update_yaxes(title_text="killed per day", tickformat=",.0f", secondary_y=False)
+    fig.update_yaxes(title_text="km²", tickformat=",.0f", secondary_y=True)
     return fig
 
 
