@@ -119,6 +119,8 @@ def test_another_wars_report_names_nothing_of_the_default(tmp_path):
     r = runner.invoke(app, ["run", str(tmp_path / "war"), "--runs", "50", "--max-days", "10",
                             "--out", str(out), "--no-plots"])
     assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["report", str(out)])      # "war" is not an embedded name
+    assert r.exit_code == 1 and "give it with --scenario" in r.output
     r = runner.invoke(app, ["report", str(out), "--scenario", str(tmp_path / "war")])
     assert r.exit_code == 0, r.output
     text = (out / "report.html").read_text()
@@ -140,3 +142,26 @@ def test_netcdf_is_compressed_and_chunked_by_run(war):
         assert ctrl.chunks[0] == min(NC_RUN_CHUNK, ctrl.shape[0])
         assert ctrl.chunks[1:] == ctrl.shape[1:]
         assert ctrl.id.get_storage_size() < ctrl.size * ctrl.dtype.itemsize / 2
+
+
+def test_what_decided_the_war_from_a_sensitivity_table(war, tmp_path):
+    import pandas as pd
+
+    rows = [("duration", "war duration, days", g, label, s1, st)
+            for g, label, s1, st in (("terrain", "Terrain", 0.01, 0.05),
+                                     ("drones", "Drones", 0.2, 0.4))]
+    t = pd.DataFrame(rows, columns=["output", "output_label", "group", "group_label", "S1",
+                                    "ST"])
+    t["ST_low"], t["ST_high"] = t.ST - 0.02, t.ST + 0.02
+    t.to_csv(tmp_path / "sensitivity.csv", index=False)
+    r = runner.invoke(app, ["report", str(war), "--sensitivity", str(tmp_path), "--out",
+                            str(tmp_path / "r.html")])
+    assert r.exit_code == 0, r.output
+    table = re.search(r'<table id="sensitivity">(.*?)</table>',
+                      (tmp_path / "r.html").read_text(), re.S).group(1)
+    assert table.index("Drones") < table.index("Terrain")        # by total-order index
+    assert "0.40 [0.38–0.42]" in table
+    t.drop(columns="ST").to_csv(tmp_path / "bad.csv", index=False)
+    r = runner.invoke(app, ["report", str(war), "--sensitivity", str(tmp_path / "bad.csv"),
+                            "--out", str(tmp_path / "r2.html")])
+    assert r.exit_code == 1 and "not a 'polemos sensitivity' table" in r.output

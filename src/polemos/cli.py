@@ -328,14 +328,17 @@ def report(
                                             "the median run).")] = None,
     scenario: Annotated[str | None, typer.Option(help="Scenario (name or path) when the one "
                                                  "in the provenance cannot be found.")] = None,
+    sensitivity: Annotated[Path | None, typer.Option(help="A 'polemos sensitivity' output "
+                                                     "(folder or sensitivity.csv): what "
+                                                     "decided the war.")] = None,
 ) -> None:
     """One self-contained HTML report (opens offline): the map of the front with a day slider,
     the outcomes beside the record (fitted / out of sample / not compared) with linked sources,
-    losses by cause, and one run's story day by day."""
+    losses by cause, what decided the war (--sensitivity), and one run's story day by day."""
     from polemos.report import ReportError, write_report
 
     try:
-        path = write_report(results, out, run=run, scenario=scenario)
+        path = write_report(results, out, run=run, scenario=scenario, sensitivity=sensitivity)
     except ReportError as e:
         _fail([str(e)])
     print(f"Wrote {path} ({path.stat().st_size / 1e6:,.1f} MB)")

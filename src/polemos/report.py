@@ -396,6 +396,39 @@ def story_figure(view: SavedRun, run: int):
     return fig
 
 
+# --- what decided the war ----------------------------------------------------------------------
+def sensitivity_table(path: Path) -> str:
+    """The HTML table of a ``polemos sensitivity`` result (``sensitivity.csv``): one row per
+    group of inputs, one column per outcome, each cell the total-order index ST with its 95%
+    interval (and the first-order S1); groups by their largest ST."""
+    import pandas as pd
+
+    try:
+        t = pd.read_csv(path)
+        need = {"output_label", "group_label", "S1", "ST", "ST_low", "ST_high"}
+        if not need <= set(t.columns):
+            raise ValueError(f"columns {sorted(need - set(t.columns))} missing")
+    except (OSError, ValueError) as e:
+        raise ReportError(f"{path}: not a 'polemos sensitivity' table ({e})") from None
+    outs = list(dict.fromkeys(t["output_label"]))
+    order = t.groupby("group_label")["ST"].max().sort_values(ascending=False).index
+    cell = {(r.group_label, r.output_label): r for r in t.itertuples()}
+    head = "".join(f"<th>{_esc(o)}</th>" for o in outs)
+    body = ""
+    for g in order:
+        tds = ""
+        for o in outs:
+            r = cell.get((g, o))
+            tds += "<td>–</td>" if r is None else (
+                f"<td>{r.ST:.2f} [{r.ST_low:.2f}–{r.ST_high:.2f}]"
+                f"<br><small>S1 {r.S1:.2f}</small></td>")
+        body += f"<tr><td>{_esc(g)}</td>{tds}</tr>"
+    return (f'<table id="sensitivity"><tr><th>inputs</th>{head}</tr>{body}</table>'
+            f'<p class="note">Sobol\' total-order index ST [95% interval] (S1: first order) '
+            f"from {_esc(path)}: the share of each outcome's variance over the inputs' ranges "
+            "that the group takes part in; a model result, not evidence.</p>")
+
+
 # --- the page ------------------------------------------------------------------------------------
 CSS = """body{font-family:system-ui,sans-serif;max-width:1200px;margin:1em auto;padding:0 1em;
 color:#222}table{border-collapse:collapse;font-size:13px;margin:.5em 0}td,th{border:1px solid
@@ -408,8 +441,10 @@ def _status_class(status: str) -> str:
     return "fitted" if status == "fitted" else "oos" if status.startswith("out") else "none"
 
 
-def build_html(view: SavedRun, run: int | None = None) -> str:
-    """The whole report as one HTML string (plotly.js inlined once)."""
+def build_html(view: SavedRun, run: int | None = None,
+               sensitivity: Path | None = None) -> str:
+    """The whole report as one HTML string (plotly.js inlined once); ``sensitivity``: a
+    ``sensitivity.csv`` to show as "what decided the war"."""
     from polemos.campaign.report import summary_rows
     from polemos.provenance import footer
 
@@ -438,6 +473,8 @@ def build_html(view: SavedRun, run: int | None = None) -> str:
         f'<li data-day="{d}"><b>day {d}</b> ({day_date(sc, d):%d %b %Y}): {_esc(e)}</li>'
         for d, e in events)
     notes = "".join(f'<p class="note">{_esc(n)}</p>' for n in view.notes)
+    decided = "" if sensitivity is None else \
+        f"<h2>What decided the war</h2>{sensitivity_table(Path(sensitivity))}"
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{_esc(sc.title)}: report</title>
 <style>{CSS}</style></head><body>
@@ -459,6 +496,7 @@ is a link.</p>
 {divs[1]}
 <table id="losses"><tr><th>total</th>{''.join(f'<th>{c.replace("_", " ")}</th>' for c in CAUSES)}
 </tr>{loss_table}</table>
+{decided}
 <h2 id="story-title">One war: run {run}</h2>
 <p class="note">{'The median run: the one nearest the medians of duration and area taken.'
                  if run == median else 'The run chosen with --run.'}
@@ -471,11 +509,14 @@ air defence's share gone is of the scenario's central count of systems.</p>
 
 
 def write_report(folder: Path, out: Path | None = None, run: int | None = None,
-                 scenario: str | None = None) -> Path:
+                 scenario: str | None = None, sensitivity: Path | None = None) -> Path:
     """Write the report of the results in ``folder`` to ``out`` (default
-    ``folder/report.html``); returns its path."""
+    ``folder/report.html``); returns its path. ``sensitivity``: a ``sensitivity.csv`` or the
+    folder holding one."""
     view = load_run(folder, scenario)
-    text = build_html(view, run)
+    if sensitivity is not None and Path(sensitivity).is_dir():
+        sensitivity = Path(sensitivity) / "sensitivity.csv"
+    text = build_html(view, run, sensitivity)
     out = Path(out) if out is not None else Path(folder) / "report.html"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
