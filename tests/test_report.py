@@ -165,3 +165,20 @@ def test_what_decided_the_war_from_a_sensitivity_table(war, tmp_path):
     r = runner.invoke(app, ["report", str(war), "--sensitivity", str(tmp_path / "bad.csv"),
                             "--out", str(tmp_path / "r2.html")])
     assert r.exit_code == 1 and "not a 'polemos sensitivity' table" in r.output
+
+
+def test_the_forecast_as_fan_charts(war, tmp_path):
+    r = runner.invoke(app, ["forecast", "--runs", "200", "--seed", "1", "--out",
+                            str(tmp_path / "fc")])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["report", str(war), "--forecast", str(tmp_path / "fc"), "--out",
+                            str(tmp_path / "r.html")])
+    assert r.exit_code == 0, r.output
+    text = (tmp_path / "r.html").read_text()
+    assert "<h2>The ceasefire forecast</h2>" in text and 'id="fig3"' in text
+    # each outcome is defined in words; band and Monte Carlo error are named apart
+    assert text.count("over runs (parameter uncertainty)") == 2
+    assert "Monte Carlo SE" in text and "at least 1,000 deaths" in text
+    r = runner.invoke(app, ["report", str(war), "--forecast", str(tmp_path / "nothing"),
+                            "--out", str(tmp_path / "r2.html")])
+    assert r.exit_code == 1 and "not a 'polemos forecast' file" in r.output

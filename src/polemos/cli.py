@@ -331,14 +331,18 @@ def report(
     sensitivity: Annotated[Path | None, typer.Option(help="A 'polemos sensitivity' output "
                                                      "(folder or sensitivity.csv): what "
                                                      "decided the war.")] = None,
+    forecast: Annotated[Path | None, typer.Option(help="A 'polemos forecast' output (folder "
+                                                  "or forecast.nc): its fan charts.")] = None,
 ) -> None:
     """One self-contained HTML report (opens offline): the map of the front with a day slider,
     the outcomes beside the record (fitted / out of sample / not compared) with linked sources,
-    losses by cause, what decided the war (--sensitivity), and one run's story day by day."""
+    losses by cause, what decided the war (--sensitivity), one run's story day by day and the
+    ceasefire forecast's fan charts (--forecast)."""
     from polemos.report import ReportError, write_report
 
     try:
-        path = write_report(results, out, run=run, scenario=scenario, sensitivity=sensitivity)
+        path = write_report(results, out, run=run, scenario=scenario, sensitivity=sensitivity,
+                            forecast=forecast)
     except ReportError as e:
         _fail([str(e)])
     print(f"Wrote {path} ({path.stat().st_size / 1e6:,.1f} MB)")

@@ -429,6 +429,49 @@ def sensitivity_table(path: Path) -> str:
             "that the group takes part in; a model result, not evidence.</p>")
 
 
+# --- the ceasefire forecast ---------------------------------------------------------------------
+def forecast_figure(path: Path):
+    """Fan charts of a ``polemos forecast`` (``forecast.nc``): for each outcome, the forecast
+    probability that it has happened by each month (the mean over runs, ± 2 Monte Carlo
+    standard errors) and the 10–90% spread over runs (the parameters' uncertainty)."""
+    import plotly.graph_objects as go
+    import xarray as xr
+
+    path = Path(path)
+    nc = path / "forecast.nc" if path.is_dir() else path
+    try:
+        with xr.open_dataset(nc, engine="scipy") as f:
+            ds = f.load()
+        if "offensive_mean" not in ds:
+            raise ValueError("no offensive_mean")
+    except (OSError, ValueError, TypeError) as e:
+        raise ReportError(f"{nc}: not a 'polemos forecast' file ({e})") from None
+    threshold = float(ds.attrs.get("threshold_deaths", 25))
+    words = {"clash": f"a calendar year with at least {threshold:,.0f} battle deaths",
+             "offensive": "a large-scale offensive (an event with at least 1,000 deaths or a "
+                          "listed place taken)"}
+    start = str(ds.attrs.get("start_date", ""))
+    m = ds["month"].values
+    fig = go.Figure()
+    for name, colour in (("offensive", ATTACKER_COLOUR), ("clash", "#e67e22")):
+        if f"{name}_mean" not in ds:
+            continue
+        lo, hi = ds[f"{name}_q10"].values, ds[f"{name}_q90"].values
+        mean, se = ds[f"{name}_mean"].values, ds[f"{name}_mc_se"].values
+        fig.add_scatter(x=np.r_[m, m[::-1]], y=np.r_[hi, lo[::-1]], fill="toself",
+                        line=dict(width=0), fillcolor=colour, opacity=0.2, hoverinfo="skip",
+                        name=f"{name}: 10–90% over runs (parameter uncertainty)")
+        fig.add_scatter(x=m, y=mean, mode="lines", line=dict(color=colour, width=2),
+                        error_y=dict(type="data", array=2 * se, visible=True, thickness=0.5),
+                        name=f"{name}: forecast probability (± 2 Monte Carlo SE) — "
+                             f"{words[name]}")
+    fig.update_layout(height=460, title=f"Will the fighting resume? Probability by month "
+                      f"(month 0 = {start})", xaxis_title="months after the ceasefire",
+                      yaxis=dict(title="probability it has happened", tickformat=".0%",
+                                 range=[0, 1]), legend=dict(orientation="h", y=-0.3))
+    return fig
+
+
 # --- the page ------------------------------------------------------------------------------------
 CSS = """body{font-family:system-ui,sans-serif;max-width:1200px;margin:1em auto;padding:0 1em;
 color:#222}table{border-collapse:collapse;font-size:13px;margin:.5em 0}td,th{border:1px solid
@@ -442,9 +485,10 @@ def _status_class(status: str) -> str:
 
 
 def build_html(view: SavedRun, run: int | None = None,
-               sensitivity: Path | None = None) -> str:
+               sensitivity: Path | None = None, forecast: Path | None = None) -> str:
     """The whole report as one HTML string (plotly.js inlined once); ``sensitivity``: a
-    ``sensitivity.csv`` to show as "what decided the war"."""
+    ``sensitivity.csv`` to show as "what decided the war"; ``forecast``: a ``polemos
+    forecast`` folder or ``forecast.nc`` to show as fan charts."""
     from polemos.campaign.report import summary_rows
     from polemos.provenance import footer
 
@@ -455,6 +499,8 @@ def build_html(view: SavedRun, run: int | None = None,
     figs = [front_map(view)]
     loss_fig, loss_rows = losses_by_cause(view)
     figs += [loss_fig, story_figure(view, run)]
+    if forecast is not None:
+        figs.append(forecast_figure(forecast))
     divs = [f.to_html(full_html=False, include_plotlyjs=(k == 0), div_id=f"fig{k}",
                       auto_play=False,
                       config={"displaylogo": False, "responsive": True})
@@ -504,19 +550,21 @@ A sector counts as taken on the first day the attacker holds at least {HELD:.0%}
 air defence's share gone is of the scenario's central count of systems.</p>
 <ol class="story" id="story">{story_items}</ol>
 {divs[2]}
+{'<h2>The ceasefire forecast</h2>' + divs[3] if len(divs) > 3 else ''}
 <h2>Sources of the record</h2><ul id="sources">{sources}</ul>
 </body></html>"""
 
 
 def write_report(folder: Path, out: Path | None = None, run: int | None = None,
-                 scenario: str | None = None, sensitivity: Path | None = None) -> Path:
+                 scenario: str | None = None, sensitivity: Path | None = None,
+                 forecast: Path | None = None) -> Path:
     """Write the report of the results in ``folder`` to ``out`` (default
     ``folder/report.html``); returns its path. ``sensitivity``: a ``sensitivity.csv`` or the
-    folder holding one."""
+    folder holding one; ``forecast``: a ``polemos forecast`` folder or its forecast.nc."""
     view = load_run(folder, scenario)
     if sensitivity is not None and Path(sensitivity).is_dir():
         sensitivity = Path(sensitivity) / "sensitivity.csv"
-    text = build_html(view, run, sensitivity)
+    text = build_html(view, run, sensitivity, forecast)
     out = Path(out) if out is not None else Path(folder) / "report.html"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
