@@ -1,5 +1,6 @@
 # Two commands on a fresh machine with Python 3.11 and make:
-#   make run   - set up, then simulate the embedded Karabakh-2020 scenario and forecast the ceasefire
+#   make run   - set up, then simulate the embedded Karabakh-2020 scenario (results/report.html)
+#                and forecast the ceasefire
 #   make test  - set up with the test extras, then lint and run the tests
 PYTHON ?= python3.11
 VENV   := .venv
@@ -28,6 +29,7 @@ setup-test: $(VENV)/.installed-test
 run: setup
 	$(BIN)/polemos run karabakh_2020 --runs $(RUNS) --seed 2020 --out $(OUT)/war
 	$(BIN)/polemos forecast karabakh_2020 --runs 5000 --seed 2020 --out $(OUT)/forecast
+	$(BIN)/polemos report $(OUT)/war --forecast $(OUT)/forecast --out $(OUT)/report.html
 
 lint: setup-test
 	$(BIN)/ruff check src tests benchmarks validation
