@@ -21,6 +21,12 @@ $(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
 
 $(VENV)/.installed-test: pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]" -c constraints.txt
+	@# the report's browser test drives Debian's Chromium: installed here when missing and
+	@# possible (root with apt-get); otherwise that one test skips and says why
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	    (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1; } || \
+	  echo "note: no Chromium (Debian: apt-get install chromium); the browser test will skip"
 	touch $@ $(VENV)/.installed
 
 setup: $(VENV)/.installed
