@@ -63,6 +63,15 @@ def save_or_fallback(write, out: Path, console) -> list[Path]:
         return write(alt)
 
 
+MODES = ("posterior", "prior", "point")
+
+
+def check_mode(mode: str) -> None:
+    """Exit 1 with a clear message unless ``mode`` is a parameter mode."""
+    if mode not in MODES:
+        _fail([f"--mode: must be posterior, prior or point, got {mode!r}"])
+
+
 def load_or_exit(spec: str, overrides=(), strict: bool = False):
     """Load a scenario or print its problems and exit 1 (never a traceback)."""
     from polemos.scenario import ScenarioError, load_scenario
@@ -205,13 +214,14 @@ def summary(scenario: ScenarioArg = DEFAULT, set_: SetOpt = None) -> None:
 
 
 def _run_with_progress(sc, ens, console):
-    """Run an ensemble with a progress bar (chunks done), or exit 1 with a clear message when
-    its scheduler cannot be used."""
+    """Run an ensemble with a progress bar that moves as each chunk of runs finishes, or exit 1
+    with a clear message when its scheduler cannot be used."""
     from polemos.analysis.executor import ExecutorError, progress_bar
     from polemos.campaign.engine import run_ensemble
 
     try:
-        with progress_bar(f"simulating {sc.name} ({ens.runs:,} runs, chunks)", console) as bar:
+        with progress_bar(f"simulating {sc.name}", console, unit="runs",
+                          per_chunk=ens.chunk_size, units=ens.runs) as bar:
             return run_ensemble(sc, ens, progress=bar)
     except ExecutorError as e:
         _fail([str(e)])
@@ -251,8 +261,7 @@ def run(
         for i, (name, doc) in enumerate(step_order(), start=1):
             console.print(f"{i}. {name}: {doc}")
         return
-    if mode not in ("posterior", "prior", "point"):
-        _fail([f"--mode: must be posterior, prior or point, got {mode!r}"])
+    check_mode(mode)
     sc = load_or_exit(scenario, set_)
     prepare_out(out)
     from polemos.analysis.executor import default_scheduler
@@ -276,25 +285,74 @@ def run(
 @app.command()
 def compare(
     scenario_a: Annotated[str, typer.Argument(help="Baseline scenario (name or path).")],
-    scenario_b: Annotated[str, typer.Argument(help="Counterfactual scenario (name or path).")],
+    scenario_b: Annotated[str, typer.Argument(help="Counterfactual scenario (name or path; "
+                                              "may be the baseline with --set-b).")],
     runs: Annotated[int, typer.Option(min=2)] = 4000,
     seed: int = DEFAULT_SEED,
-    mode: str = DEFAULT_MODE,
+    mode: Annotated[str, typer.Option(help="Parameters: posterior | prior | point.")]
+    = DEFAULT_MODE,
     out: Annotated[Path, typer.Option(help="Folder for the plot.")] = Path("results"),
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", help="Override for both scenarios: key.path=value (repeatable).")] = None,
+    set_b: Annotated[list[str] | None, typer.Option(
+        "--set-b", help="Override for the counterfactual only (repeatable).")] = None,
 ) -> None:
     """Paired differences B − A on the same random streams, with bands; writes a plot."""
+    check_mode(mode)
+    import numpy as np
+
     from polemos.analysis.compare import paired_differences, plot_differences, print_differences
     from polemos.campaign.engine import Ensemble
 
     console = _console()
-    sa, sb = load_or_exit(scenario_a), load_or_exit(scenario_b)
+    sa = load_or_exit(scenario_a, set_)
+    sb = load_or_exit(scenario_b, [*(set_ or ()), *(set_b or ())])
+    name_b = scenario_b if not set_b else f"{scenario_b} --set-b {'; '.join(set_b)}"
     prepare_out(out)
     ens = Ensemble(runs=runs, seed=seed, mode=mode)
     ra, rb = _run_with_progress(sa, ens, console), _run_with_progress(sb, ens, console)
-    print_differences(scenario_a, scenario_b, paired_differences(ra, rb), console)
+    diffs = paired_differences(ra, rb)
+    print_differences(scenario_a, name_b, diffs, console)
+    for oid in ra.theatre.objective_ids:          # "never fell" as a share, not as a day
+        if f"{oid}_fall_day" not in diffs:
+            continue
+        never = [float(np.isnan(r.objective_day(oid)).mean()) for r in (ra, rb)]
+        if any(never):
+            console.print(f"{sa.objectives[oid].name} never fell in {never[0]:.1%} of the runs "
+                          f"of {scenario_a} and {never[1]:.1%} of {name_b}; its fall day "
+                          f"above counts those runs at the horizon (day {ens.max_days + 1}).")
     path = save_or_fallback(lambda f: [plot_differences(scenario_a, scenario_b, ra, rb, f)],
                             out, console)
     console.print(f"Wrote {path[0]}")
+
+
+@app.command()
+def report(
+    results: Annotated[Path, typer.Argument(help="Folder written by 'polemos run'.")],
+    out: Annotated[Path | None, typer.Option(help="HTML file (default: RESULTS/report.html).")]
+    = None,
+    run: Annotated[int | None, typer.Option("--run", help="Run whose story is told (default: "
+                                            "the median run).")] = None,
+    scenario: Annotated[str | None, typer.Option(help="Scenario (name or path) when the one "
+                                                 "in the provenance cannot be found.")] = None,
+    sensitivity: Annotated[Path | None, typer.Option(help="A 'polemos sensitivity' output "
+                                                     "(folder or sensitivity.csv): what "
+                                                     "decided the war.")] = None,
+    forecast: Annotated[Path | None, typer.Option(help="A 'polemos forecast' output (folder "
+                                                  "or forecast.nc): its fan charts.")] = None,
+) -> None:
+    """One self-contained HTML report (opens offline): the map of the front with a day slider,
+    the outcomes beside the record (fitted / out of sample / not compared) with linked sources,
+    losses by cause, what decided the war (--sensitivity), one run's story day by day and the
+    ceasefire forecast's fan charts (--forecast)."""
+    from polemos.report import ReportError, write_report
+
+    try:
+        path = write_report(results, out, run=run, scenario=scenario, sensitivity=sensitivity,
+                            forecast=forecast)
+    except ReportError as e:
+        _fail([str(e)])
+    print(f"Wrote {path} ({path.stat().st_size / 1e6:,.1f} MB)")
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

@@ -49,6 +49,23 @@ def join(parts: list[dict]) -> dict[str, np.ndarray]:
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
+#: runs per NetCDF chunk: a reader of a few runs (one war's story) decompresses only theirs
+NC_RUN_CHUNK = 500
+
+
+def netcdf_encoding(ds) -> dict:
+    """zlib (level 4, byte shuffle) on every variable, chunked by run (:data:`NC_RUN_CHUNK`
+    runs, whole along the other dimensions): daily arrays are mostly repeats after a war ends
+    and compress several-fold."""
+    enc = {}
+    for name, var in ds.data_vars.items():
+        if not var.dims:
+            continue
+        chunks = tuple(min(NC_RUN_CHUNK, n) if d == "run" else n for d, n in var.sizes.items())
+        enc[name] = {"zlib": True, "complevel": 4, "shuffle": True, "chunksizes": chunks}
+    return enc
+
+
 def band(x, axis=0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(median, 10th, 90th percentile) along ``axis``."""
     x = np.asarray(x, dtype=float)
@@ -228,7 +245,8 @@ class CampaignResults:
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         nc, pq, pj = out / "campaign.nc", out / "runs.parquet", out / "provenance.json"
-        self.dataset().to_netcdf(nc, engine="h5netcdf")
+        ds = self.dataset()
+        ds.to_netcdf(nc, engine="h5netcdf", encoding=netcdf_encoding(ds))
         table = pa.Table.from_pandas(self.table(), preserve_index=False)
         prov = json.dumps(self.provenance(), sort_keys=True)
         table = table.replace_schema_metadata({**(table.schema.metadata or {}),

@@ -331,20 +331,27 @@ def _call(func, chunk):
 
 # --- progress -----------------------------------------------------------------------------------
 @contextlib.contextmanager
-def progress_bar(description: str, console=None):
+def progress_bar(description: str, console=None, *, unit: str = "chunks",
+                 per_chunk: int | None = None, units: int | None = None):
     """A rich progress bar (transient; on standard error unless ``console`` is given) as a
-    ``progress(done, total)`` callable."""
+    ``progress(done, total)`` callable, redrawn at each call. It counts chunks, or with
+    ``per_chunk`` and ``units`` (e.g. runs per chunk, runs in all) done chunks × ``per_chunk``,
+    at most ``units``: exact when the chunks finish in order (serially), else within a chunk."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     console = console if console is not None else Console(stderr=True)
-
-    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+    with Progress("[progress.description]{task.description}", BarColumn(),
+                  TextColumn("{task.completed:,.0f}/{task.total:,.0f} " + unit),
                   TimeElapsedColumn(), console=console, transient=True) as bar:
-        task = bar.add_task(description, total=None)
+        task = bar.add_task(description, total=units)
 
         def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+            if per_chunk is None:
+                bar.update(task, completed=done, total=total)
+            else:
+                bar.update(task, completed=min(done * per_chunk, units), total=units)
+            bar.refresh()
 
         yield update
 

@@ -11,13 +11,14 @@ from pathlib import Path
 
 import numpy as np
 
+from polemos.numbers import fmt_number
 from polemos.results import CampaignResults, band
 
 
 def _fmt(x: float, pct: bool = False) -> str:
     if np.isnan(x):
         return "–"
-    return f"{x:.1%}" if pct else f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
+    return f"{x:.1%}" if pct else fmt_number(float(x))
 
 
 def _band_txt(values, pct=False) -> str:
@@ -36,11 +37,14 @@ def record_text(sc, key: str) -> str:
     if item is None:
         return ""
     lo, hi = item.range
-    rng = f" ({lo:,.4g}–{hi:,.4g})" if lo != hi else ""
+
+    def num(x):                          # shares as percentages, like the model's column
+        return f"{x:.1%}" if item.unit == "share" else fmt_number(x, 4)
+    rng = f" ({num(lo)}–{num(hi)})" if lo != hi else ""
     at_least = "≥ " if item.bound == "at_least" else ""
     kind = f" {item.kind.replace('_', ' ')}" if item.bound == "at_least" or \
         item.kind == "claim" else ""
-    return f"{at_least}{item.value:,.4g}{rng}{kind} [{', '.join(item.sources)}]"
+    return f"{at_least}{num(item.value)}{rng}{kind} [{', '.join(item.sources)}]"
 
 
 def figure_claims_text(sc, fid: str) -> str:

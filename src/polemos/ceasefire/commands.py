@@ -72,11 +72,12 @@ def forecast(
     if from_war:
         from polemos.campaign.engine import Ensemble, run_ensemble
         from polemos.ceasefire.from_war import war_end_state
+        from polemos.numbers import fmt_number
         from polemos.results import band
 
         given = war_end_state(run_ensemble(sc, Ensemble(runs=runs, seed=seed)), sc)
         print(f"starting from {runs:,} simulated wars (median [10-90%]): " + "; ".join(
-            f"{k.rsplit('.', 1)[-1]} {m:.3g} [{lo:.3g}-{hi:.3g}]"
+            f"{k.rsplit('.', 1)[-1]} {fmt_number(m)} [{fmt_number(lo)}–{fmt_number(hi)}]"
             for k, (m, lo, hi) in ((k, band(v)) for k, v in given.items())))
     f = run_forecast(ceasefire_inputs(sc), runs=runs, seed=seed, months=months, given=given)
     from polemos.provenance import provenance

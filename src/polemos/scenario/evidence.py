@@ -72,12 +72,14 @@ def source_label(sc: Scenario, ids) -> str:
 
 
 def fmt_value(e: Entry | Figure) -> str:
+    from polemos.numbers import fmt_number
+
     v = e.value
-    txt = f"{v:,.4g}" if v is not None and abs(v) < 1e4 else f"{v:,.0f}"
+    txt = fmt_number(v, 4)
     if e.low is not None or e.high is not None:
         lo = e.low if e.low is not None else v
         hi = e.high if e.high is not None else v
-        txt += f" ({lo:,.4g}-{hi:,.4g})"
+        txt += f" ({fmt_number(lo, 4)}–{fmt_number(hi, 4)})"
     return txt
 
 
