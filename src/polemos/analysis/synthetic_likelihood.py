@@ -85,9 +85,13 @@ class SLResult:
         """Split-R̂ and bulk ESS per coordinate (arviz-stats) and their worst values."""
         from arviz_stats.base import array_stats
 
+        import warnings
+
         k = np.moveaxis(self.kept(burn_in), 1, 0)             # (chains, draws, dim)
-        rhat = np.asarray(array_stats.rhat(k, chain_axis=0, draw_axis=1), dtype=float)
-        ess = np.asarray(array_stats.ess(k, chain_axis=0, draw_axis=1), dtype=float)
+        with warnings.catch_warnings():       # too few draws to say anything: NaN, said below
+            warnings.simplefilter("ignore", RuntimeWarning)
+            rhat = np.asarray(array_stats.rhat(k, chain_axis=0, draw_axis=1), dtype=float)
+            ess = np.asarray(array_stats.ess(k, chain_axis=0, draw_axis=1), dtype=float)
         finite = np.isfinite(rhat).any() and np.isfinite(ess).any()   # not with 1-2 draws
         return {"rhat": rhat.tolist(), "ess_bulk": ess.tolist(),
                 "rhat_max": float(np.nanmax(rhat)) if finite else None,
