@@ -1,5 +1,5 @@
-"""``polemos compare``: a clear error for a bad --mode, --set / --set-b applied, and "never
-fell" reported as a share of runs."""
+"""``polemos compare``: a clear error for a bad --mode, --set / --set-b applied, "never fell"
+reported as a share of runs (not a day), and a comparison that changes nothing says so."""
 
 import re
 
@@ -29,8 +29,38 @@ def test_set_b_changes_the_counterfactual_and_never_is_a_share(tmp_path):
                             "--set-b", "forces.red.tanks.value=40"], env={"COLUMNS": "200"})
     assert r.exit_code == 0, r.output
     assert "--set-b forces.red.tanks.value=40" in r.output
-    never = re.search(r"never fell in (\d+\.\d)% of the runs of .* and (\d+\.\d)% of", r.output)
-    assert never, r.output
+    assert re.search(r"\w+_fell ", r.output), r.output       # the fall as a share of runs
+    assert "the same campaign in every run" not in r.output   # 40 tanks changed something
+    same = runner.invoke(app, ["compare", war, war, "--runs", "20", "--out", str(tmp_path)],
+                         env={"COLUMNS": "200"})
+    assert same.exit_code == 0 and "the same campaign in every run" in same.output
+
+
+def test_fall_day_over_runs_where_it_fell_in_both_and_fell_as_a_share():
+    """A run in which the objective never fell has no fall day (not the horizon)."""
+    import numpy as np
+    import pandas as pd
+
+    from polemos.analysis import compare
+
+    class R:                                    # the two things paired_differences reads
+        def __init__(self, days):
+            self.t = pd.DataFrame({"x_fall_day": days})
+
+        def table(self):
+            return self.t
+
+    a = R([10.0, np.nan, 20.0, 30.0])
+    b = R([12.0, 15.0, np.nan, 33.0])
+    orig = compare.metric_keys
+    compare.metric_keys = lambda res: ["x_fall_day"]
+    try:
+        d = compare.paired_differences(a, b)
+    finally:
+        compare.metric_keys = orig
+    assert d["x_fell"]["mean_a"] == 0.75 and d["x_fell"]["mean_b"] == 0.75
+    assert d["x_fell"]["diff_mean"] == 0.0 and d["x_fell"]["n"] == 4
+    assert d["x_fall_day"]["n"] == 2 and d["x_fall_day"]["diff_mean"] == 2.5   # (2 + 3) / 2
 
 
 def test_the_progress_bar_moves_per_chunk_with_separators():

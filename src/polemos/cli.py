@@ -299,7 +299,6 @@ def compare(
 ) -> None:
     """Paired differences B − A on the same random streams, with bands; writes a plot."""
     check_mode(mode)
-    import numpy as np
 
     from polemos.analysis.compare import paired_differences, plot_differences, print_differences
     from polemos.campaign.engine import Ensemble
@@ -313,14 +312,6 @@ def compare(
     ra, rb = _run_with_progress(sa, ens, console), _run_with_progress(sb, ens, console)
     diffs = paired_differences(ra, rb)
     print_differences(scenario_a, name_b, diffs, console)
-    for oid in ra.theatre.objective_ids:          # "never fell" as a share, not as a day
-        if f"{oid}_fall_day" not in diffs:
-            continue
-        never = [float(np.isnan(r.objective_day(oid)).mean()) for r in (ra, rb)]
-        if any(never):
-            console.print(f"{sa.objectives[oid].name} never fell in {never[0]:.1%} of the runs "
-                          f"of {scenario_a} and {never[1]:.1%} of {name_b}; its fall day "
-                          f"above counts those runs at the horizon (day {ens.max_days + 1}).")
     path = save_or_fallback(lambda f: [plot_differences(scenario_a, scenario_b, ra, rb, f)],
                             out, console)
     console.print(f"Wrote {path[0]}")

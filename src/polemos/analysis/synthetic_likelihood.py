@@ -83,9 +83,9 @@ class SLResult:
 
     def diagnostics(self, burn_in: float = 0.5) -> dict:
         """Split-R̂ and bulk ESS per coordinate (arviz-stats) and their worst values."""
-        from arviz_stats.base import array_stats
-
         import warnings
+
+        from arviz_stats.base import array_stats
 
         k = np.moveaxis(self.kept(burn_in), 1, 0)             # (chains, draws, dim)
         with warnings.catch_warnings():       # too few draws to say anything: NaN, said below
