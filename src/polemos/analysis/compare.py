@@ -134,6 +134,7 @@ def markdown_table(base: str, others: list[str], runs: int = 4000, seed: int = 2
     (``exogenous_endings=False``: no outside red lines and no settlement at talks, so each war
     runs to its military end)."""
     from polemos.campaign.engine import Ensemble, run_ensemble
+    from polemos.numbers import fmt_number
     from polemos.scenario import load_scenario
 
     ens = Ensemble(runs=runs, seed=seed, mode=mode, exogenous_endings=exogenous_endings)
@@ -151,7 +152,8 @@ def markdown_table(base: str, others: list[str], runs: int = 4000, seed: int = 2
         cells = []
         for key in names:
             v = d.get(key)
-            cells.append("–" if v is None else f"{v['diff_mean']:+.3g} ± {2 * v['diff_se']:.2g}")
+            cells.append("–" if v is None else f"{'+' if v['diff_mean'] > 0 else ''}"
+                         f"{fmt_number(v['diff_mean'])} ± {fmt_number(2 * v['diff_se'], 2)}")
         lines.append(f"| {Path(other).stem} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
