@@ -337,6 +337,9 @@ def parse_override(text: str) -> tuple[list[str], Any]:
         raise ScenarioError([Problem("--set", None, text, "expected key.path=value")])
     key, _, raw = text.partition("=")
     key = key.strip()
+    if not raw.strip():
+        raise ScenarioError([Problem("--set", None, key, f"no value given ({text!r}): write "
+                                     "key.path=value")])
     try:
         value = tomllib.loads(f"v = {raw.strip()}")["v"]
     except tomllib.TOMLDecodeError:
@@ -348,7 +351,11 @@ def apply_overrides(loaded: Loaded, overrides: list[str]) -> None:
     """Set ``key.path=value`` in place. A number set on a figure replaces its value and range."""
     problems = []
     for text in overrides:
-        keys, value = parse_override(text)
+        try:
+            keys, value = parse_override(text)
+        except ScenarioError as e:
+            problems.extend(e.problems)
+            continue
         node = loaded.data
         for i, k in enumerate(keys[:-1]):
             if not isinstance(node, dict) or k not in node:
@@ -367,16 +374,19 @@ def apply_overrides(loaded: Loaded, overrides: list[str]) -> None:
                 node, last = target, "value"          # a number set on a figure or parameter
             node[last] = value
             if last in ("value", "low", "high"):
-                _fix_by_hand(node)
+                _fix_by_hand(node, last)
+            for k in [k for k in loaded.where if k[: len(keys)] == tuple(keys)]:
+                loaded.where[k] = ("--set", None)   # a problem below it names the --set
             loaded.where[tuple(keys)] = ("--set", None)
     if problems:
         raise ScenarioError(problems)
 
 
-def _fix_by_hand(fig: dict) -> None:
-    """A figure whose value is set by hand loses its range; a calibrated parameter also loses
-    its prior and targets (it is no longer fitted, and no posterior column applies to it)."""
-    if "value" in fig:
+def _fix_by_hand(fig: dict, key: str = "value") -> None:
+    """A figure whose value is set by hand loses its range (one whose low or high is set keeps
+    its value, which must then lie in the new range); a calibrated parameter also loses its
+    prior and targets (it is no longer fitted, and no posterior column applies to it)."""
+    if key == "value":
         fig.pop("low", None)
         fig.pop("high", None)
     if "prior" in fig:
