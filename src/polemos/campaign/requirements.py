@@ -6,7 +6,7 @@ condition without which part of the scenario would silently do nothing.
 
 * **parameters** — every parameter a component reads (``Component.params``; the engine's
   defaults give each one) is there, none is negative, and a probability or share (unit
-  share or per_sortie, or a name ``*_share``/``*_probability*``) lies in [0, 1]
+  per_sortie, or a name ``*_share``/``*_probability*``) lies in [0, 1]
   (``schema.parameter_range``), its value, range and prior alike;
 * **sectors** — at least one sector can change hands (held by the defender, outside its rear),
   and one of them borders a sector the attacker holds (the front: manoeuvre opens fighting

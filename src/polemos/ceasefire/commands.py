@@ -29,7 +29,9 @@ def forecast(
     = DEFAULT,
     runs: Annotated[int, typer.Option(help="Number of runs (one parameter draw each).", min=1)]
     = 5000,
-    seed: Annotated[int, typer.Option(help="Seed of the named random streams.")] = 2020,
+    seed: Annotated[int, typer.Option(help="Seed of the named random streams (0 to 2^31 - 1: "
+                                      "the forecast file records it as a 32-bit integer).",
+                                      min=0, max=2**31 - 1)] = 2020,
     months: Annotated[int, typer.Option(help="Horizon in months after the ceasefire.", min=1,
                                         max=240)] = 60,
     out: Annotated[Path, typer.Option(help="Output folder (forecast.nc, CSV, PNG plots).")]

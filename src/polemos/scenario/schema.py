@@ -58,12 +58,13 @@ POSITIVE = {"area_km2": 1e-3, "length_km": 1e-3, "mobilisation_days": 1e-3}
 SHARES = {"forest_share", "urban_share"}
 #: (low, high) of a number by unit. Upper bounds are the largest the world allows: Earth's
 #: surface 5.1e8 km2 and circumference 40,075 km, the deepest trench and highest summit
-#: (-11,000..8,849 m), a world population under 1e10, a century of days/months; rates and
-#: ratios are bounded at 1e6 (beyond, sums over runs and days lose float precision). A
-#: probability (per_sortie) or a share lies in [0, 1]. None: any finite value (a signed ratio).
+#: (-11,000..8,849 m), a world population under 1e10; durations up to 1e7 (a delay set far
+#: beyond any horizon is how a scenario says "never"); rates and ratios are bounded at 1e6
+#: (beyond, sums over runs and days lose float precision). A probability (per_sortie) or a
+#: share of a figure lies in [0, 1]. None: any finite value (a signed ratio).
 UNIT_RANGES: dict[str, tuple[float, float] | None] = {
-    "km": (0, 4.01e4), "km2": (0, 5.1e8), "m": (-1.1e4, 9e3), "days": (0, 36525),
-    "hours": (0, 876600), "months": (0, 1200), "persons": (0, 1e10), "count": (0, 1e10),
+    "km": (0, 4.01e4), "km2": (0, 5.1e8), "m": (-1.1e4, 9e3), "days": (0, 1e7),
+    "hours": (0, 2.4e8), "months": (0, 3.3e5), "persons": (0, 1e10), "count": (0, 1e10),
     "share": (0, 1), "per_sortie": (0, 1), "per_day": (0, 1e6), "per_month": (0, 1e6),
     "per_year": None, "t_per_day": (0, 1e9), "persons_per_day": (0, 1e9),
     "persons_per_km": (0, 1e9), "per_km2": (0, 1e6), "per_day_per_km": (0, 1e6),
@@ -76,15 +77,18 @@ PROBABILITY_SUFFIXES = ("_share", "_probability", "_probability_sam", "_probabil
 
 def parameter_range(name: str, unit: str | None, engine: bool) -> tuple[float, float] | None:
     """(low, high) of a parameter ``component.key``: by its unit; one the campaign engine
-    reads (``engine``) is never negative, and is a probability in [0, 1] when its unit is a
-    share or per sortie or its name says so (``*_share``, ``*_probability*``), unless its
-    unit is a ratio. Outside the engine a "share" may be signed (e.g. a bargaining gap in
-    shares of the prize), so only the engine's are held to [0, 1]."""
+    reads (``engine``) is never negative, and is a probability in [0, 1] when its unit is
+    per sortie or its name says so (``*_share``, ``*_probability*``), unless its unit is a
+    ratio. A parameter in the unit "share" may exceed 1 or be signed (a breakpoint of losses
+    beyond the initial strength means "never"; a bargaining gap in shares of the prize is
+    signed), so the unit alone does not bound it."""
     bounds = UNIT_RANGES.get(unit) if unit else None
+    if unit == "share":
+        bounds = None if not engine else (0.0, float("inf"))
     if not engine:
-        return None if unit == "share" else bounds
+        return bounds
     key = name.rpartition(".")[2]
-    if unit in ("share", "per_sortie") or (unit != "ratio" and key.endswith(PROBABILITY_SUFFIXES)):
+    if unit == "per_sortie" or (unit != "ratio" and key.endswith(PROBABILITY_SUFFIXES)):
         return (0.0, 1.0)
     return (0.0, bounds[1] if bounds else float("inf"))
 
