@@ -12,8 +12,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis.control import currently_in_test_context
+from hypothesis.control import event as _hypothesis_event
 
 from polemos.campaign.engine import Ensemble, run_ensemble
 from polemos.scenario import ScenarioError, load_scenario
@@ -32,6 +34,12 @@ REDUCED = os.environ.get("POLEMOS_REDUCED", "") not in ("", "0")
 SLOW = int(os.environ.get("POLEMOS_FUZZ_EXAMPLES", "3000"))
 #: NaN is how the results say "no terms were offered"; -1 is "never" for a day
 MAY_BE_NAN = {"terms_attacker_share"}
+
+
+def event(what: str) -> None:
+    """Count an outcome in Hypothesis's statistics (--hypothesis-show-statistics)."""
+    if currently_in_test_context():
+        _hypothesis_event(what)
 
 
 def check_runs(sc) -> None:
