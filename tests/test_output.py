@@ -132,3 +132,22 @@ def test_compare_mode_bogus_is_a_clean_error(tmp_path):
     r = runner.invoke(app, ["compare", TINY, TINY, "--mode", "bogus", "--out", str(tmp_path)])
     assert r.exit_code == 1 and "--mode: must be posterior, prior or point" in r.output
     assert r.exception is None or isinstance(r.exception, SystemExit)
+
+
+def test_runs_that_would_not_fit_in_memory_are_refused_at_once(tmp_path, monkeypatch):
+    import polemos.output as output
+    from polemos.scenario import load_scenario
+
+    sc = load_scenario(TINY)
+    per_run = output.result_bytes(sc, 1, 120)
+    assert output.result_bytes(sc, 10, 120) == 10 * per_run
+    assert output.result_bytes(sc, 1, 240) > per_run      # daily arrays grow with the horizon
+    monkeypatch.setattr(output, "available_memory", lambda: 2**30)
+    t0 = time.perf_counter()
+    r = runner.invoke(app, ["run", TINY, "--runs", "1000000", "--out", str(tmp_path / "o")])
+    flat = " ".join(r.output.split())
+    assert r.exit_code == 1 and "--runs 1,000,000 x --max-days 120 would need about" in flat
+    assert "1.0 GiB is available" in flat and time.perf_counter() - t0 < 10
+    assert not (tmp_path / "o").exists()
+    r = runner.invoke(app, RUN + ["--out", str(tmp_path / "small")])
+    assert r.exit_code == 0, r.output

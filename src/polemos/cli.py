@@ -276,6 +276,11 @@ def run(
         _fail([f"--mode: must be posterior, prior or point, got {mode!r}"])
     sc = load_or_exit(scenario, set_)
     refuse_existing_or_exit(out, overwrite)
+    from polemos.output import fits_in_memory
+
+    too_big = fits_in_memory(sc, runs, max_days)
+    if too_big is not None:
+        _fail([too_big])
     prepare_out(out)
     from polemos.campaign.engine import DEFAULT_CHUNK, Ensemble
     from polemos.campaign.report import plot, print_summary, write_summary

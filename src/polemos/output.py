@@ -107,3 +107,51 @@ def verify(out: Path) -> list[str]:
         elif p.stat().st_size != meta["bytes"] or sha256(p) != meta["sha256"]:
             bad.append(f"{p}: does not match its checksum in {MANIFEST}")
     return bad
+
+
+#: copies of the result arrays alive at the peak of a run: the chunks kept, their join, and
+#: the table/Dataset built to write them (measured in the issue: ~45 KB per 120-day run of
+#: karabakh_2020 against ~15 KB of arrays)
+PEAK_COPIES = 3
+
+
+def result_bytes(scenario, runs: int, max_days: int) -> int:
+    """Bytes of the result arrays of ``runs`` runs of ``max_days`` days, from two one-run
+    probes (1 and 2 days): a fixed part per run plus a part per run-day (the daily arrays
+    are sized by the horizon, whenever the war ends)."""
+    from polemos.campaign.engine import Ensemble, run_ensemble
+
+    def size(days):
+        res = run_ensemble(scenario, Ensemble(runs=1, seed=0, mode="point", max_days=days,
+                                              chunk_size=1))
+        return sum(v.nbytes for v in res.arrays.values())
+
+    one, two = size(1), size(2)
+    per_day = two - one
+    return int(runs) * (one - per_day + per_day * int(max_days))
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available now (Linux: MemAvailable), or None if unknown."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def fits_in_memory(scenario, runs: int, max_days: int) -> str | None:
+    """A message if ``runs`` x ``max_days`` would not fit in the memory available (the
+    results are held whole until written: ``PEAK_COPIES`` copies), else None."""
+    have = available_memory()
+    if have is None:
+        return None
+    need = PEAK_COPIES * result_bytes(scenario, runs, max_days)
+    if need <= have:
+        return None
+    return (f"--runs {runs:,} x --max-days {max_days:,} would need about {need / 2**30:,.1f} "
+            f"GiB of memory for the results ({PEAK_COPIES} copies of "
+            f"{need / PEAK_COPIES / runs:,.0f} bytes per run), {have / 2**30:,.1f} GiB is "
+            "available: lower --runs or --max-days, or run in parts with different seeds")
