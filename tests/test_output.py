@@ -151,3 +151,29 @@ def test_runs_that_would_not_fit_in_memory_are_refused_at_once(tmp_path, monkeyp
     assert not (tmp_path / "o").exists()
     r = runner.invoke(app, RUN + ["--out", str(tmp_path / "small")])
     assert r.exit_code == 0, r.output
+
+
+def test_scoring_a_short_forecast_or_an_incomplete_file_is_a_clear_error(tmp_path):
+    import xarray as xr
+
+    out = tmp_path / "fc"
+    r = runner.invoke(app, ["forecast", "--runs", "50", "--months", "6", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    ev = tmp_path / "events.csv"
+    ev.write_text("date,kind,fatalities,source\n2021-05-12,clash,3,test\n")
+    r = runner.invoke(app, ["score", str(out), str(ev)])
+    assert r.exit_code == 1, r.output
+    assert "the forecast covers 6 months" in " ".join(r.output.split())
+    with xr.open_dataset(out / "forecast.nc", engine="scipy") as ds:
+        ds = ds.load()
+    for drop, key in (("attr", "start_date"), ("var", "month")):
+        d = ds.copy()
+        if drop == "attr":
+            del d.attrs["start_date"]
+        else:
+            d = d.drop_vars("month")
+        bad = tmp_path / f"no_{key}.nc"
+        d.to_netcdf(bad, engine="scipy")
+        r = runner.invoke(app, ["score", str(bad), str(ev)])
+        assert r.exit_code == 1, r.output
+        assert key in r.output and "KeyError" not in r.output

@@ -110,11 +110,15 @@ def score(
     from rich.console import Console
     from rich.table import Table
 
-    from polemos.ceasefire.scoring import EventsError, load_forecast, read_events
+    from polemos.ceasefire.scoring import HORIZONS, EventsError, load_forecast, read_events
     from polemos.ceasefire.scoring import score as score_fn
 
     try:
         fc = load_forecast(forecast)
+        if len(fc.months) < min(HORIZONS):
+            _err(f"{forecast}: the forecast covers {len(fc.months)} months; it is scored at "
+                 f"{', '.join(map(str, HORIZONS))} months: forecast at least {min(HORIZONS)} "
+                 f"(polemos forecast --months {min(HORIZONS)})")
         evs = read_events(events)
         until = dt.date.fromisoformat(observed_until) if observed_until else None
         since = dt.date.fromisoformat(history_from) if history_from else None
