@@ -159,6 +159,7 @@ def test_scoring_a_short_forecast_or_an_incomplete_file_is_a_clear_error(tmp_pat
     out = tmp_path / "fc"
     r = runner.invoke(app, ["forecast", "--runs", "50", "--months", "6", "--out", str(out)])
     assert r.exit_code == 0, r.output
+    assert verify(out) == [] and json.loads((out / MANIFEST).read_text())["runs"] == 50
     ev = tmp_path / "events.csv"
     ev.write_text("date,kind,fatalities,source\n2021-05-12,clash,3,test\n")
     r = runner.invoke(app, ["score", str(out), str(ev)])

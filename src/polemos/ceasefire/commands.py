@@ -88,7 +88,9 @@ def forecast(
         f.attrs["origin"] = origin
         f.attrs["figures_after_origin"] = len(late)
     _print_forecast(f, scenario)
-    written = save_or_fallback(lambda folder: write_forecast(f, folder), out, _console())
+    prov = {k: v.item() if hasattr(v, "item") else v for k, v in f.attrs.items()}
+    written = save_or_fallback(lambda folder: write_forecast(f, folder), out, _console(),
+                               provenance=prov)
     print(f"written: {', '.join(str(p) for p in written)}")
 
 
