@@ -120,3 +120,15 @@ def test_end_of_file_parse_errors_keep_their_line(tmp_path, tail, rule):
     last = text.count("\n") + (not text.endswith("\n"))
     msg = _problems(p)
     assert f"eof.toml:{last} not valid TOML:" in msg and rule in msg
+
+
+def test_many_keys_load_in_linear_time(tmp_path):
+    """20,000 keys (a folder merge copies each key's line): seconds, not the quadratic
+    minutes of a merge that scanned every line for every key."""
+    p = tmp_path / "many.toml"
+    p.write_text("".join(f'"key{i}" = {i}\n' for i in range(20_000)))
+    t0 = time.perf_counter()
+    with pytest.raises(ScenarioError) as e:
+        load_scenario(p)
+    assert time.perf_counter() - t0 < 5
+    assert len(e.value.problems) > 20_000       # every unknown key and each missing one

@@ -36,7 +36,7 @@ ENGINE_DEFAULTS = Path(__file__).resolve().parents[1] / "campaign" / "defaults.t
 #: limits checked before a file is parsed, so that no input can exhaust memory or the stack:
 #: the largest scenario file (the embedded ones are < 50 KB), the deepest nesting of tables,
 #: arrays and dotted keys (the schema needs 6), the longest ``extends`` name or path
-MAX_FILE_BYTES = 4 * 1024 * 1024
+MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 32
 MAX_NAME_CHARS = 1024
 MAX_NAME_PART = 255
@@ -227,9 +227,21 @@ def _merge(base: dict, over: dict, where: Where, over_where: Where, prefix: tupl
                                     "one file of a scenario folder"))
             continue
         base[k] = copy.deepcopy(v)
-        for wk, wv in over_where.items():
-            if wk[: len(path)] == path:
-                where[wk] = wv
+        for wk in _key_paths(v, path):          # the subtree's own paths: linear in its size
+            if wk in over_where:
+                where[wk] = over_where[wk]
+
+
+def _key_paths(value: Any, path: tuple):
+    """``path`` and every key path below it in ``value`` (tables by key, arrays by index)."""
+    stack = [(path, value)]
+    while stack:
+        p, v = stack.pop()
+        yield p
+        if isinstance(v, dict):
+            stack.extend((p + (k,), x) for k, x in v.items())
+        elif isinstance(v, list):
+            stack.extend((p + (i,), x) for i, x in enumerate(v))
 
 
 _QUANTITY_FORMS = ({"ref"}, {"param"}, {"value", "low", "high"})
