@@ -50,6 +50,12 @@ def _line(path: Path, fragment: str) -> int:
     ("parameters.drones.kill_probability.low=", "--set parameters.drones.kill_probability.low: "
      "no value given"),
     ("parameters.drones.kill_probability.low=0.7", "needs low <= value <= high"),
+    # found by the fuzz run: a share of 1e308 made a sector's control NaN
+    ("parameters.drones.masking_foothill.value=1e308", "--set parameters.drones."
+     "masking_foothill.value: a share or probability lies in [0, 1], got 1e+308 (read by "
+     "drones)"),
+    ("parameters.drones.kill_probability=1e9", "a share or probability lies in [0, 1]"),
+    ("parameters.ground_combat.ratio_exponent.value=1e308", "must lie in [0, 1e+06]"),
 ])
 def test_set_out_of_range_is_refused(setting, fragment):
     msg = _fails("karabakh_2020", [setting], fragment)

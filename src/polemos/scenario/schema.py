@@ -66,10 +66,14 @@ UNIT_RANGES: dict[str, tuple[float, float] | None] = {
     "km": (0, 4.01e4), "km2": (0, 5.1e8), "m": (-1.1e4, 9e3), "days": (0, 1e7),
     "hours": (0, 2.4e8), "months": (0, 3.3e5), "persons": (0, 1e10), "count": (0, 1e10),
     "share": (0, 1), "per_sortie": (0, 1), "per_day": (0, 1e6), "per_month": (0, 1e6),
-    "per_year": None, "t_per_day": (0, 1e9), "persons_per_day": (0, 1e9),
+    "per_year": (-1e6, 1e6), "t_per_day": (0, 1e9), "persons_per_day": (0, 1e9),
     "persons_per_km": (0, 1e9), "per_km2": (0, 1e6), "per_day_per_km": (0, 1e6),
-    "km_per_day": (0, 1e3), "usd": (0, 1e15), "deg": (-360, 360), "ratio": None,
+    "km_per_day": (0, 1e3), "usd": (0, 1e15), "deg": (-360, 360), "ratio": (-1e6, 1e6),
 }
+#: the largest magnitude of a number whose unit sets no range (a signed "share" outside the
+#: engine, a number without a unit): beyond it products in the engine's float32 arrays lose
+#: all precision or overflow (a ratio of 1e308 made a sector's control NaN)
+MAX_MAGNITUDE = 1e9
 #: parameter names that are a probability or a share of a whole whatever their unit
 #: (e.g. ``withdraw_share``, a share per day): [0, 1] when the engine reads them
 PROBABILITY_SUFFIXES = ("_share", "_probability", "_probability_sam", "_probability_gun")
@@ -77,20 +81,18 @@ PROBABILITY_SUFFIXES = ("_share", "_probability", "_probability_sam", "_probabil
 
 def parameter_range(name: str, unit: str | None, engine: bool) -> tuple[float, float] | None:
     """(low, high) of a parameter ``component.key``: by its unit; one the campaign engine
-    reads (``engine``) is never negative, and is a probability in [0, 1] when its unit is
-    per sortie or its name says so (``*_share``, ``*_probability*``), unless its unit is a
-    ratio. A parameter in the unit "share" may exceed 1 or be signed (a breakpoint of losses
-    beyond the initial strength means "never"; a bargaining gap in shares of the prize is
-    signed), so the unit alone does not bound it."""
+    reads (``engine``) is never negative, and is a probability in [0, 1] when its unit is a
+    share or per sortie or its name says so (``*_share``, ``*_probability*``), unless its
+    unit is a ratio (a breakpoint: losses relative to the initial strength, which
+    reinforcements let exceed 1). Outside the engine a "share" may be signed (a bargaining
+    gap in shares of the prize), so there the unit alone does not bound it."""
     bounds = UNIT_RANGES.get(unit) if unit else None
-    if unit == "share":
-        bounds = None if not engine else (0.0, float("inf"))
     if not engine:
-        return bounds
+        return None if unit == "share" else bounds
     key = name.rpartition(".")[2]
-    if unit == "per_sortie" or (unit != "ratio" and key.endswith(PROBABILITY_SUFFIXES)):
+    if unit in ("share", "per_sortie") or (unit != "ratio" and key.endswith(PROBABILITY_SUFFIXES)):
         return (0.0, 1.0)
-    return (0.0, bounds[1] if bounds else float("inf"))
+    return (0.0, bounds[1] if bounds else MAX_MAGNITUDE)
 
 
 def range_problem(lo: float, hi: float, bounds: tuple[float, float] | None,
@@ -100,9 +102,7 @@ def range_problem(lo: float, hi: float, bounds: tuple[float, float] | None,
     span = f"{lo:g}" if lo == hi else f"{lo:g}..{hi:g}"
     if positive is not None and not lo >= positive:
         return f"must be > 0 (at least {positive:g}), got {span}"
-    if bounds is None:
-        return None
-    a, b = bounds
+    a, b = bounds if bounds is not None else (-MAX_MAGNITUDE, MAX_MAGNITUDE)
     if lo < a or hi > b:
         what = ("a share or probability lies in [0, 1]" if (a, b) == (0, 1) else
                 f"must be >= {a:g}" if hi <= b else f"must lie in [{a:g}, {b:g}]")

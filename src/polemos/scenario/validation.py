@@ -291,8 +291,9 @@ def build(loaded: Loaded, strict: bool = False) -> Scenario:
             continue   # an input of the base that this scenario replaced (e.g. a count set to 0)
         problems.append(p)
     engine, notes = campaign_problems(sc)          # what the engine reads (so that it runs)
-    shown = {p.path for p in problems}
-    problems += [p for p in (at(path, msg) for path, msg in engine) if p.path not in shown]
+    engine_problems = [at(path, msg) for path, msg in engine]
+    stricter = {p.path for p in engine_problems}   # the engine's rule for a value wins
+    problems = [p for p in problems if p.path not in stricter] + engine_problems
     if problems:
         raise ScenarioError(problems)
     sc._notes = [at(path, f"note: {msg}") for path, msg in notes]
