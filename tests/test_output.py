@@ -63,16 +63,21 @@ def test_an_interrupted_write_leaves_no_complete_looking_file(tmp_path):
 
 
 def test_a_killed_run_never_leaves_a_manifest(tmp_path):
-    """SIGKILL a real `polemos run` while it works: whatever is left, there is no manifest, and
-    no result file at its final name unless the manifest lists it."""
+    """SIGKILL a real `polemos run` while it writes its files: no result file at its final
+    name and no manifest (or, had it finished first, a manifest that checks every file)."""
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
     proc = subprocess.Popen([sys.executable, "-m", "polemos.cli", *RUN[:3], "2000",
                              "--max-days", "20", "--out", str(out)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 60
-    while time.time() < deadline and not (out.exists() and any(out.iterdir())):
-        time.sleep(0.05)
+
+    def staging():
+        return out.exists() and any(p.name.startswith(STAGING_PREFIX) for p in out.iterdir())
+
+    while time.time() < deadline and proc.poll() is None and not staging():
+        time.sleep(0.005)                                  # until it starts writing
+    time.sleep(0.1)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     finals = [p.name for p in out.iterdir() if not p.name.startswith(STAGING_PREFIX)] \
