@@ -29,6 +29,9 @@ NASTY = ["inf", "-inf", "nan", "-1", "0", "2", "7", "1e308", "1e-320", "-0.0", "
          "-3", '"x"', "[]", "{}", "true", "9" * 30, "[[[[1]]]]", "{ value = -5 }",
          "{ ref = \"nope\" }", "{ param = \"drones.kill_probability\" }"]
 REDUCED = os.environ.get("POLEMOS_REDUCED", "") not in ("", "0")
+#: an overflow or an invalid value inside the engine is a failure too, even when the result
+#: it leaves is finite
+pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 #: examples of the slow fuzz runs (the issue's measure is 10,000: POLEMOS_FUZZ_EXAMPLES=10000
 #: pytest -m slow tests/scenario/test_fuzz.py --hypothesis-show-statistics)
 SLOW = int(os.environ.get("POLEMOS_FUZZ_EXAMPLES", "3000"))
@@ -198,10 +201,14 @@ REGRESSIONS = {
     "share_above_one": re.sub(r"forest_share = [^\n]*", "forest_share = 2", TEXT, count=1),
     "subnormal_area": re.sub(r"area_km2 = [^\n]*", "area_km2 = 1e-320", TEXT, count=1),
     "eof_error": TEXT + "x = [1, 2\n",
+    # found by the fuzz runs of this branch
+    "subnormal_personnel": re.sub(r"personnel_standing = \{ value = \d+",
+                                  "personnel_standing = { value = 1e-320", TEXT, count=1),
 }
 SET_REGRESSIONS = ["parameters.drones.kill_probability=-3",
                    "parameters.manoeuvre.frontier_share=2", "forces.blue.tanks=inf",
-                   "forces.blue.tanks=1e308", "forces.blue.tanks.low="]
+                   "forces.blue.tanks=1e308", "forces.blue.tanks.low=",
+                   "forces.red.personnel_standing=1e-320"]
 
 
 @pytest.mark.parametrize("name", sorted(REGRESSIONS))

@@ -74,6 +74,9 @@ UNIT_RANGES: dict[str, tuple[float, float] | None] = {
 #: engine, a number without a unit): beyond it products in the engine's float32 arrays lose
 #: all precision or overflow (a ratio of 1e308 made a sector's control NaN)
 MAX_MAGNITUDE = 1e9
+#: the smallest magnitude of a nonzero number: below it (1e-320 is a subnormal float) the
+#: engine's divisions overflow (found by the fuzz run: personnel of 1e-320); write 0 for none
+MIN_MAGNITUDE = 1e-9
 #: parameter names that are a probability or a share of a whole whatever their unit
 #: (e.g. ``withdraw_share``, a share per day): [0, 1] when the engine reads them
 PROBABILITY_SUFFIXES = ("_share", "_probability", "_probability_sam", "_probability_gun")
@@ -103,6 +106,9 @@ def range_problem(lo: float, hi: float, bounds: tuple[float, float] | None,
     if positive is not None and not lo >= positive:
         return f"must be > 0 (at least {positive:g}), got {span}"
     a, b = bounds if bounds is not None else (-MAX_MAGNITUDE, MAX_MAGNITUDE)
+    if any(x != 0 and abs(x) < MIN_MAGNITUDE for x in (lo, hi)):
+        return (f"a nonzero number is at least {MIN_MAGNITUDE:g} in size (write 0 for none), "
+                f"got {span}")
     if lo < a or hi > b:
         what = ("a share or probability lies in [0, 1]" if (a, b) == (0, 1) else
                 f"must be >= {a:g}" if hi <= b else f"must lie in [{a:g}, {b:g}]")
