@@ -183,3 +183,15 @@ def test_scoring_a_short_forecast_or_an_incomplete_file_is_a_clear_error(tmp_pat
         r = runner.invoke(app, ["score", str(bad), str(ev)])
         assert r.exit_code == 1, r.output
         assert key in r.output and "KeyError" not in r.output
+
+
+def test_the_largest_seeds_run_and_save(tmp_path):
+    from polemos.cli import MAX_SEED
+
+    r = runner.invoke(app, RUN + ["--seed", str(MAX_SEED), "--out", str(tmp_path / "r")])
+    assert r.exit_code == 0, r.output
+    assert json.loads((tmp_path / "r" / MANIFEST).read_text())["seed"] == MAX_SEED
+    r = runner.invoke(app, ["forecast", "--runs", "20", "--months", "12", "--seed",
+                            str(2**31 - 1), "--out", str(tmp_path / "f")])
+    assert r.exit_code == 0, r.output
+    assert verify(tmp_path / "f") == []
