@@ -50,17 +50,47 @@ def prepare_out(out: Path) -> Path:
     return out
 
 
-def save_or_fallback(write, out: Path, console) -> list[Path]:
-    """Write results with ``write(folder)``; if the folder fails mid-way, write them to a new
-    temporary folder instead, so that nothing computed is lost."""
-    try:
-        return write(out)
-    except OSError as e:
-        import tempfile
+#: the largest --seed: the seed is recorded as a signed 64-bit NetCDF/Parquet attribute
+MAX_SEED = 2**63 - 1
+SeedOpt = Annotated[int, typer.Option(min=0, max=MAX_SEED, help="Seed of the random streams "
+                                      f"(0 to {MAX_SEED}).")]
+OverwriteOpt = Annotated[bool, typer.Option(help="Replace the results of a folder that "
+                                            "already holds some.")]
 
+
+def refuse_existing_or_exit(out: Path, overwrite: bool) -> None:
+    """Exit 1 before any work if ``out`` already holds results and --overwrite is not given."""
+    from polemos.output import refuse_existing
+
+    msg = refuse_existing(out, overwrite)
+    if msg is not None:
+        _fail([msg])
+
+
+def save_or_fallback(write, out: Path, console, provenance: dict | None = None) -> list[Path]:
+    """Write results with ``write(folder)``; if the folder fails mid-way, write them to a new
+    temporary folder instead, so that nothing computed is lost; if that fails too, exit 1
+    with both reasons. With ``provenance``, the files are written complete or not at all
+    and a manifest last (:func:`polemos.output.write_complete`)."""
+    import tempfile
+
+    from polemos.output import write_complete
+
+    def attempt(folder):
+        return write(folder) if provenance is None else write_complete(write, folder,
+                                                                        provenance)
+
+    try:
+        return attempt(out)
+    except OSError as e:
+        first = f"{out} ({e.strerror or e})"
+    try:
         alt = Path(tempfile.mkdtemp(prefix="polemos-results-"))
-        console.print(f"[red]Could not write to {out} ({e.strerror or e}); writing to {alt}[/red]")
-        return write(alt)
+        console.print(f"[red]Could not write to {first}; writing to {alt}[/red]")
+        return attempt(alt)
+    except OSError as e:
+        _fail([f"--out: could not write the results to {first}, nor to a temporary folder "
+               f"({e.strerror or e}); free some space or choose another --out"])
 
 
 MODES = ("posterior", "prior", "point")
@@ -240,8 +270,9 @@ WorkersOpt = Annotated[int | None, typer.Option(
 def run(
     scenario: ScenarioArg = DEFAULT,
     runs: Annotated[int, typer.Option(min=1, help="Number of runs.")] = DEFAULT_RUNS,
-    seed: Annotated[int, typer.Option(help="Seed of the random streams.")] = DEFAULT_SEED,
+    seed: SeedOpt = DEFAULT_SEED,
     out: Annotated[Path, typer.Option(help="Folder for results and plots.")] = Path("results"),
+    overwrite: OverwriteOpt = False,
     set_: SetOpt = None,
     mode: Annotated[str, typer.Option(help="Parameters: posterior | prior | point.")]
     = DEFAULT_MODE,
@@ -263,6 +294,12 @@ def run(
         return
     check_mode(mode)
     sc = load_or_exit(scenario, set_)
+    refuse_existing_or_exit(out, overwrite)
+    from polemos.output import fits_in_memory
+
+    too_big = fits_in_memory(sc, runs, max_days)
+    if too_big is not None:
+        _fail([too_big])
     prepare_out(out)
     from polemos.analysis.executor import default_scheduler
     from polemos.campaign.engine import DEFAULT_CHUNK, Ensemble
@@ -278,7 +315,7 @@ def run(
         return res.save(folder) + write_summary(res, folder) + (plot(res, folder) if plots
                                                                  else [])
 
-    written = save_or_fallback(write, out, console)
+    written = save_or_fallback(write, out, console, provenance=res.provenance())
     console.print("Wrote " + ", ".join(str(p) for p in written))
 
 
@@ -288,7 +325,7 @@ def compare(
     scenario_b: Annotated[str, typer.Argument(help="Counterfactual scenario (name or path; "
                                               "may be the baseline with --set-b).")],
     runs: Annotated[int, typer.Option(min=2)] = 4000,
-    seed: int = DEFAULT_SEED,
+    seed: SeedOpt = DEFAULT_SEED,
     mode: Annotated[str, typer.Option(help="Parameters: posterior | prior | point.")]
     = DEFAULT_MODE,
     out: Annotated[Path, typer.Option(help="Folder for the plot.")] = Path("results"),

@@ -67,7 +67,7 @@ def test_a_negative_engine_parameter_is_named(tmp_path):
     with pytest.raises(ScenarioError) as e:
         load_scenario(TINY, ["parameters.movement.break_ratio.value=-1"])
     assert [str(p) for p in e.value.problems] == [
-        "--set parameters.movement.break_ratio.value: must be >= 0, got -1"]
+        "--set parameters.movement.break_ratio.value: must be >= 0, got -1 (read by movement)"]
 
 
 def test_parts_the_engine_does_not_read_are_noted():

@@ -45,7 +45,7 @@ CASES = [
      "sectors.hill.area_km2", "must be > 0"),
     ("share_above_one", lambda: _mutate("forest_share = { value = 0.4,",
                                         "forest_share = { value = 1.4,"),
-     "sectors.hill.forest_share", "a share lies in [0, 1]"),
+     "sectors.hill.forest_share", "a share or probability lies in [0, 1]"),
     ("value_outside_range", lambda: _mutate("value = 100\nlow = 80", "value = 200\nlow = 80"),
      "figures.blue_tanks", "low <= value <= high"),
     ("unknown_source", lambda: _mutate("sources = [\"test\"] }\nfortified",

@@ -5,7 +5,9 @@ validates runs, and runs as written: each rule below is something a component re
 condition without which part of the scenario would silently do nothing.
 
 * **parameters** — every parameter a component reads (``Component.params``; the engine's
-  defaults give each one) is there, and none is negative;
+  defaults give each one) is there, none is negative, and a probability or share (unit
+  per_sortie, or a name ``*_share``/``*_probability*``) lies in [0, 1]
+  (``schema.parameter_range``), its value, range and prior alike;
 * **sectors** — at least one sector can change hands (held by the defender, outside its rear),
   and one of them borders a sector the attacker holds (the front: manoeuvre opens fighting
   only next to the attacker's ground);
@@ -26,6 +28,8 @@ read — the attacker's air defence, the defender's drones, electronic-warfare s
 """
 
 from __future__ import annotations
+
+from polemos.scenario.schema import parameter_range, range_problem
 
 SHOOTERS = ("sam_long", "sam_medium", "sam_short", "manpads", "aaa")
 Found = list[tuple[tuple, str]]
@@ -62,13 +66,11 @@ def _parameters(sc, out: Found) -> None:
                         "scenario replaced the table)"))
             continue
         lo, hi = p.prior if p.prior is not None else p.range
-        lo, hi = min(lo, p.value), max(hi, p.value)
-        if lo < 0:
-            out.append((("parameters", comp, key, "value"), f"must be >= 0, got {_span(lo, hi)}"))
-
-
-def _span(lo: float, hi: float) -> str:
-    return f"{lo:g}" if lo == hi else f"{lo:g}..{hi:g}"
+        lo, hi = min(lo, p.value, *p.range), max(hi, p.value, *p.range)
+        msg = range_problem(lo, hi, parameter_range(name, p.unit, engine=True))
+        if msg is not None:
+            out.append((("parameters", comp, key, "value"), f"{msg} (read by "
+                        f"{', '.join(readers)})"))
 
 
 def _theatre(sc, out: Found, notes: Found) -> None:

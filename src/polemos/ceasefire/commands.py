@@ -29,7 +29,9 @@ def forecast(
     = DEFAULT,
     runs: Annotated[int, typer.Option(help="Number of runs (one parameter draw each).", min=1)]
     = 5000,
-    seed: Annotated[int, typer.Option(help="Seed of the named random streams.")] = 2020,
+    seed: Annotated[int, typer.Option(help="Seed of the named random streams (0 to 2^31 - 1: "
+                                      "the forecast file records it as a 32-bit integer).",
+                                      min=0, max=2**31 - 1)] = 2020,
     months: Annotated[int, typer.Option(help="Horizon in months after the ceasefire.", min=1,
                                         max=240)] = 60,
     out: Annotated[Path, typer.Option(help="Output folder (forecast.nc, CSV, PNG plots).")]
@@ -87,7 +89,9 @@ def forecast(
         f.attrs["origin"] = origin
         f.attrs["figures_after_origin"] = len(late)
     _print_forecast(f, scenario)
-    written = save_or_fallback(lambda folder: write_forecast(f, folder), out, _console())
+    prov = {k: v.item() if hasattr(v, "item") else v for k, v in f.attrs.items()}
+    written = save_or_fallback(lambda folder: write_forecast(f, folder), out, _console(),
+                               provenance=prov)
     print(f"written: {', '.join(str(p) for p in written)}")
 
 
@@ -109,11 +113,15 @@ def score(
     from rich.console import Console
     from rich.table import Table
 
-    from polemos.ceasefire.scoring import EventsError, load_forecast, read_events
+    from polemos.ceasefire.scoring import HORIZONS, EventsError, load_forecast, read_events
     from polemos.ceasefire.scoring import score as score_fn
 
     try:
         fc = load_forecast(forecast)
+        if len(fc.months) < min(HORIZONS):
+            _err(f"{forecast}: the forecast covers {len(fc.months)} months; it is scored at "
+                 f"{', '.join(map(str, HORIZONS))} months: forecast at least {min(HORIZONS)} "
+                 f"(polemos forecast --months {min(HORIZONS)})")
         evs = read_events(events)
         until = dt.date.fromisoformat(observed_until) if observed_until else None
         since = dt.date.fromisoformat(history_from) if history_from else None

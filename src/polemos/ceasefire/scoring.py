@@ -268,9 +268,14 @@ def load_forecast(path: str | Path) -> ForecastSummary:
             ds = ds.load()
     except Exception as e:  # noqa: BLE001 - any unreadable file becomes one clear line
         raise EventsError(p, None, None, f"not a forecast file: {e}") from None
-    for var in ("offensive_mean", "clash_mean"):
+    for var in ("offensive_mean", "clash_mean", "month"):
         if var not in ds:
             raise EventsError(p, None, var, "missing variable; not a polemos forecast")
+    try:
+        dt.date.fromisoformat(str(ds.attrs["start_date"]))
+    except (KeyError, ValueError):
+        raise EventsError(p, None, "start_date", "missing or not an ISO date (the ceasefire's "
+                          "date, an attribute of every polemos forecast)") from None
     import ast
     import json
 

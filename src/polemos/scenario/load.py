@@ -33,12 +33,45 @@ class Loaded(typing.NamedTuple):
 ENGINE_DEFAULTS = Path(__file__).resolve().parents[1] / "campaign" / "defaults.toml"
 
 
+#: limits checked before a file is parsed, so that no input can exhaust memory or the stack:
+#: the largest scenario file (the embedded ones are < 50 KB), the deepest nesting of tables,
+#: arrays and dotted keys (the schema needs 6), the longest ``extends`` name or path
+MAX_FILE_BYTES = 1024 * 1024
+MAX_DEPTH = 32
+MAX_NAME_CHARS = 1024
+MAX_NAME_PART = 255
+
+
+def check_name(spec: str, file: str = "", line: int | None = None, key: str = "") -> None:
+    """A scenario name or path that the file system can be asked about (checked before it
+    is): not empty, no NUL byte, at most MAX_NAME_CHARS characters and MAX_NAME_PART per
+    path component."""
+    rule = None
+    if not spec.strip():
+        rule = "is empty"
+    elif "\x00" in spec:
+        rule = "contains a NUL character"
+    elif len(spec) > MAX_NAME_CHARS:
+        rule = f"is {len(spec):,} characters long (limit {MAX_NAME_CHARS})"
+    elif any(len(part.encode()) > MAX_NAME_PART for part in spec.split("/")):
+        rule = f"has a path component longer than {MAX_NAME_PART} bytes"
+    if rule is not None:
+        shown = spec if len(spec) <= 60 else spec[:57] + "..."
+        raise ScenarioError([Problem(file or shown, line, key,
+                                     f"scenario name or path {rule}")])
+
+
 def resolve(spec: str | Path) -> Path:
     """A scenario path from a path or an embedded name."""
     from polemos.scenarios import embedded_names, embedded_path
 
+    check_name(str(spec))
     p = Path(spec)
-    if p.exists():
+    try:
+        exists = p.exists()
+    except OSError:
+        exists = False
+    if exists:
         return p
     emb = embedded_path(str(spec))
     if emb is not None:
@@ -53,19 +86,98 @@ def resolve(spec: str | Path) -> Path:
 def _display(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
+    except (ValueError, OSError):
         return str(path)
 
 
-def read_toml(path: Path) -> tuple[dict, Where]:
-    """Parse one TOML file; any failure becomes a Problem naming the file."""
+def read_bounded(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes; anything else (a FIFO, a
+    device, a folder, a larger file) is a ScenarioError naming the file. The type is checked
+    before the file is opened (opening a FIFO blocks) and the read stops at ``limit`` + 1
+    bytes whatever the file claims its size is."""
+    import os
+    import stat
+
     name = _display(path)
     try:
-        raw = path.read_bytes()
+        st = os.stat(path)
     except FileNotFoundError:
         raise ScenarioError([Problem(name, None, "", "file not found")]) from None
     except OSError as e:
         raise ScenarioError([Problem(name, None, "", f"cannot read file: {e.strerror}")]) from None
+    if not stat.S_ISREG(st.st_mode):
+        what = ("a folder" if stat.S_ISDIR(st.st_mode) else "a FIFO (named pipe)"
+                if stat.S_ISFIFO(st.st_mode) else "a device" if stat.S_ISCHR(st.st_mode)
+                or stat.S_ISBLK(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode)
+                else "not a regular file")
+        raise ScenarioError([Problem(name, None, "", f"is {what}: a scenario file must be a "
+                                     "regular file")])
+    too_big = Problem(name, None, "", f"file is larger than the limit of {limit:,} bytes "
+                      "(polemos.scenario.load.MAX_FILE_BYTES)")
+    if st.st_size > limit:
+        raise ScenarioError([too_big])
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(limit + 1)
+    except OSError as e:
+        raise ScenarioError([Problem(name, None, "", f"cannot read file: {e.strerror}")]) from None
+    if len(raw) > limit:
+        raise ScenarioError([too_big])
+    return raw
+
+
+def _nesting(text: str) -> tuple[int, int]:
+    """(deepest nesting, its line) of a TOML text, counted without parsing it: open arrays
+    and inline tables, plus the parts of the dotted keys and table headers on a line (an
+    upper bound on the depth tomllib would recurse to). Strings and comments are skipped."""
+    deepest, at, depth, line = 0, 1, 0, 1
+    i, n = 0, len(text)
+    segments = 1          # parts of the key being read on this line (a dot adds one)
+    while i < n:
+        ch = text[i]
+        if ch == "\n":
+            line += 1
+            segments = 1
+        elif ch == "#":
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+            continue
+        elif ch in "\"'":
+            triple = text.startswith(ch * 3, i)
+            end = ch * 3 if triple else ch
+            j = i + len(end)
+            while j < n:
+                if ch == '"' and text[j] == "\\":
+                    j += 2
+                    continue
+                if text.startswith(end, j):
+                    break
+                if not triple and text[j] == "\n":
+                    break
+                j += 1
+            line += text.count("\n", i, j)
+            i = j + len(end)
+            continue
+        elif ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth = max(depth - 1, 0)
+        elif ch == "." and i + 1 < n and not text[i + 1].isdigit() and not (
+                i > 0 and text[i - 1].isdigit()):
+            segments += 1
+        elif ch in ",=":
+            segments = 1 if ch == "," else segments
+        level = depth + segments
+        if level > deepest:
+            deepest, at = level, line
+        i += 1
+    return deepest, at
+
+
+def read_toml(path: Path) -> tuple[dict, Where]:
+    """Parse one TOML file; any failure becomes a Problem naming the file (and its line)."""
+    name = _display(path)
+    raw = read_bounded(path)
     if b"\x00" in raw:
         raise ScenarioError([Problem(name, None, "", "binary file, not TOML text")])
     try:
@@ -73,17 +185,27 @@ def read_toml(path: Path) -> tuple[dict, Where]:
     except UnicodeDecodeError as e:
         raise ScenarioError([Problem(name, None, "", f"not UTF-8 text (byte {e.start}); "
                                      "a scenario is a TOML text file")]) from None
+    text = text.removeprefix("\ufeff")            # a UTF-8 byte-order mark
     if not text.strip():
         raise ScenarioError([Problem(name, 1, "", "file is empty; a scenario needs at least "
                                      "schema_version, name, title and start_date")])
+    depth, at = _nesting(text)
+    if depth > MAX_DEPTH:
+        raise ScenarioError([Problem(name, at, "", f"nested more than {MAX_DEPTH} levels deep "
+                                     "(arrays, inline tables and dotted keys; limit "
+                                     "polemos.scenario.load.MAX_DEPTH)")])
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         msg = str(e)
         m = re.search(r"\(at line (\d+), column \d+\)", msg)
-        line = int(m.group(1)) if m else None
+        line = int(m.group(1)) if m else (text.count("\n") + (not text.endswith("\n"))
+                                          if "end of document" in msg else None)
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", msg)
+        msg = msg.replace(" (at end of document)", " at the end of the file")
         raise ScenarioError([Problem(name, line, "", f"not valid TOML: {msg}")]) from None
+    except RecursionError:
+        raise ScenarioError([Problem(name, None, "", "nested too deeply to read")]) from None
     lines = key_lines(text)
     return data, {k: (name, v) for k, v in lines.items()}
 
@@ -105,9 +227,21 @@ def _merge(base: dict, over: dict, where: Where, over_where: Where, prefix: tupl
                                     "one file of a scenario folder"))
             continue
         base[k] = copy.deepcopy(v)
-        for wk, wv in over_where.items():
-            if wk[: len(path)] == path:
-                where[wk] = wv
+        for wk in _key_paths(v, path):          # the subtree's own paths: linear in its size
+            if wk in over_where:
+                where[wk] = over_where[wk]
+
+
+def _key_paths(value: Any, path: tuple):
+    """``path`` and every key path below it in ``value`` (tables by key, arrays by index)."""
+    stack = [(path, value)]
+    while stack:
+        p, v = stack.pop()
+        yield p
+        if isinstance(v, dict):
+            stack.extend((p + (k,), x) for k, x in v.items())
+        elif isinstance(v, list):
+            stack.extend((p + (i,), x) for i, x in enumerate(v))
 
 
 _QUANTITY_FORMS = ({"ref"}, {"param"}, {"value", "low", "high"})
@@ -160,8 +294,13 @@ def load_raw(spec: str | Path, _seen: tuple = ()) -> Loaded:
     if not isinstance(parent, str):
         f, line = loaded.where.get(("extends",), (loaded.files[0], None))
         raise ScenarioError([Problem(f, line, "extends", "must be a scenario name or path")])
+    f, line = loaded.where.get(("extends",), (loaded.files[0], None))
+    check_name(parent, f, line, "extends")
     cand = path.parent / parent if path.is_file() else path / parent
-    target: str | Path = cand if cand.exists() else parent
+    try:
+        target: str | Path = cand if cand.exists() else parent
+    except OSError:
+        target = parent
     try:
         base = load_raw(target, _seen + (key,))
     except ScenarioError as e:
@@ -210,6 +349,9 @@ def parse_override(text: str) -> tuple[list[str], Any]:
         raise ScenarioError([Problem("--set", None, text, "expected key.path=value")])
     key, _, raw = text.partition("=")
     key = key.strip()
+    if not raw.strip():
+        raise ScenarioError([Problem("--set", None, key, f"no value given ({text!r}): write "
+                                     "key.path=value")])
     try:
         value = tomllib.loads(f"v = {raw.strip()}")["v"]
     except tomllib.TOMLDecodeError:
@@ -221,7 +363,11 @@ def apply_overrides(loaded: Loaded, overrides: list[str]) -> None:
     """Set ``key.path=value`` in place. A number set on a figure replaces its value and range."""
     problems = []
     for text in overrides:
-        keys, value = parse_override(text)
+        try:
+            keys, value = parse_override(text)
+        except ScenarioError as e:
+            problems.extend(e.problems)
+            continue
         node = loaded.data
         for i, k in enumerate(keys[:-1]):
             if not isinstance(node, dict) or k not in node:
@@ -240,16 +386,19 @@ def apply_overrides(loaded: Loaded, overrides: list[str]) -> None:
                 node, last = target, "value"          # a number set on a figure or parameter
             node[last] = value
             if last in ("value", "low", "high"):
-                _fix_by_hand(node)
+                _fix_by_hand(node, last)
+            for k in [k for k in loaded.where if k[: len(keys)] == tuple(keys)]:
+                loaded.where[k] = ("--set", None)   # a problem below it names the --set
             loaded.where[tuple(keys)] = ("--set", None)
     if problems:
         raise ScenarioError(problems)
 
 
-def _fix_by_hand(fig: dict) -> None:
-    """A figure whose value is set by hand loses its range; a calibrated parameter also loses
-    its prior and targets (it is no longer fitted, and no posterior column applies to it)."""
-    if "value" in fig:
+def _fix_by_hand(fig: dict, key: str = "value") -> None:
+    """A figure whose value is set by hand loses its range (one whose low or high is set keeps
+    its value, which must then lie in the new range); a calibrated parameter also loses its
+    prior and targets (it is no longer fitted, and no posterior column applies to it)."""
+    if key == "value":
         fig.pop("low", None)
         fig.pop("high", None)
     if "prior" in fig:

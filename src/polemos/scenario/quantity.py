@@ -25,9 +25,11 @@ Kind = Literal["official", "visually_confirmed", "estimate", "claim", "calibrate
 
 
 class Strict(BaseModel):
-    """Base of every scenario table: unknown keys are errors."""
+    """Base of every scenario table: unknown keys are errors, and so are infinite and NaN
+    numbers wherever they are written."""
 
-    model_config = ConfigDict(extra="forbid", frozen=False, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=False, populate_by_name=True,
+                              allow_inf_nan=False)
 
 
 class Figure(Strict):

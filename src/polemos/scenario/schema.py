@@ -22,6 +22,100 @@ Region = Literal["former_nkao", "district", "attacker_rear", "defender_rear"]
 Front = Literal["south", "centre", "north", "rear"]
 
 
+# --- the physical range of every number (one place; checked in validation.py) -------------
+
+#: The unit each quantity field of the scenario is measured in (its range follows the unit).
+FIELD_UNITS = {
+    "area_km2": "km2", "elevation_m": "m", "forest_share": "share", "population": "persons",
+    "front_km": "km", "fortified_line_depth_km": "km", "length_km": "km",
+    "capacity_t_per_day": "t_per_day", "personnel_standing": "persons",
+    "personnel_mobilised": "persons", "volunteers": "persons", "foreign_fighters": "persons",
+    "mobilisation_days": "days", "tanks": "count", "ifv_apc": "count", "tube_artillery": "count",
+    "rocket_launchers": "count", "ballistic_missiles": "count", "count": "count",
+    "urban_share": "share", "value_km2": "km2", "ceiling_km": "km", "range_km": "km",
+    "channels": "count", "altitude_km": "km", "endurance_h": "hours", "delay_days": "days",
+}
+#: Fields of ``[ceasefire]`` whose range is certain (their unit is not checked: a few are in
+#: years): probabilities and shares of a whole, head counts and months.
+CEASEFIRE_FIELDS = {
+    **dict.fromkeys(("victory", "victor_unmet_claim", "treaty", "prior_failed_cf",
+                     "notice_probability", "monitoring_share", "strength_after_drawdown",
+                     "strength_after_shock", "attention_after_shock", "attention", "leverage",
+                     "balance_at_ceasefire", "p_success", "power_gain", "belief_reset",
+                     "rally_at_ceasefire", "opposition", "commitment_reference",
+                     "shock_per_month", "initiator_share", "costs"), "share"),
+    **dict.fromkeys(("war_deaths", "size", "deaths_per_month", "threshold_deaths",
+                     "deaths_median"), "persons"),
+    **dict.fromkeys(("armoured_vehicles", "vehicles"), "count"),
+    **dict.fromkeys(("notice_months", "drawdown_month", "forced_shock_month", "earliest_month",
+                     "latest_month", "phase_in_months", "commitment_horizon_months",
+                     "protest_decay_months", "rally_decay_months", "forced_month",
+                     "mandate_years", "renewal_years", "war_duration_years"), "months"),
+}
+#: Fields that must be strictly positive (the engine divides by them), with the smallest
+#: value that is physical: 0.001 km2 (1,000 m2), 1 m of route, 0.001 days (1.4 minutes).
+POSITIVE = {"area_km2": 1e-3, "length_km": 1e-3, "mobilisation_days": 1e-3}
+SHARES = {"forest_share", "urban_share"}
+#: (low, high) of a number by unit. Upper bounds are the largest the world allows: Earth's
+#: surface 5.1e8 km2 and circumference 40,075 km, the deepest trench and highest summit
+#: (-11,000..8,849 m), a world population under 1e10; durations up to 1e7 (a delay set far
+#: beyond any horizon is how a scenario says "never"); rates and ratios are bounded at 1e6
+#: (beyond, sums over runs and days lose float precision). A probability (per_sortie) or a
+#: share of a figure lies in [0, 1]. None: any finite value (a signed ratio).
+UNIT_RANGES: dict[str, tuple[float, float] | None] = {
+    "km": (0, 4.01e4), "km2": (0, 5.1e8), "m": (-1.1e4, 9e3), "days": (0, 1e7),
+    "hours": (0, 2.4e8), "months": (0, 3.3e5), "persons": (0, 1e10), "count": (0, 1e10),
+    "share": (0, 1), "per_sortie": (0, 1), "per_day": (0, 1e6), "per_month": (0, 1e6),
+    "per_year": (-1e6, 1e6), "t_per_day": (0, 1e9), "persons_per_day": (0, 1e9),
+    "persons_per_km": (0, 1e9), "per_km2": (0, 1e6), "per_day_per_km": (0, 1e6),
+    "km_per_day": (0, 1e3), "usd": (0, 1e15), "deg": (-360, 360), "ratio": (-1e6, 1e6),
+}
+#: the largest magnitude of a number whose unit sets no range (a signed "share" outside the
+#: engine, a number without a unit): beyond it products in the engine's float32 arrays lose
+#: all precision or overflow (a ratio of 1e308 made a sector's control NaN)
+MAX_MAGNITUDE = 1e9
+#: the smallest magnitude of a nonzero number: below it (1e-320 is a subnormal float) the
+#: engine's divisions overflow (found by the fuzz run: personnel of 1e-320); write 0 for none
+MIN_MAGNITUDE = 1e-9
+#: parameter names that are a probability or a share of a whole whatever their unit
+#: (e.g. ``withdraw_share``, a share per day): [0, 1] when the engine reads them
+PROBABILITY_SUFFIXES = ("_share", "_probability", "_probability_sam", "_probability_gun")
+
+
+def parameter_range(name: str, unit: str | None, engine: bool) -> tuple[float, float] | None:
+    """(low, high) of a parameter ``component.key``: by its unit; one the campaign engine
+    reads (``engine``) is never negative, and is a probability in [0, 1] when its unit is a
+    share or per sortie or its name says so (``*_share``, ``*_probability*``), unless its
+    unit is a ratio (a breakpoint: losses relative to the initial strength, which
+    reinforcements let exceed 1). Outside the engine a "share" may be signed (a bargaining
+    gap in shares of the prize), so there the unit alone does not bound it."""
+    bounds = UNIT_RANGES.get(unit) if unit else None
+    if not engine:
+        return None if unit == "share" else bounds
+    key = name.rpartition(".")[2]
+    if unit in ("share", "per_sortie") or (unit != "ratio" and key.endswith(PROBABILITY_SUFFIXES)):
+        return (0.0, 1.0)
+    return (0.0, bounds[1] if bounds else MAX_MAGNITUDE)
+
+
+def range_problem(lo: float, hi: float, bounds: tuple[float, float] | None,
+                  positive: float | None = None) -> str | None:
+    """The rule a number (or a range lo..hi) breaks, or None. Non-finite numbers never reach
+    here (``allow_inf_nan=False`` on every table; a posterior is checked for them)."""
+    span = f"{lo:g}" if lo == hi else f"{lo:g}..{hi:g}"
+    if positive is not None and not lo >= positive:
+        return f"must be > 0 (at least {positive:g}), got {span}"
+    a, b = bounds if bounds is not None else (-MAX_MAGNITUDE, MAX_MAGNITUDE)
+    if any(x != 0 and abs(x) < MIN_MAGNITUDE for x in (lo, hi)):
+        return (f"a nonzero number is at least {MIN_MAGNITUDE:g} in size (write 0 for none), "
+                f"got {span}")
+    if lo < a or hi > b:
+        what = ("a share or probability lies in [0, 1]" if (a, b) == (0, 1) else
+                f"must be >= {a:g}" if hi <= b else f"must lie in [{a:g}, {b:g}]")
+        return f"{what}, got {span}"
+    return None
+
+
 class Side(Strict):
     name: str
     role: Literal["attacker", "defender"]

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 from polemos.scenario.errors import Problem, ScenarioError
 from polemos.scenario.load import (
     Loaded,
+    _display,
     add_engine_defaults,
     apply_overrides,
     load_raw,
@@ -18,21 +19,25 @@ from polemos.scenario.load import (
     validation_problems,
 )
 from polemos.scenario.quantity import Figure, FigureRef, ParamRef
-from polemos.scenario.schema import Claim, Parameter, RegisterFigure, Scenario
+from polemos.scenario.schema import (
+    CEASEFIRE_FIELDS,
+    FIELD_UNITS,
+    POSITIVE,
+    SHARES,
+    UNIT_RANGES,
+    Claim,
+    Parameter,
+    RecordItem,
+    RegisterFigure,
+    Scenario,
+    parameter_range,
+    range_problem,
+)
 
-# The unit each quantity field is measured in, and its allowed range.
-FIELD_UNITS = {
-    "area_km2": "km2", "elevation_m": "m", "forest_share": "share", "population": "persons",
-    "front_km": "km", "fortified_line_depth_km": "km", "length_km": "km",
-    "capacity_t_per_day": "t_per_day", "personnel_standing": "persons",
-    "personnel_mobilised": "persons", "volunteers": "persons", "foreign_fighters": "persons",
-    "mobilisation_days": "days", "tanks": "count", "ifv_apc": "count", "tube_artillery": "count",
-    "rocket_launchers": "count", "ballistic_missiles": "count", "count": "count",
-    "urban_share": "share", "value_km2": "km2", "ceiling_km": "km", "range_km": "km",
-    "channels": "count", "altitude_km": "km", "endurance_h": "hours", "delay_days": "days",
-}
-POSITIVE = {"area_km2", "length_km", "mobilisation_days"}
-SHARES = {"forest_share", "urban_share"}
+__all__ = ["FIELD_UNITS", "POSITIVE", "SHARES", "walk", "build", "load_scenario"]
+
+# the rules of every number live with the schema (one place): FIELD_UNITS, POSITIVE, SHARES
+# are re-exported here for the callers that read them from this module
 
 
 def walk(obj: Any, path: tuple = ()) -> Iterator[tuple[tuple, Any]]:
@@ -131,25 +136,90 @@ def cross_reference_problems(sc: Scenario, strict: bool, inherited: frozenset = 
         if isinstance(v, Parameter):
             for j, t in enumerate(v.fitted_to):
                 need(set(sc.record), t, path + ("fitted_to", j), "record item")
-        if field in FIELD_UNITS and path[-1] == field and v is not None and not isinstance(
-                v, (FigureRef, ParamRef)):
-            val = v.value if isinstance(v, Figure) else v
-            lo, hi = v.range if isinstance(v, Figure) else (val, val)
-            if isinstance(v, Figure) and v.unit is not None and v.unit != FIELD_UNITS[field]:
-                out.append((path + ("unit",), f"'{field}' is measured in {FIELD_UNITS[field]}, "
-                            f"got unit '{v.unit}'"))
-            if field in POSITIVE and not lo > 0:
-                out.append((path, f"must be > 0, got {lo}"))
-            elif lo < 0:
-                out.append((path, f"must be >= 0, got {lo}"))
-            if field in SHARES and hi > 1:
-                out.append((path, f"a share lies in [0, 1], got {hi}"))
+        if field in FIELD_UNITS and path[-1] == field and isinstance(v, Figure) and \
+                v.unit is not None and v.unit != FIELD_UNITS[field]:
+            out.append((path + ("unit",), f"'{field}' is measured in {FIELD_UNITS[field]}, "
+                        f"got unit '{v.unit}'"))
         if strict and not (path[0] == "parameters" and len(path) > 2
                            and f"{path[1]}.{path[2]}" in inherited):
             out.extend(_strict_problems(path, v, field))
+    out.extend(range_problems(sc))
     if strict:
         out.extend(unread_input_problems(sc))
     return out
+
+
+def _field_unit(path: tuple) -> str | None:
+    """The unit whose range a quantity at ``path`` must respect, if its field has one."""
+    if not path or not isinstance(path[-1], str):
+        return None
+    if path[0] == "ceasefire":
+        if len(path) >= 2 and path[-2] in ("initiator_share", "costs"):
+            return CEASEFIRE_FIELDS[path[-2]]
+        return CEASEFIRE_FIELDS.get(path[-1])
+    if path[0] in ("parameters", "figures", "record"):
+        return None
+    return FIELD_UNITS.get(path[-1])
+
+
+def _span(x) -> tuple[float, float]:
+    """(low, high) of a figure or parameter: its range, its value and its prior."""
+    lo, hi = x.range
+    if isinstance(x, Parameter) and x.prior is not None:
+        lo, hi = min(lo, x.prior[0]), max(hi, x.prior[1])
+    return min(lo, x.value), max(hi, x.value)
+
+
+def range_problems(sc: Scenario) -> list[tuple[tuple, str]]:
+    """Every number in its physical range (``schema.UNIT_RANGES``), where it was written:
+    a quantity field's number, inline or reached through ``{ref}`` or ``{param}`` (the
+    problem points at the figure or parameter, naming the field that reads it); every
+    register figure, claim and record item (and its series) by its unit; every parameter,
+    its range and its prior, by its unit. The engine's parameters are held to its own rules
+    in :mod:`polemos.campaign.requirements`."""
+    out: list[tuple[tuple, str]] = []
+    seen: set = set()
+    for path, v in walk(sc):
+        unit = _field_unit(path)
+        if unit is not None and v is not None and not isinstance(v, (dict, list)):
+            where, read_by = path, ""
+            if isinstance(v, FigureRef):
+                target = sc.figures.get(v.ref)
+                where, read_by = ("figures", v.ref, "value"), ".".join(map(str, path))
+            elif isinstance(v, ParamRef):
+                comp, _, name = v.param.partition(".")
+                target = sc.parameters.get(comp, {}).get(name)
+                where, read_by = ("parameters", comp, name, "value"), ".".join(map(str, path))
+            else:
+                target = v
+            if target is None:
+                continue                                  # an unknown id: reported apart
+            lo, hi = _span(target) if isinstance(target, Figure) else (target, target)
+            msg = range_problem(lo, hi, UNIT_RANGES.get(unit), POSITIVE.get(path[-1]))
+            if msg is not None and (where, msg) not in seen:
+                seen.add((where, msg))
+                out.append((where, msg + (f" (read by {read_by})" if read_by else "")))
+            if isinstance(target, Figure) and not read_by:
+                seen.add(id(target))                      # checked by its field's rule
+            continue
+        if isinstance(v, Parameter) and len(path) == 3 and path[0] == "parameters":
+            msg = range_problem(*_span(v), parameter_range(f"{path[1]}.{path[2]}", v.unit,
+                                                           engine=False))
+            if msg is not None:
+                out.append((path + ("value",), msg))
+        elif isinstance(v, Figure) and not isinstance(v, Parameter) and id(v) not in seen \
+                and v.unit is not None:
+            bounds = UNIT_RANGES.get(v.unit)
+            msg = range_problem(*_span(v), bounds)
+            if msg is not None:
+                out.append((path + ("value",), msg))
+            if isinstance(v, RecordItem) and v.series:
+                msg = range_problem(min(v.series), max(v.series), bounds)
+                if msg is not None:
+                    out.append((path + ("series",), f"series: {msg}"))
+    # one problem per place: the message that names a reader wins over the unit's own
+    read = {p for p, m in out if "(read by " in m}
+    return [(p, m) for p, m in out if p not in read or "(read by " in m]
 
 
 def unread_input_problems(sc: Scenario) -> list[tuple[tuple, str]]:
@@ -221,13 +291,80 @@ def build(loaded: Loaded, strict: bool = False) -> Scenario:
             continue   # an input of the base that this scenario replaced (e.g. a count set to 0)
         problems.append(p)
     engine, notes = campaign_problems(sc)          # what the engine reads (so that it runs)
-    problems += [at(path, msg) for path, msg in engine]
+    engine_problems = [at(path, msg) for path, msg in engine]
+    stricter = {p.path for p in engine_problems}   # the engine's rule for a value wins
+    problems = [p for p in problems if p.path not in stricter] + engine_problems
     if problems:
         raise ScenarioError(problems)
     sc._notes = [at(path, f"note: {msg}") for path, msg in notes]
     sc._origin = [str(Path(f).resolve()) for f in loaded.files if f != "--set"]
     sc._defaults = loaded.defaults
+    post = posterior_problems(sc)
+    if post:
+        raise ScenarioError(post)
     return sc
+
+
+def _posterior_table(path: Path, mtime: int, size: int):
+    """(column names, rows) of a posterior CSV, read once per version of the file."""
+    import csv
+
+    import numpy as np
+
+    key = (str(path), mtime, size)
+    if key not in _POSTERIOR_CACHE:
+        with path.open() as fh:
+            names = next(csv.reader(fh), [])
+            values = np.loadtxt(fh, delimiter=",", ndmin=2)
+        _POSTERIOR_CACHE.clear()
+        _POSTERIOR_CACHE[key] = (names, values)
+    return _POSTERIOR_CACHE[key]
+
+
+_POSTERIOR_CACHE: dict = {}
+
+
+def posterior_problems(sc: Scenario) -> list[Problem]:
+    """Every value of the posterior the runs would draw (``posterior.csv``: one row per draw,
+    one column per calibrated parameter) finite and in its parameter's range
+    (``schema.parameter_range``); a problem names the file, the row's line and the column."""
+    import numpy as np
+
+    from polemos.analysis.posterior import posterior_path
+    from polemos.campaign.requirements import required_parameters
+
+    path = posterior_path(sc)
+    if path is None:
+        return []
+    shown = _display(path)
+    try:
+        st = path.stat()
+        names, values = _posterior_table(path, st.st_mtime_ns, st.st_size)
+    except (OSError, ValueError, UnicodeDecodeError) as e:
+        return [Problem(shown, None, "", f"cannot read the posterior: {e}")]
+    if values.size and values.shape[1] != len(names):
+        return [Problem(shown, 1, "", f"{len(names)} column names but {values.shape[1]} "
+                        "values a row")]
+    engine = set(required_parameters())
+    out = []
+    for j, name in enumerate(names):
+        comp, _, key = name.partition(".")
+        p = sc.parameters.get(comp, {}).get(key)
+        if p is None or p.kind != "calibrated" or not values.size:
+            continue
+        col = values[:, j]
+        bad = ~np.isfinite(col)
+        bounds = parameter_range(name, p.unit, engine=name in engine)
+        if bounds is not None:
+            bad |= (col < bounds[0]) | (col > bounds[1])
+        if bad.any():
+            r = int(np.argmax(bad))
+            rule = "not finite" if not np.isfinite(col[r]) else range_problem(
+                col[r], col[r], bounds)
+            out.append(Problem(shown, r + 2, name, f"posterior draw {r + 1}: {rule} "
+                               f"({int(bad.sum())} draw(s) break it)"))
+    return out
+
 
 
 def load_scenario(spec: str | Path, overrides: list[str] | tuple = (), strict: bool = False
