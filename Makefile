@@ -33,7 +33,7 @@ setup: $(VENV)/.installed
 setup-test: $(VENV)/.installed-test
 
 run: setup
-	$(BIN)/polemos run karabakh_2020 --runs $(RUNS) --seed 2020 --out $(OUT)/war
+	$(BIN)/polemos run karabakh_2020 --runs $(RUNS) --seed 2020 --out $(OUT)/war --overwrite
 	$(BIN)/polemos forecast karabakh_2020 --runs 5000 --seed 2020 --out $(OUT)/forecast
 	$(BIN)/polemos report $(OUT)/war --forecast $(OUT)/forecast --out $(OUT)/report.html
 
