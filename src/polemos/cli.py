@@ -243,18 +243,25 @@ def summary(scenario: ScenarioArg = DEFAULT, set_: SetOpt = None) -> None:
     print_summary(load_or_exit(scenario, set_), _console())
 
 
-def _run_with_progress(sc, ens, console):
+def _run_with_progress(sc, ens, console, checkpoint: Path | None = None):
     """Run an ensemble with a progress bar that moves as each chunk of runs finishes, or exit 1
-    with a clear message when its scheduler cannot be used."""
-    from polemos.analysis.executor import ExecutorError, progress_bar
+    with a clear message when its scheduler cannot be used. With ``checkpoint``, each finished
+    chunk is kept there and a rerun of the same job computes only the missing ones."""
+    from polemos import __version__
+    from polemos.analysis.executor import ExecutorError, job_hash, progress_bar
     from polemos.campaign.engine import run_ensemble
 
+    key = None
+    if checkpoint is not None:       # the scenario as run (its --set included) and the ensemble
+        key = job_hash("polemos run", __version__, sc, ens.runs, ens.seed, ens.mode,
+                       ens.chunk_size, ens.max_days)
     try:
         with progress_bar(f"simulating {sc.name}", console, unit="runs",
                           per_chunk=ens.chunk_size, units=ens.runs) as bar:
-            return run_ensemble(sc, ens, progress=bar)
+            return run_ensemble(sc, ens, progress=bar, checkpoint=checkpoint, job_key=key)
     except ExecutorError as e:
         _fail([str(e)])
+
 
 
 SchedulerOpt = Annotated[str | None, typer.Option(
@@ -283,6 +290,9 @@ def run(
     max_days: Annotated[int, typer.Option(min=1, help="Horizon, days.")] = DEFAULT_MAX_DAYS,
     show_steps: Annotated[bool, typer.Option(help="Print the step order and exit.")] = False,
     plots: Annotated[bool, typer.Option(help="Write PNG plots.")] = True,
+    checkpoint: Annotated[Path | None, typer.Option(
+        "--checkpoint", "--resume", help="Folder of finished chunks: an interrupted run "
+        "started with it resumes from them, with identical results.")] = None,
 ) -> None:
     """Simulate a campaign: the outcome distribution beside the record, NetCDF/Parquet, plots."""
     console = _console()
@@ -308,7 +318,7 @@ def run(
     ens = Ensemble(runs=runs, seed=seed, mode=mode, chunk_size=chunk_size or DEFAULT_CHUNK,
                    workers=workers, max_days=max_days,
                    scheduler=default_scheduler(scheduler, workers))
-    res = _run_with_progress(sc, ens, console)
+    res = _run_with_progress(sc, ens, console, checkpoint)
     print_summary(res, console)
 
     def write(folder):
