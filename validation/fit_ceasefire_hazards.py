@@ -394,16 +394,15 @@ def load_walter(data_dir: Path) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass
-class WeibullPH:
-    """A fitted Weibull PH model: H(t|x) = exp(a + (x - ref) @ beta) * t**rho (t in months)."""
+@dataclass(kw_only=True)
+class _ProportionalHazards:
+    """What every fitted PH model here holds: covariates centred on ``reference``, their
+    coefficients, the covariance over (baseline parameters, beta), the fit's counts."""
 
     covariates: list[str]
     reference: dict[str, float]
-    a: float
-    rho: float
     beta: np.ndarray
-    vcov: np.ndarray  # model-based, over (a, log rho, beta...)
+    vcov: np.ndarray  # model-based, over (baseline parameters..., beta...)
     vcov_robust: np.ndarray | None
     loglik: float
     n_rows: int
@@ -412,6 +411,19 @@ class WeibullPH:
     n_clusters: int
     converged: bool
     latency: float = 0.0  # months during which recurrence cannot be coded (UCDP: 12)
+
+    def se(self, robust: bool = True) -> np.ndarray:
+        v = self.vcov_robust if (robust and self.vcov_robust is not None) else self.vcov
+        return np.sqrt(np.diag(v))
+
+
+@dataclass(kw_only=True)
+class WeibullPH(_ProportionalHazards):
+    """A fitted Weibull PH model: H(t|x) = exp(a + (x - ref) @ beta) * t**rho (t in months);
+    vcov over (a, log rho, beta...)."""
+
+    a: float
+    rho: float
     extra: dict = field(default_factory=dict)
 
     n_base = 2  # baseline parameters before the coefficients in the parameter vector
@@ -419,10 +431,6 @@ class WeibullPH:
     @property
     def param_names(self) -> list[str]:
         return ["log_scale_a", "log_shape_rho", *self.covariates]
-
-    def se(self, robust: bool = True) -> np.ndarray:
-        v = self.vcov_robust if (robust and self.vcov_robust is not None) else self.vcov
-        return np.sqrt(np.diag(v))
 
     def linear_predictor(self, X: pd.DataFrame) -> np.ndarray:
         Z = _design(X, self.covariates, self.reference)
@@ -544,27 +552,16 @@ def fit_weibull_ph(
     )
 
 
-@dataclass
-class PiecewisePH:
+@dataclass(kw_only=True)
+class PiecewisePH(_ProportionalHazards):
     """A fitted piecewise-exponential PH model: constant baseline hazard exp(alpha_j) per
-    month on [breaks[j], breaks[j+1]) of the shifted clock t - latency (the last piece is open).
+    month on [breaks[j], breaks[j+1]) of the shifted clock t - latency (the last piece is open);
+    vcov over (alpha_1..J, beta...).
     """
 
-    covariates: list[str]
-    reference: dict[str, float]
     breaks: np.ndarray
     log_rates: np.ndarray
-    beta: np.ndarray
-    vcov: np.ndarray  # over (alpha_1..J, beta...)
-    vcov_robust: np.ndarray | None
-    loglik: float
-    n_rows: int
-    n_spells: int
-    n_events: int
-    n_clusters: int
-    converged: bool
     events_per_piece: list[int]
-    latency: float = 0.0
 
     @property
     def n_base(self) -> int:
@@ -573,10 +570,6 @@ class PiecewisePH:
     @property
     def param_names(self) -> list[str]:
         return [f"log_rate_piece_{j}" for j in range(self.n_base)] + self.covariates
-
-    def se(self, robust: bool = True) -> np.ndarray:
-        v = self.vcov_robust if (robust and self.vcov_robust is not None) else self.vcov
-        return np.sqrt(np.diag(v))
 
     def linear_predictor(self, X: pd.DataFrame) -> np.ndarray:
         return _design(X, self.covariates, self.reference) @ self.beta
