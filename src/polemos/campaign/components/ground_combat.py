@@ -143,9 +143,7 @@ class GroundCombat(Component):
                                        p.row("ground_combat.urban_casualty"), u, np.minimum)
         self.posture = by_state(sim, "ground_combat.posture")                      # (4, n)
         self.vul = by_state(sim, "ground_combat.vulnerability")
-        arm, art = p.row("ground_combat.armour_loss_ratio"), p.row(
-            "ground_combat.artillery_loss_ratio")
-        self.equip_ratio = np.stack([arm, arm, art, art])[:, None, :]               # (E, 1, n)
+        self.equip_ratio = equipment_loss_ratios(p)                                # (E, 1, n)
         sim.defender_power = self.defender_power
         sim.equip_ratio = self.equip_ratio
 
