@@ -54,7 +54,6 @@ with its threshold stuck at 11.8 tolerance units.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import sys
@@ -773,16 +772,6 @@ def plot_profiles(priors: dict, samples: dict[str, np.ndarray], path: Path,
     return path
 
 
-def read_posterior_csv(path: Path) -> dict[str, np.ndarray]:
-    """name -> values of a posterior CSV (as :func:`polemos.analysis.posterior.write_posterior`
-    writes it)."""
-    with Path(path).open() as fh:
-        rows = list(csv.DictReader(fh))
-    if not rows:
-        raise SystemExit(f"{path}: no rows")
-    return {k: np.array([float(r[k]) for r in rows]) for k in rows[0]}
-
-
 def _reduced() -> bool:
     return os.environ.get("POLEMOS_REDUCED", "") not in ("", "0")
 
@@ -877,7 +866,7 @@ def _job(a, scenario) -> dict:
 
 
 def _calibrate(a) -> int:
-    from polemos.analysis.posterior import FILENAME, write_posterior
+    from polemos.analysis.posterior import FILENAME, read_posterior, write_posterior
     from polemos.scenario import load_scenario
 
     if a.replicates is None:
@@ -941,7 +930,9 @@ def _calibrate(a) -> int:
                                  reduce=False, statistics=statistics, max_days=a.until_day,
                                  **where, checkpoint=a.checkpoint)
         if a.start is not None:
-            prev = read_posterior_csv(a.start)
+            prev = read_posterior(a.start)
+            if not prev:
+                raise SystemExit(f"{a.start}: no rows")
             missing = sorted(set(priors) - set(prev))
             if missing:
                 raise SystemExit(f"{a.start}: no column for the fitted parameters {missing}")
@@ -1006,7 +997,7 @@ def _calibrate(a) -> int:
     write_posterior(a.out, samples)
     log(f"posterior ({a.posterior_rows} rows) -> {a.out}  [{t_cal:.0f} s]")
     # evaluate with the values as written (6 significant digits)
-    written = read_posterior_csv(a.out)
+    written = read_posterior(a.out)
     ev = evaluate(sc, written, a.evaluate_runs, a.seed + 1, a.chunk_size, a.scheduler,
                   a.workers)
     log(f"evaluation: {a.evaluate_runs} runs in posterior mode [{ev['seconds']:.0f} s]")

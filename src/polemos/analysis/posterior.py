@@ -24,23 +24,29 @@ def posterior_path(scenario) -> Path | None:
     return None
 
 
+def read_posterior(path: Path) -> dict[str, np.ndarray]:
+    """name -> samples of a posterior CSV as :func:`write_posterior` writes it ({} if it has
+    no rows)."""
+    with Path(path).open() as fh:
+        names = next(csv.reader(fh), [])
+        values = np.loadtxt(fh, delimiter=",", ndmin=2)
+    if not names or values.size == 0:
+        return {}
+    return {name: values[:, j].copy() for j, name in enumerate(names)}
+
+
 def load_posterior(scenario) -> dict[str, np.ndarray] | None:
     """name -> samples, only for parameters still calibrated in this scenario."""
     path = posterior_path(scenario)
     if path is None:
         return None
-    with path.open() as fh:
-        names = next(csv.reader(fh), [])
-        values = np.loadtxt(fh, delimiter=",", ndmin=2)
-    if not names or values.size == 0:
-        return None
     out = {}
-    for j, name in enumerate(names):
+    for name, values in read_posterior(path).items():
         comp, _, key = name.partition(".")
         p = scenario.parameters.get(comp, {}).get(key)
         if p is None or p.kind != "calibrated":
             continue
-        out[name] = values[:, j].copy()
+        out[name] = values
     return out or None
 
 
