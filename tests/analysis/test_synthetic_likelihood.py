@@ -70,14 +70,20 @@ def test_demc_recovers_a_known_posterior_and_leaves_an_inert_parameter_at_its_pr
     init, _ = best_of_prior(sim, 2, 16, 64, t, tol, seed=3)
     res = sl_demc(sim, init, t, tol, steps=600, seed=3, run_offset=64)
     d = res.draws()
-    # likelihood N(5; 10 u0, 0.25 + 1): posterior of u0 ~ N(0.5, sqrt(1.25)/10)
-    assert d[:, 0].mean() == pytest.approx(0.5, abs=0.03)
-    assert d[:, 0].std() == pytest.approx(np.sqrt(1.25) / 10, rel=0.2)
-    # the inert parameter stays uniform on [0, 1]
-    assert d[:, 1].mean() == pytest.approx(0.5, abs=0.06)
-    assert d[:, 1].std() == pytest.approx(np.sqrt(1 / 12), rel=0.15)
     diag = res.diagnostics()
     assert diag["rhat_max"] < 1.1 and diag["ess_min"] > 200
+    ess = np.asarray(diag["ess_bulk"])
+    # likelihood N(5; 10 u0, 0.25 (1 + 1/m) + 1): the replicates' mean is itself noisy (m = 20),
+    # so the synthetic-likelihood posterior of u0 is N(0.5, sqrt(1.2625)/10); the inert u1
+    # stays uniform on [0, 1] (mean 0.5, sd sqrt(1/12)).
+    want_mean = np.array([0.5, 0.5])
+    want_sd = np.array([np.sqrt(1.25 + 0.25 / 20) / 10, np.sqrt(1 / 12)])
+    # tolerances from the chains' own Monte Carlo error: 4 standard errors, with the ESS
+    # arviz-stats measured (se of a mean sd/sqrt(ESS); of an sd, sd/sqrt(2 ESS), the normal
+    # case, which over-states it for the uniform)
+    se_mean, se_sd = want_sd / np.sqrt(ess), want_sd / np.sqrt(2 * ess)
+    assert np.all(np.abs(d.mean(axis=0) - want_mean) < 4 * se_mean), (d.mean(axis=0), se_mean)
+    assert np.all(np.abs(d.std(axis=0) - want_sd) < 4 * se_sd), (d.std(axis=0), se_sd)
     assert 0.05 < res.acceptance < 0.9
 
 
