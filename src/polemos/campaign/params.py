@@ -8,7 +8,7 @@ none). Draws come from named random streams, so a run's parameters do not depend
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -22,14 +22,20 @@ class ParamSet:
     """name ('component.key') -> array shaped (runs, 1)."""
 
     values: dict[str, np.ndarray]
+    _rows: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.values[name]
 
     def row(self, name: str) -> np.ndarray:
         """The parameter as a (runs,) float32 vector: it broadcasts over the (…, runs)
-        sector-major arrays, which are float32 (half the memory traffic of float64)."""
-        return self.values[name][:, 0].astype(np.float32)
+        sector-major arrays, which are float32 (half the memory traffic of float64). Made once
+        per parameter set (read-only: every caller shares it)."""
+        r = self._rows.get(name)
+        if r is None:
+            r = self._rows[name] = self.values[name][:, 0].astype(np.float32)
+            r.flags.writeable = False
+        return r
 
     def scalar(self, name: str) -> float:
         """A parameter that must be the same in every run (e.g. a date)."""
