@@ -105,13 +105,30 @@ def by_state(sim, stem: str) -> np.ndarray:
 def state_factor(sim, name: str, table: np.ndarray) -> np.ndarray:
     """(C, n) the (4, n) ``table`` of a posture parameter picked at each sector's state;
     computed once a day (movement alone changes the states, after the others have read them)
-    and kept in ``sim.state.by_state`` under ``name``."""
+    and kept in ``sim.state.by_state`` under ``name`` (every table of a name holds the same
+    values): from the day before's factors, re-picked where a state changed (a few sectors a
+    day), else picked in full."""
     st = sim.state
     cache = st.__dict__.setdefault("by_state", {})
     hit = cache.get(name)
-    if hit is None or hit[0] is not st.sector_state or hit[1].shape[-1] != st.n:
-        hit = cache[name] = (st.sector_state, pick(table, st.sector_state))
-    return hit[1]
+    state = st.sector_state
+    if hit is not None and hit[0] is state:
+        return hit[2]
+    snap = cache.get(None)              # a copy of today's states, shared by every table
+    if snap is None or snap[0] is not state:
+        snap = cache[None] = (state, state.copy(), {})
+    if hit is not None and hit[1].shape == state.shape:
+        diff = snap[2].get(id(hit[1]))         # hit[1]: the copy of the states it was picked at
+        if diff is None or diff[0] is not hit[1]:
+            diff = snap[2][id(hit[1])] = (hit[1], np.flatnonzero(hit[1] != state))
+        changed = diff[1]
+        factor = hit[2].copy()
+        if len(changed):
+            factor.flat[changed] = table[state.flat[changed], changed % state.shape[-1]]
+    else:
+        factor = pick(table, state)
+    cache[name] = (state, snap[1], factor)
+    return factor
 
 
 def pick(table: np.ndarray, index: np.ndarray) -> np.ndarray:
