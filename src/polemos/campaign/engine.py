@@ -97,28 +97,38 @@ class Simulation:
 
     def _write_back(self, full_state, full_record, rows, day: int) -> None:
         """Copy the stepped rows of state and record (its days 1..``day``) into the full-size
-        arrays."""
-        n = len(rows)
+        arrays. Which axis holds the runs is read off the full-size array (more than
+        ``COMPACT_MIN_RUNS`` runs: no other axis is that long), not off the stepped one, whose
+        few rows may number as many as the sides, causes or sectors."""
+        n, N = len(rows), len(self.run_ids)
         for full, cur in ((full_state, self.state), (full_record, self.record)):
             if full is cur:
                 continue
             for k, v in vars(cur).items():
-                if _runs_last(v, n):             # sector-major: runs on the last axis
-                    target = getattr(full, k, None)
-                    if not (isinstance(target, np.ndarray) and target.shape[:-1] == v.shape[:-1]):
-                        target = np.zeros(v.shape[:-1] + (len(self.run_ids),), dtype=v.dtype)
-                        setattr(full, k, target)
-                    target[..., rows] = v
-                elif isinstance(v, np.ndarray) and v.ndim and v.shape[0] == n:
-                    target = getattr(full, k, None)
-                    if not (isinstance(target, np.ndarray) and target.shape[1:] == v.shape[1:]):
-                        new = np.zeros((len(self.run_ids),) + v.shape[1:], dtype=v.dtype)
-                        new[rows] = v  # an array a component created after the start
-                        setattr(full, k, new)
-                    elif full is full_record:  # its days after ``day`` are still zeros
-                        target[rows, :day] = v[:, :day]
-                    else:
-                        target[rows] = v
+                if not (isinstance(v, np.ndarray) and v.ndim):
+                    continue
+                target = getattr(full, k, None)
+                if isinstance(target, np.ndarray) and target.ndim == v.ndim:
+                    if (_runs_last(target, N) and v.shape[-1] == n
+                            and target.shape[:-1] == v.shape[:-1]):   # sector-major
+                        target[..., rows] = v
+                        continue
+                    if target.shape[0] == N and v.shape[0] == n and \
+                            target.shape[1:] == v.shape[1:]:
+                        if full is full_record:  # its days after ``day`` are still zeros
+                            target[rows, :day] = v[:, :day]
+                        else:
+                            target[rows] = v
+                        continue
+                # an array a component created (or reshaped) after the start
+                if _runs_last(v, n):
+                    new = np.zeros(v.shape[:-1] + (N,), dtype=v.dtype)
+                    new[..., rows] = v
+                    setattr(full, k, new)
+                elif v.shape[0] == n:
+                    new = np.zeros((N,) + v.shape[1:], dtype=v.dtype)
+                    new[rows] = v
+                    setattr(full, k, new)
 
     def _take(self, keep: np.ndarray, n: int, day: int) -> None:
         """Keep rows ``keep`` of every per-run array (state, record up to ``day``, parameters,
