@@ -110,6 +110,13 @@ class Drones(Component):
         self.fly_levels = sorted({int(self.level[d]) for d in self.active_types
                                   if not self.loiter[d]})
         self.stock0 = st.drones.T * self.loiter[:, None]                    # (D, n)
+        # per run and day: the share of each type launched, loitering munitions resupplied,
+        # the share of air defence not suppressed
+        self.launch_rate = (self.flies[:, None] * p.row("drones.sorties_per_airframe")
+                            + self.loiter[:, None] * p.row("drones.loitering_launch_share"))
+        self.resupply = self.stock0 * p.row("drones.loitering_resupply_per_day")   # (D, n)
+        self.unsuppressed = 1 - st.ad_suppressed                                 # (n,)
+        self.decoy_types = np.flatnonzero(self.decoy)
         self.def_route = th.route_side == 1
         st.isr = np.zeros((len(th.cols), st.n), dtype=np.float32)
         st.drone_strikes_on_routes = np.zeros((st.n, 1))
@@ -118,11 +125,10 @@ class Drones(Component):
         st, p = sim.state, sim.params
         live = st.alive.astype(float)
         drones = st.drones.T                                                 # (D, n) view
-        launched = drones * (self.flies[:, None] * p.row("drones.sorties_per_airframe")
-                             + self.loiter[:, None] * p.row("drones.loitering_launch_share"))
+        launched = drones * self.launch_rate
         launched *= live
         launched32 = launched.astype(np.float32)
-        decoys = (drones * self.decoy[:, None]).sum(axis=0) * p.row(
+        decoys = drones[self.decoy_types].sum(axis=0) * p.row(
             "air_defence.decoy_sorties_per_day") * live                     # (n,)
         effort = st.a_share * st.active                                      # (C, n)
         # positions in the pre-war fortified belt are known from years of watching a static line
@@ -133,7 +139,12 @@ class Drones(Component):
         # where they fly: the attacker's axes, away from covered airspace (one weight per
         # altitude level), and how many sorties each level puts into each sector
         risk = p.row("drones.risk_aversion")
-        level_share = {k: share_of(effort * np.exp(-risk * cover[k])) for k in self.fly_levels}
+        level_share = {}
+        for k in self.fly_levels:
+            w = np.multiply(-risk, cover[k])
+            np.exp(w, out=w)
+            w *= effort
+            level_share[k] = share_of(w)
         # loitering munitions are spent anyway and hunt air defence: they go where the
         # attacker attacks, whatever the cover
         strike_share = share_of(effort)
@@ -142,52 +153,83 @@ class Drones(Component):
             k = int(self.level[d])
             where = strike_share if self.loiter[d] else level_share[k]
             add = where * launched32[d]
-            sorties[k] = sorties[k] + add if k in sorties else add
-        real = np.zeros_like(effort)                                         # engaged sorties
+            if k in sorties:
+                sorties[k] += add
+            else:
+                sorties[k] = add
+        real = None                                                          # engaged sorties
         for k, x in sorted(sorties.items()):
-            real += x * cover[k]
+            x *= cover[k]
+            if real is None:
+                real = x
+            else:
+                real += x
+        if real is None:
+            real = np.zeros_like(effort)
         # air defence engages at most its channels; decoys draw their share of engagements
         ads = st.ad_share                                                    # (2, C, n)
-        chan = ads[0] * self.g_chan[0] + ads[1] * self.g_chan[1]
-        capacity = chan * p.row("drones.engagements_per_channel") * (1 - st.ad_suppressed)
-        dec = p.row("drones.decoy_realism") * decoys.astype(np.float32) * share_of(effort)
-        want = real + dec
+        chan = ads[0] * self.g_chan[0]
+        chan += ads[1] * self.g_chan[1]
+        capacity = chan * p.row("drones.engagements_per_channel") * self.unsuppressed
+        dec = p.row("drones.decoy_realism") * decoys.astype(np.float32) * strike_share
+        want = real
+        want += dec
         on_real = ratio(np.minimum(capacity, want), want)
-        gun = ratio(ads[0] * self.g_gun[0] + ads[1] * self.g_gun[1], chan)
-        pk = (1 - gun) * p.row("drones.kill_probability_sam") + gun * p.row(
-            "drones.kill_probability_gun")
-        hit = on_real * pk                        # chance an engaged real drone is downed
-        survive = {k: 1 - cover[k] * hit for k in sorties}                   # by level
-        # per drone type: downed, time on station, targets found, strikes
+        gun = ads[0] * self.g_gun[0]
+        gun += ads[1] * self.g_gun[1]
+        gun = ratio(gun, chan)
+        pk = (1 - gun) * p.row("drones.kill_probability_sam")
+        pk += gun * p.row("drones.kill_probability_gun")
+        hit = on_real
+        hit *= pk                                 # chance an engaged real drone is downed
+        downed = {k: cover[k] * hit for k in sorties}           # by level: engaged and hit
+        survive = {k: 1 - x for k, x in downed.items()}
+        # per drone type: downed, time on station, targets found, strikes (the products of a
+        # sector share and a level, the same for several types, made once)
         lost = launched * self.loiter[:, None] + decoys[None] * self.decoy[:, None]
         look = np.zeros_like(real)
         strikes_d = np.zeros_like(real)
         strikes_l = np.zeros_like(real)
         munitions = p.row("drones.munitions_per_sortie")
+        alive_share, down_sum = {}, {}
+        flying = np.empty(real.shape, dtype=np.result_type(real, hit))
+        tmp = np.empty_like(flying)
         for d in self.active_types:
             k = int(self.level[d])
+            key = (bool(self.loiter[d]), k)
             where = strike_share if self.loiter[d] else level_share[k]
-            flying = where * survive[k] * launched32[d]                      # (C, n)
+            if key not in alive_share:
+                alive_share[key] = where * survive[k]
+            np.multiply(alive_share[key], launched32[d], out=flying)         # (C, n)
             if self.flies[d]:                     # downed: the engaged that were hit
-                lost[d] += (where * (cover[k] * hit)).sum(axis=0, dtype=float) * launched[d]
-            look += flying * np.float32(self.hours[d])
+                if key not in down_sum:
+                    down_sum[key] = np.multiply(where, downed[k], out=tmp).sum(axis=0,
+                                                                               dtype=float)
+                lost[d] += down_sum[key] * launched[d]
+            look += np.multiply(flying, np.float32(self.hours[d]), out=tmp)
             if self.strike[d] or self.loiter[d]:
-                found = flying * np.maximum(self.find[self.find_row[d]], known)
+                found = np.multiply(flying, np.maximum(self.find[self.find_row[d]], known),
+                                    out=flying)
                 if self.strike[d]:
-                    strikes_d += found * munitions
+                    strikes_d += np.multiply(found, munitions, out=found)
                 else:
                     strikes_l += found
         gone = np.minimum(lost, drones)
         drones -= gone
         st.drones_lost += gone.T
         # loitering munitions resupplied (deliveries during the war)
-        drones += self.stock0 * p.row("drones.loitering_resupply_per_day") * live
-        st.isr = 1 - np.exp(-(look * self.rate) / p.row("drones.detection_hours_for_coverage"))
+        drones += self.resupply * live
+        isr = np.multiply(look, self.rate, out=look)
+        np.negative(isr, out=isr)
+        isr /= p.row("drones.detection_hours_for_coverage")
+        np.exp(isr, out=isr)
+        st.isr = np.subtract(1, isr, out=isr)
         np.maximum(st.isr, known, out=st.isr)
         # targets in each sector, weighted by priority
         count = ads * st.ad_count_g[:, None, :]                               # (2, C, n)
         ad_seen = count[0] + count[1]
-        radar = ads[0] * self.g_emit[0] + ads[1] * self.g_emit[1]
+        radar = ads[0] * self.g_emit[0]
+        radar += ads[1] * self.g_emit[1]
         arty = st.de[2] + st.de[3]
         armour = st.de[0] + st.de[1]
         troops = st.dp / TROOP_GROUP
@@ -197,31 +239,48 @@ class Drones(Component):
         pk_hit = p.row("drones.kill_probability")
         road_hits = np.zeros(st.n)
         ar = p.row("drones.anti_radiation")
+        road = roads * effort
         for cause, strikes, ad_w, emit in ((DRONE, strikes_d, sead * ad_seen, None),
                                            (LOITERING, strikes_l, sead * (ad_seen + ar * radar),
                                             ar)):
-            tot = ad_w + arty + armour + troops
-            road = roads * effort
-            road_share = road / (road + tot + TINY)
+            tot = ad_w + arty
+            tot += armour
+            tot += troops
+            road_share = road + tot
+            road_share += TINY
+            np.divide(road, road_share, out=road_share)
             road_hits = road_hits + (strikes * road_share).sum(axis=0)
-            scale = strikes * (1 - road_share) * pk_hit / (tot + TINY)     # hits per target
-            self._strike(st, scale, ad_w, count, troops, cause, p, emit)
+            scale = np.subtract(1, road_share, out=road_share)
+            scale *= strikes
+            scale *= pk_hit
+            tot += TINY
+            scale /= tot                                                   # hits per target
+            self._strike(st, scale, ad_w, count, ad_seen, troops, cause, p, emit)
         st.drone_strikes_on_routes = (road_hits * pk_hit).astype(float)[:, None]
 
-    def _strike(self, st, scale, ad_w, count, troops, cause, p, emit):
+    def _strike(self, st, scale, ad_w, count, ad_seen, troops, cause, p, emit):
         """Book the hits (``scale`` per unit of each target pool, (C, n)) on air defence,
         guns, armour and troops. Hits on air defence spread over the systems by their numbers
-        (× 1 + ``emit`` for the emitting group, which loitering munitions home on)."""
-        weight = (np.float32(1), np.float32(1)) if emit is None else (1 + emit, np.float32(1))
+        (× 1 + ``emit`` for the emitting group, which loitering munitions home on; ``ad_seen``:
+        both groups' systems, their sum unweighted)."""
         hits = scale * ad_w                                                 # on air defence
-        tot = count[0] * weight[0] + count[1] * weight[1]
-        per = ratio(hits, tot)
-        lose_air_defence(st, (np.minimum(per * weight[0], 1), np.minimum(per * weight[1], 1)),
-                         cause)
+        if emit is None:
+            per = ratio(hits, ad_seen)
+            np.minimum(per, 1, out=per)
+            shares = (per, per)
+        else:
+            w0 = 1 + emit
+            tot = count[0] * w0
+            tot += count[1]
+            per = ratio(hits, tot)
+            shares = (np.minimum(per * w0, 1), np.minimum(per, 1))
+        lose_air_defence(st, shares, cause)
         # guns and armour: the share of each pool hit is killed (at most all of it)
         k = st.de * np.minimum(scale, 1)
         st.de -= k
         st.loss_e[cause, 1] += k.sum(axis=1, dtype=float)
-        cas = np.minimum(st.dp, scale * troops * p.row("drones.casualties_per_troop_strike"))
+        cas = np.multiply(scale, troops, out=scale)
+        cas *= p.row("drones.casualties_per_troop_strike")
+        np.minimum(st.dp, cas, out=cas)
         st.dp -= cas
         st.cas_c[cause, 1] += cas.sum(axis=0, dtype=float)
