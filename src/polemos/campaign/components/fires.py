@@ -48,6 +48,8 @@ class Fires(Component):
 
     def init(self, sim):
         self.vul = by_state(sim, "ground_combat.vulnerability")
+        p = sim.params
+        self.loss_ratio = p.row("fires.equipment_loss_ratio") * equipment_loss_ratios(p)  # (E,1,n)
 
     def step(self, sim, day):
         st, p = sim.state, sim.params
@@ -57,32 +59,58 @@ class Fires(Component):
             np.float32)                                                          # (2, n)
         a_pers, a_eq = attacker_on_axes(sim)
         # counter-air-defence fire: a share of the rockets on what ISR has found
-        count = (st.ad_share * st.ad_count_g[:, None, :]).sum(axis=0)        # systems there
+        ads, n_g = st.ad_share, st.ad_count_g
+        count = ads[0] * n_g[0]                                              # systems there
+        count += ads[1] * n_g[1]
         sead = p.row("fires.counter_ad_share") * (count > 0)   # only where there is some
-        a_guns = a_eq[2] + w * (1 - sead) * a_eq[3]                             # (C, n)
-        shots = a_eq[3] * sead * p.row("fires.ad_kills_per_launcher_day") * st.isr * act
-        f = np.minimum(ratio(shots, count), 1)
+        a_guns = np.subtract(1, sead)
+        a_guns *= w
+        a_guns *= a_eq[3]
+        a_guns += a_eq[2]                                                       # (C, n)
+        shots = a_eq[3] * sead
+        shots *= p.row("fires.ad_kills_per_launcher_day")
+        shots *= st.isr
+        shots *= act
+        f = ratio(shots, count)
+        np.minimum(f, 1, out=f)
         lose_air_defence(st, f, ARTILLERY_DIRECTED)     # found by ISR
-        d_guns = st.de[2] + w * st.de[3]
+        d_guns = w * st.de[3]
+        d_guns += st.de[2]
         spotted = p.row("fires.isr_bonus") * st.isr
-        directed = spotted / (1 + spotted)      # the part of the fire owed to drones' ISR
-        to_d = a_guns * rate * st.supply_power[:, 0].astype(np.float32) * noise[1] * (
-            1 + spotted) * state_factor(sim, "ground_combat.vulnerability", self.vul) * act
+        directed = 1 + spotted
+        np.divide(spotted, directed, out=directed)  # the part of the fire owed to drones' ISR
+        to_d = a_guns * rate                    # a_guns no longer needed: to_d in its place
+        to_d *= st.supply_power[:, 0].astype(np.float32)
+        to_d *= noise[1]
+        spotted += 1
+        to_d *= spotted
+        to_d *= state_factor(sim, "ground_combat.vulnerability", self.vul)
+        to_d *= act
         r_d = ratio(to_d, st.dp)
-        to_a = d_guns * rate * st.sector_power32 * noise[0] * act
+        to_a = d_guns * rate
+        to_a *= st.sector_power32
+        to_a *= noise[0]
+        to_a *= act
         d_loss = take_losses(st.dp, to_d)
         by_drones = d_loss * directed
         st.cas_c[ARTILLERY_DIRECTED, 1] += by_drones.sum(axis=0, dtype=float)
-        st.cas_c[ARTILLERY, 1] += (d_loss - by_drones).sum(axis=0, dtype=float)
+        d_loss -= by_drones
+        st.cas_c[ARTILLERY, 1] += d_loss.sum(axis=0, dtype=float)
         a_loss = np.minimum(to_a.sum(axis=0, dtype=float), st.ap)
         st.ap -= a_loss
         st.cas_c[ARTILLERY, 0] += a_loss
-        loss_ratio = p.row("fires.equipment_loss_ratio") * equipment_loss_ratios(p)  # (E,1,n)
-        lost = take_losses(st.de, np.minimum(r_d, 1) * loss_ratio * st.de)
+        np.minimum(r_d, 1, out=r_d)
+        lost = r_d * self.loss_ratio
+        lost *= st.de
+        lost = take_losses(st.de, lost)
         lost_directed = lost * directed
         st.loss_e[ARTILLERY_DIRECTED, 1] += lost_directed.sum(axis=1, dtype=float)
-        st.loss_e[ARTILLERY, 1] += (lost - lost_directed).sum(axis=1, dtype=float)
+        lost -= lost_directed
+        st.loss_e[ARTILLERY, 1] += lost.sum(axis=1, dtype=float)
         r_a = ratio(to_a, a_pers)
-        a_lost = np.minimum((np.minimum(r_a, 1) * loss_ratio * a_eq).sum(axis=1, dtype=float), st.ae)
+        np.minimum(r_a, 1, out=r_a)
+        a_lost = r_a * self.loss_ratio
+        a_lost *= a_eq
+        a_lost = np.minimum(a_lost.sum(axis=1, dtype=float), st.ae)
         st.ae -= a_lost
         st.loss_e[ARTILLERY, 0] += a_lost
