@@ -2,8 +2,8 @@
 
 ``init(sim)`` once per chunk of runs, ``step(sim, day)`` once per day in the engine's order,
 ``finalize(sim)`` at the end. A component reads and writes arrays of ``sim.state`` shaped
-(runs, ...), draws random numbers only from its own named streams, and never loops over runs
-or sectors.
+(runs, ...), writes the daily record with ``sim.record_day``, draws random numbers only from its
+own named streams, and never loops over runs or sectors.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ import numpy as np
 from polemos.campaign import DEFAULT_MAX_DAYS, DEFAULT_MODE, DEFAULT_RUNS, DEFAULT_SEED
 from polemos.campaign.components import default_components
 from polemos.campaign.params import build_params
-from polemos.campaign.state import daily, new_record, new_state, run_major
+from polemos.campaign.state import new_record, new_state, run_major
 from polemos.campaign.theatre import compile_theatre
 from polemos.rng import Streams
 
@@ -60,7 +60,18 @@ class Simulation:
         self.bound = self.theatre.bind(self.params, len(self.run_ids))
         self.state = new_state(self.theatre, len(self.run_ids), self.bound)
         self.record = new_record(self.theatre, len(self.run_ids), self.max_days)
+        self.record_rows = None   # rows of the record being stepped (None: all of them)
         self.days_run = 0
+
+    def record_day(self, name: str, day: int, values: np.ndarray) -> None:
+        """Write day ``day``'s ``values`` (runs being stepped, width) of the record's series
+        ``name``. The record keeps every run of the chunk: once ended runs are dropped from
+        the stepped arrays, the values go to the rows of the runs still stepped."""
+        series = getattr(self.record, name)
+        if self.record_rows is None:
+            series[:, day - 1, :] = values
+        else:
+            series[self.record_rows, day - 1, :] = values
 
     def run(self, compact: bool = True) -> Simulation:
         """Step all runs day by day until every run has ended. With ``compact``, runs that have
@@ -68,7 +79,7 @@ class Simulation:
         random number is keyed by the global run index, so this changes no result (tested)."""
         for c in self.components:
             c.init(self)
-        full_state, full_record = self.state, self.record
+        full_state = self.state
         rows = np.arange(len(self.run_ids))          # rows of the full arrays being stepped
         for day in range(1, self.max_days + 1):
             for c in self.components:
@@ -79,12 +90,14 @@ class Simulation:
                 break
             if (compact and len(rows) > COMPACT_MIN_RUNS
                     and alive.mean() < COMPACT_BELOW):
-                self._write_back(full_state, full_record, rows, day)
-                self._take(np.flatnonzero(alive), len(rows), day)
+                self._write_back(full_state, rows)
+                self._take(np.flatnonzero(alive), len(rows))
                 rows = rows[alive]
+                self.record_rows = rows
         if len(rows) < len(self.run_ids):
-            self._write_back(full_state, full_record, rows, self.days_run)
-            self.state, self.record = full_state, full_record
+            self._write_back(full_state, rows)
+            self.state = full_state
+            self.record_rows = None
             self.streams = Streams(self.streams.seed, self.run_ids)
             self.params = self._full_params
             self.bound = self._full_bound
@@ -95,44 +108,39 @@ class Simulation:
         self._freeze_after_end()
         return self
 
-    def _write_back(self, full_state, full_record, rows, day: int) -> None:
-        """Copy the stepped rows of state and record (its days 1..``day``) into the full-size
-        arrays. Which axis holds the runs is read off the full-size array (more than
-        ``COMPACT_MIN_RUNS`` runs: no other axis is that long), not off the stepped one, whose
-        few rows may number as many as the sides, causes or sectors."""
+    def _write_back(self, full, rows) -> None:
+        """Copy the stepped rows of the state into the full-size state (the record is written
+        in place, :meth:`record_day`). Which axis holds the runs is read off the full-size
+        array (more than ``COMPACT_MIN_RUNS`` runs: no other axis is that long), not off the
+        stepped one, whose few rows may number as many as the sides, causes or sectors."""
         n, N = len(rows), len(self.run_ids)
-        for full, cur in ((full_state, self.state), (full_record, self.record)):
-            if full is cur:
+        if full is self.state:
+            return
+        for k, v in vars(self.state).items():
+            if not (isinstance(v, np.ndarray) and v.ndim):
                 continue
-            for k, v in vars(cur).items():
-                if not (isinstance(v, np.ndarray) and v.ndim):
+            target = getattr(full, k, None)
+            if isinstance(target, np.ndarray) and target.ndim == v.ndim:
+                if (_runs_last(target, N) and v.shape[-1] == n
+                        and target.shape[:-1] == v.shape[:-1]):   # sector-major
+                    target[..., rows] = v
                     continue
-                target = getattr(full, k, None)
-                if isinstance(target, np.ndarray) and target.ndim == v.ndim:
-                    if (_runs_last(target, N) and v.shape[-1] == n
-                            and target.shape[:-1] == v.shape[:-1]):   # sector-major
-                        target[..., rows] = v
-                        continue
-                    if target.shape[0] == N and v.shape[0] == n and \
-                            target.shape[1:] == v.shape[1:]:
-                        if full is full_record:  # its days after ``day`` are still zeros
-                            target[rows, :day] = v[:, :day]
-                        else:
-                            target[rows] = v
-                        continue
-                # an array a component created (or reshaped) after the start
-                if _runs_last(v, n):
-                    new = np.zeros(v.shape[:-1] + (N,), dtype=v.dtype)
-                    new[..., rows] = v
-                    setattr(full, k, new)
-                elif v.shape[0] == n:
-                    new = np.zeros((N,) + v.shape[1:], dtype=v.dtype)
-                    new[rows] = v
-                    setattr(full, k, new)
+                if target.shape[0] == N and v.shape[0] == n and target.shape[1:] == v.shape[1:]:
+                    target[rows] = v
+                    continue
+            # an array a component created (or reshaped) after the start
+            if _runs_last(v, n):
+                new = np.zeros(v.shape[:-1] + (N,), dtype=v.dtype)
+                new[..., rows] = v
+                setattr(full, k, new)
+            elif v.shape[0] == n:
+                new = np.zeros((N,) + v.shape[1:], dtype=v.dtype)
+                new[rows] = v
+                setattr(full, k, new)
 
-    def _take(self, keep: np.ndarray, n: int, day: int) -> None:
-        """Keep rows ``keep`` of every per-run array (state, record up to ``day``, parameters,
-        bound inputs, component caches, random streams)."""
+    def _take(self, keep: np.ndarray, n: int) -> None:
+        """Keep rows ``keep`` of every per-run array (state, parameters, bound inputs,
+        component caches, random streams)."""
         from copy import copy
 
         if not hasattr(self, "_full_params"):
@@ -152,15 +160,6 @@ class Simulation:
             setattr(state, k, cut(v))
         state.n = len(keep)
         self.state = state
-        record = copy(self.record)
-        for k, v in vars(record).items():   # the days still to come are zeros
-            if isinstance(v, np.ndarray) and v.ndim == 3 and v.shape[0] == n:
-                kept = daily(len(keep), v.shape[1], v.shape[2], v.dtype)
-                kept[:, :day] = v[keep, :day]
-                setattr(record, k, kept)
-            else:
-                setattr(record, k, cut(v))
-        self.record = record
         self.params = type(self.params)({k: cut(v) for k, v in self.params.values.items()})
         self.bound = {k: cut(v) for k, v in self.bound.items()}
         for c in self.components:

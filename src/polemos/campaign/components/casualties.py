@@ -38,14 +38,13 @@ class Casualties(Component):
         st.wounded += (battle - killed).T
         st.missing += cas[CAPTURED].T
         st.cas_total += cas
-        rec = sim.record
-        rec.killed[:, day - 1, :] = killed.T
-        rec.cause[:, day - 1, :] = cas.reshape(len(CAUSES) * 2, -1).T
+        sim.record_day("killed", day, killed.T)
+        sim.record_day("cause", day, cas.reshape(len(CAUSES) * 2, -1).T)
         eq = st.loss_e.sum(axis=0)                                        # (2, E, n)
-        rec.equip[:, day - 1, :] = (eq - self.eq_before).reshape(-1, st.n).T
+        sim.record_day("equip", day, (eq - self.eq_before).reshape(-1, st.n).T)
         self.eq_before = eq
         ad = st.loss_ad.sum(axis=0)                                       # (A, n)
-        rec.ad[:, day - 1, :] = (ad - self.ad_before).T
+        sim.record_day("ad", day, (ad - self.ad_before).T)
         self.ad_before = ad
         st.cas_c = np.zeros_like(cas)
         # remnants below a millionth of a person or system are none: left alone, repeated

@@ -130,5 +130,5 @@ class Logistics(Component):
         st.ap += arrive[:, 0]             # the attacker's theatre pool
         st.dres += arrive[:, 1]           # the defender's reserve
         st.pers += arrive
-        sim.record.lift[:, day - 1, :] = st.lift
+        sim.record_day("lift", day, st.lift)
 

@@ -99,5 +99,5 @@ class Termination(Component):
         ending = st.alive & (cause > 0)
         st.end_cause = np.where(ending, cause, st.end_cause).astype(np.int8)
         st.end_day = np.where(ending, day, st.end_day).astype(np.int32)
-        sim.record.ctrl[:, day - 1, :] = st.ctrl * 100 + 0.5      # stored as whole percent
+        sim.record_day("ctrl", day, st.ctrl * 100 + 0.5)      # stored as whole percent
         st.alive = st.alive & ~ending
