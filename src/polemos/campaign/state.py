@@ -86,14 +86,13 @@ def run_major(v: np.ndarray, days: int | None = None) -> np.ndarray:
     transposed as one 2-D array of (run, day) entries, each ``width`` values moved as one unit
     (an 8-byte integer, or an opaque block of bytes): many times faster than numpy's copy of
     the 3-D transpose, which moves the values one by one."""
-    if days is not None and days < v.shape[1]:
-        out = np.zeros(v.shape, dtype=v.dtype)
-        out[:, :days] = run_major(v[:, :days])
-        return out
     stored = v.transpose(1, 0, 2)
     if not stored.flags.c_contiguous or v.shape[2] == 0:     # (a width of 0: no air defence)
         return np.ascontiguousarray(v)
     size = v.shape[2] * v.itemsize
     unit = np.uint64 if size == 8 else np.dtype((np.void, size))
     units = stored.view(unit)[:, :, 0]                                      # (days, runs)
-    return np.ascontiguousarray(units.T).view(v.dtype).reshape(v.shape)
+    days = v.shape[1] if days is None else min(days, v.shape[1])
+    out = (np.zeros if days < v.shape[1] else np.empty)(v.shape, dtype=v.dtype)
+    out.view(unit)[:, :, 0][:, :days] = units[:days].T     # one transposing copy into place
+    return out
