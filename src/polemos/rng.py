@@ -70,9 +70,10 @@ class Streams:
         run r's numbers sit at counter blocks [r·b, (r+1)·b), b = ⌈width/4⌉, so any run's
         numbers are found without generating the others, whatever the chunk."""
         blocks = (width + 3) // 4
-        key = np.array([self._key(name), np.uint64(day)], dtype=np.uint64)
+        key = np.empty(2, dtype=np.uint64)
+        key[0], key[1] = self._key(name), day
         ids = self.run_ids
-        first, last = int(ids.min()), int(ids.max())
+        first, last = self._span
         if last - first + 1 <= max(4 * len(ids), DENSE_SPAN):  # one block, first to last run
             block = self._block(key, first, last + 1, blocks, width)
             return block if len(ids) == last - first + 1 and ids[0] == first and \
@@ -82,6 +83,14 @@ class Streams:
             out[lo:hi] = self._block(key, start, start + hi - lo, blocks, width)
         return out
 
+    @property
+    def _span(self) -> tuple[int, int]:
+        """(first, last) global run index."""
+        if not hasattr(self, "_first_last"):
+            ids = self.run_ids
+            self._first_last = (int(ids.min()), int(ids.max())) if len(ids) else (0, -1)
+        return self._first_last
+
     def uniform(self, name: str, day: int, width: int = 1) -> np.ndarray:
         """U(0,1) of shape (runs, width), open at both ends (53-bit resolution); column-major
         (each column's arithmetic runs along contiguous memory)."""
@@ -90,10 +99,18 @@ class Streams:
         u *= _TO_UNIT
         return u.T
 
-    @staticmethod
-    def _block(key, start: int, stop: int, blocks: int, width: int) -> np.ndarray:
-        """Raw draws of global runs start..stop-1 of the stream keyed ``key``."""
-        bg = np.random.Philox(key=key)
+    def _block(self, key, start: int, stop: int, blocks: int, width: int) -> np.ndarray:
+        """Raw draws of global runs start..stop-1 of the stream keyed ``key``. One Philox
+        generator per ``Streams``, set to the key with its counter at 0 (the state of a new
+        ``Philox(key=key)``, without the OS entropy a new generator reads), then advanced."""
+        bg = self.__dict__.get("_bg")
+        if bg is None:
+            bg = self._bg = np.random.Philox(key=key)
+        else:
+            bg.state = {"bit_generator": "Philox",
+                        "state": {"counter": np.zeros(4, dtype=np.uint64), "key": key},
+                        "buffer": np.zeros(4, dtype=np.uint64), "buffer_pos": 4,
+                        "has_uint32": 0, "uinteger": 0}
         if start:
             bg.advance(start * blocks)
         draws = bg.random_raw((stop - start) * blocks * 4)
@@ -131,12 +148,15 @@ class Streams:
         function per element). Column-major (runs, width), as the engine's per-sector arrays."""
         idx = self.table_indices(name, day, width)
         table = _NORMAL_TABLE32 if np.asarray(sigma).dtype == np.float32 else _NORMAL_TABLE
-        one = table.dtype.type(1.0)
-        return np.maximum(one + sigma * table.take(idx.T).T, table.dtype.type(0.05))
+        out = sigma * table.take(idx.T).T
+        out += table.dtype.type(1.0)
+        return np.maximum(out, table.dtype.type(0.05), out=out)
 
     def lognormal_factor(self, name: str, day: int, sigma, width: int = 1) -> np.ndarray:
         """Multiplicative noise with mean 1: exp(sigma·Z − sigma²/2), Z from the quantile table
         (column-major (runs, width))."""
         sigma = np.asarray(sigma)
         z = _NORMAL_TABLE.take(self.table_indices(name, day, width).T).T
-        return np.exp(sigma * z - 0.5 * sigma * sigma)
+        out = sigma * z
+        out -= 0.5 * sigma * sigma
+        return np.exp(out, out=out)
