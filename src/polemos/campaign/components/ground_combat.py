@@ -144,6 +144,9 @@ class GroundCombat(Component):
         self.posture = by_state(sim, "ground_combat.posture")                      # (4, n)
         self.vul = by_state(sim, "ground_combat.vulnerability")
         self.equip_ratio = equipment_loss_ratios(p)                                # (E, 1, n)
+        # per run: the base casualty rate on each sector's ground, the day's noise's sd
+        self.base_cas = p.row("ground_combat.base_casualty_rate") * self.terrain_cas   # (C, n)
+        self.sigma = p["ground_combat.daily_sigma"].astype(np.float32)               # (n, 1)
         sim.defender_power = self.defender_power
         sim.equip_ratio = self.equip_ratio
 
@@ -166,23 +169,28 @@ class GroundCombat(Component):
         st.log_ratio = np.log(ratio) * act
         st.power_ratio = ratio
         k = p.row("ground_combat.ratio_exponent")
-        noise = sim.streams.noise_factor("ground_combat", day,
-                                         p["ground_combat.daily_sigma"].astype(np.float32),
+        noise = sim.streams.noise_factor("ground_combat", day, self.sigma,
                                          len(sim.theatre.cols)).T                 # (C, n)
-        r0 = p.row("ground_combat.base_casualty_rate") * self.terrain_cas * noise
+        r0 = self.base_cas * noise
         cap = p.row("ground_combat.max_daily_loss")
         rd, ra = casualty_rates(ratio, r0, p.row("ground_combat.attacker_rate_ratio"), k,
                                 state_factor(sim, "ground_combat.vulnerability", self.vul), cap)
         rd *= act
         ra *= act
-        d_loss = take_losses(st.dp, rd * st.dp)
-        a_loss = np.minimum((ra * a_pers).sum(axis=0, dtype=float), st.ap)
+        loss = np.multiply(rd, st.dp, out=r0)                  # r0 no longer needed
+        d_loss = take_losses(st.dp, loss)
+        loss = np.multiply(ra, a_pers, out=loss)
+        a_loss = np.minimum(loss.sum(axis=0, dtype=float), st.ap)
         st.ap -= a_loss
         st.cas_c[DIRECT_FIRE, 1] += d_loss.sum(axis=0, dtype=float)
         st.cas_c[DIRECT_FIRE, 0] += a_loss
         # vehicles and guns at the personnel rate × their loss ratios
-        de_loss = take_losses(st.de, rd * self.equip_ratio * st.de)
+        eq = rd * self.equip_ratio
+        eq *= st.de
+        de_loss = take_losses(st.de, eq)
         st.loss_e[DIRECT_FIRE, 1] += de_loss.sum(axis=1, dtype=float)
-        ae_loss = np.minimum(((ra * self.equip_ratio) * a_eq).sum(axis=1, dtype=float), st.ae)
+        eq = np.multiply(ra, self.equip_ratio, out=eq)
+        eq *= a_eq
+        ae_loss = np.minimum(eq.sum(axis=1, dtype=float), st.ae)
         st.ae -= ae_loss
         st.loss_e[DIRECT_FIRE, 0] += ae_loss
