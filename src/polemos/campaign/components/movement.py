@@ -101,24 +101,32 @@ class Movement(Component):
         lr = st.log_ratio
         g = p.row("movement.ratio_exponent")
         supply = st.supply_power[:, 0].astype(np.float32)
-        speed = np.exp(g * (np.abs(lr) - np.float32(np.log(REFERENCE_RATIO))))
+        speed = np.abs(lr)
+        speed -= np.float32(np.log(REFERENCE_RATIO))
+        speed *= g
+        np.exp(speed, out=speed)
         fwd = np.where(lr >= 0, np.float32(1), -p.row("movement.counterattack_share"))
-        v = self.base * state_factor(sim, "movement.posture_advance", self.posture) * speed * fwd
-        broken = st.sector_state == BROKEN
-        v = np.where(broken, self.exploit, v) * supply * act
+        v = self.base * state_factor(sim, "movement.posture_advance", self.posture)
+        v *= speed
+        v *= fwd
+        np.copyto(v, self.exploit, where=st.sector_state == BROKEN)
+        v *= supply
+        v *= act
         before = st.pen
-        st.pen = np.clip(before + v, np.float32(0), self.depth)
+        pen = np.add(before, v, out=v)
+        np.maximum(pen, np.float32(0), out=pen)          # clipped to [0, depth]
+        st.pen = np.minimum(pen, self.depth, out=pen)
         st.gained = st.pen > before
         st.ctrl_c = st.pen / self.depth
         # break-in: beyond the fortified belt the defence is what was built behind it
         state = st.sector_state.copy()     # a new array: cached state factors are of the old
         through = (state == FORTIFIED) & (st.pen >= self.belt)
-        state[through] = np.broadcast_to(self.behind, state.shape)[through]
+        np.copyto(state, self.behind, where=through)
         # breakthrough: the defence breaks on a high power ratio or when worn down
         breaks = act.astype(bool) & defence_breaks(st.power_ratio, st.dp, st.dp_peak,
                                                    p.row("movement.break_ratio"),
                                                    p.row("movement.break_strength"))
-        state[breaks] = BROKEN
+        np.copyto(state, BROKEN, where=breaks)
         # a broken defence withdraws to the reserve if a road still reaches it
         conn = st.connected[:, self.cols].T
         out = p.row("movement.withdraw_share") * ((state == BROKEN) & conn & st.alive)
@@ -151,6 +159,9 @@ class Movement(Component):
         runs = touched_runs(share)
         if not len(runs):
             return
+        if 2 * len(runs) > st.dp.shape[-1]:      # most runs: in place on the whole arrays
+            Movement._withdraw_all(st, share, abandon)
+            return
         sh = share[:, runs]
         dp = st.dp[:, runs]
         moved = dp * sh
@@ -164,6 +175,21 @@ class Movement(Component):
         st.dres_e[:, runs] += (eq - left).sum(axis=1, dtype=float)
         st.loss_e[CAPTURED, 1][:, runs] += left.sum(axis=1, dtype=float)
         lose_air_defence(st, sh * ab, CAPTURED, runs)
+
+    @staticmethod
+    def _withdraw_all(st, share, abandon):
+        """:meth:`_withdraw` on every run (nothing moves where ``share`` is 0: the same
+        numbers as on the runs it touches)."""
+        moved = st.dp * share
+        st.dp -= moved
+        st.dres += moved.sum(axis=0, dtype=float)
+        eq = st.de * share
+        st.de -= eq
+        left = eq * abandon
+        eq -= left
+        st.dres_e += eq.sum(axis=1, dtype=float)
+        st.loss_e[CAPTURED, 1] += left.sum(axis=1, dtype=float)
+        lose_air_defence(st, share * abandon, CAPTURED)
 
     @staticmethod
     def _capture(st, trapped, captured):
