@@ -52,6 +52,10 @@ class Logistics(Component):
         self.e = p["logistics.supply_elasticity"]
         self.missile_rate = p["logistics.missile_strikes_per_launcher_day"]
         self.cutoff_power = p["logistics.cutoff_power"] ** self.e
+        # per run: ballistic-missile strikes a day on the defender's roads, the share of the
+        # damage not repaired in a day
+        self.missiles = self.missile_rate * sim.bound["forces.ballistic_missiles"][:, 0:1]
+        self.unrepaired = 1 - p["logistics.repair_share"]
         self.key_held = self.key_fallen = None   # control and objectives last computed on
         st.supply_power = np.ones((st.n, 2))
         st.sector_power = np.ones((st.n, len(th.cols)))
@@ -98,6 +102,15 @@ class Logistics(Component):
         st.lift = throughput * p["logistics.troop_lift_share"] / p["logistics.t_per_person_moved"]
         return throughput
 
+    @staticmethod
+    def _by_connection(conn, cut_dry, connected, dry):
+        """(n, C): ``connected`` (n, 1) where a road reaches the sector, ``dry`` (n, 1) where it
+        is cut off and out of stocks, else 1."""
+        out = np.ones(conn.shape)
+        np.copyto(out, dry, where=cut_dry)
+        np.copyto(out, connected, where=conn)
+        return out
+
     def step(self, sim, day):
         st, p = sim.state, sim.params
         live = st.alive[:, None]
@@ -105,24 +118,28 @@ class Logistics(Component):
         open_def = (st.route_open & self.route_def[None, :]) * self.capacity
         tot = open_def.sum(axis=1, keepdims=True)
         share = ratio(open_def, tot)
-        missiles = self.missile_rate * sim.bound["forces.ballistic_missiles"][:, 0:1]
-        strikes = st.drone_strikes_on_routes + missiles
+        strikes = st.drone_strikes_on_routes + self.missiles
         dmg = share                                                     # in place:
         dmg *= strikes                                                  # strikes × share
         dmg *= p["logistics.damage_per_strike"]
         dmg *= live
-        interdiction = st.interdiction * (1 - p["logistics.repair_share"])
+        interdiction = st.interdiction * self.unrepaired
         interdiction += dmg
         st.interdiction = np.clip(interdiction, 0, 1, out=interdiction)
         self.update_network(sim)
-        # cut-off sectors draw down their stocks, then fight at cutoff_power
+        # cut-off sectors draw down their stocks, then fight at cutoff_power (where a road
+        # reaches a sector: full stocks, the side's supply; the masks are mostly uniform, so
+        # each value is copied over where it applies rather than picked by np.where)
         conn = st.connected[:, sim.theatre.cols]                          # (n, C)
-        st.stock = np.where(conn, p["logistics.stock_days"], np.maximum(st.stock - live, 0.0))
-        has_stock = st.stock > 0
-        st.sector_supply = np.where(conn, st.supply[:, 1:2],
-                                    np.where(has_stock, 1.0, p["logistics.cutoff_power"]))
-        st.sector_power = np.where(conn, st.supply_power[:, 1:2],
-                                   np.where(has_stock, 1.0, self.cutoff_power))
+        stock = np.subtract(st.stock, live)
+        np.maximum(stock, 0.0, out=stock)
+        np.copyto(stock, p["logistics.stock_days"], where=conn)
+        st.stock = stock
+        cut_dry = ~(conn | (stock > 0))     # cut off and out of stocks
+        st.sector_supply = self._by_connection(conn, cut_dry, st.supply[:, 1:2],
+                                               p["logistics.cutoff_power"])
+        st.sector_power = self._by_connection(conn, cut_dry, st.supply_power[:, 1:2],
+                                              self.cutoff_power)
         st.sector_power32 = np.ascontiguousarray(st.sector_power.T, dtype=np.float32)
         # mobilisation, limited by the rate and by what the network can lift
         arrive = np.minimum(np.minimum(st.mob_left, st.mob_rate), st.lift) * live
