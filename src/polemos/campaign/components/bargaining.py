@@ -26,6 +26,7 @@ from polemos.campaign.component import Component
 TALKS = "termination.truce_day_"  # the days of mediated talks: truce_day_1, truce_day_2, ...
 GRID = 256  # points of the p-grid on which beliefs are integrated (midpoint rule)
 MIN_SHAPE = 5.0  # Beta shapes below this are integrated by quadrature instead
+BLOCK = 256  # runs integrated at once: (runs, grid) float32 arrays of 256 kB stay in cache
 
 
 class BeliefIntegrator:
@@ -61,17 +62,28 @@ class BeliefIntegrator:
         vb = np.empty(len(pos))
         if len(smooth):
             ps = pos[smooth]
-            tau, signed = self.tau[ps], self.signed[ps]      # (m, G), shared by both sides
-            ex = []
-            for side in (0, 1):
-                a = beliefs.a[smooth, side:side + 1].astype(np.float32)
-                b = beliefs.b[smooth, side:side + 1].astype(np.float32)
-                logw = (a - 1) * self.log_g + (b - 1) * self.log_1g
-                w = np.exp(logw - logw.max(axis=1, keepdims=True))
-                w /= w.sum(axis=1, keepdims=True)
-                ex.append(((w * tau).sum(1, dtype=np.float64),
-                           (w * signed).sum(1, dtype=np.float64)))
-            (tau_a, sig_a), (tau_b, sig_b) = ex
+            ab = {side: (beliefs.a[smooth, side:side + 1].astype(np.float32),
+                         beliefs.b[smooth, side:side + 1].astype(np.float32)) for side in (0, 1)}
+            ex = np.empty((4, len(smooth)))          # E[τ], E[(2p − 1) τ] of side A, then B
+            grid = len(self.log_g)
+            buf = np.empty((2, min(BLOCK, len(smooth)), grid), dtype=np.float32)
+            # in blocks of runs, so that the (runs, grid) arrays stay in cache (each run's
+            # numbers are its own row's: the same whatever the block)
+            for lo in range(0, len(smooth), BLOCK):
+                hi = min(lo + BLOCK, len(smooth))
+                tau, signed = self.tau[ps[lo:hi]], self.signed[ps[lo:hi]]   # shared by both
+                logw, tmp = buf[0, :hi - lo], buf[1, :hi - lo]
+                for side in (0, 1):
+                    a, b = ab[side][0][lo:hi], ab[side][1][lo:hi]
+                    np.multiply(a - 1, self.log_g, out=logw)
+                    logw += np.multiply(b - 1, self.log_1g, out=tmp)
+                    logw -= logw.max(axis=1, keepdims=True)
+                    w = np.exp(logw, out=logw)
+                    w /= w.sum(axis=1, keepdims=True)
+                    ex[2 * side, lo:hi] = np.multiply(w, tau, out=tmp).sum(1, dtype=np.float64)
+                    ex[2 * side + 1, lo:hi] = np.multiply(w, signed, out=tmp).sum(
+                        1, dtype=np.float64)
+            tau_a, sig_a, tau_b, sig_b = ex
             ca = np.broadcast_to(cost_a, pos.shape)[smooth]
             cb = np.broadcast_to(cost_b, pos.shape)[smooth]
             va[smooth] = ps + sig_a - ca * tau_a
