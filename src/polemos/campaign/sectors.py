@@ -56,16 +56,18 @@ def ad_by_sector(st, groups) -> np.ndarray:
     return st.ad0[:, None, :] * st.ad_share[groups]
 
 
-def lose_air_defence(st, share, cause: int, runs=None) -> None:
+def lose_air_defence(st, share, cause: int, runs=None, ad_share=None) -> None:
     """Remove ``share`` of each sector's air defence (a (C, n) share for both groups, or a
     pair of them, one per group) and book it under ``cause`` by system type; with ``runs``,
-    ``share`` (C, m) covers only those runs (columns)."""
+    ``share`` (C, m) covers only those runs (columns). ``ad_share``: the (2, k, n) shares to
+    remove from instead of ``st.ad_share`` (its rows of some sectors, see :func:`front`)."""
     if runs is None:
+        ads = st.ad_share if ad_share is None else ad_share
         shares = share if isinstance(share, tuple) else (share, share)
-        by_group = np.empty((2, st.ad_share.shape[-1]))
+        by_group = np.empty((2, ads.shape[-1]))
         for g in (0, 1):
-            lost = st.ad_share[g] * shares[g]
-            st.ad_share[g] -= lost
+            lost = ads[g] * shares[g]
+            ads[g] -= lost
             by_group[g] = lost.sum(axis=0, dtype=float)
         st.loss_ad[cause] += st.ad0 * by_group[st.ad_groups]
         return
@@ -73,6 +75,28 @@ def lose_air_defence(st, share, cause: int, runs=None) -> None:
     lost = ads * share
     st.ad_share[:, :, runs] = ads - lost
     st.loss_ad[cause][:, runs] += st.ad0[:, runs] * lost.sum(axis=1, dtype=float)[st.ad_groups]
+
+
+def front(st) -> np.ndarray | None:
+    """The contestable sectors fought over in some run today (``st.active``), as row indices
+    of the (…, C, n) arrays, or None when all are. The mechanisms that act where the attacker
+    attacks (drones, fires, ground combat) compute on these rows alone: on the others every
+    strike and loss is exactly 0 (nothing is taken, 0 is added to each sum over sectors), so
+    the results are the same."""
+    rows = np.flatnonzero(st.active.any(axis=1))
+    return None if len(rows) == st.active.shape[0] else rows
+
+
+def rows_of(a: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
+    """Rows ``rows`` (sectors, the second-to-last axis) of a (…, C, n) array: the array itself
+    when ``rows`` is None, else a copy."""
+    return a if rows is None else a.take(rows, axis=-2)
+
+
+def put_rows(a: np.ndarray, rows: np.ndarray | None, values: np.ndarray) -> None:
+    """Write back what :func:`rows_of` took (nothing to do when it was the array itself)."""
+    if rows is not None:
+        a[..., rows, :] = values
 
 
 def touched_runs(share: np.ndarray) -> np.ndarray:

@@ -44,8 +44,11 @@ from polemos.campaign.sectors import (
     LOITERING,
     TINY,
     ad_groups,
+    front,
     lose_air_defence,
+    put_rows,
     ratio,
+    rows_of,
     share_of,
     sum_by_ad_group,
 )
@@ -109,6 +112,7 @@ class Drones(Component):
                               for d in hunters]) if hunters else None         # (H, C, n)
         self.fly_levels = sorted({int(self.level[d]) for d in self.active_types
                                   if not self.loiter[d]})
+        self.used_levels = sorted({int(self.level[d]) for d in self.active_types})
         self.stock0 = st.drones.T * self.loiter[:, None]                    # (D, n)
         # per run and day: the share of each type launched, loitering munitions resupplied,
         # the share of air defence not suppressed
@@ -123,6 +127,8 @@ class Drones(Component):
 
     def step(self, sim, day):
         st, p = sim.state, sim.params
+        # the sectors fought over somewhere today: drones fly and strike nowhere else
+        rows = front(st)
         live = st.alive.astype(float)
         drones = st.drones.T                                                 # (D, n) view
         launched = drones * self.launch_rate
@@ -130,12 +136,13 @@ class Drones(Component):
         launched32 = launched.astype(np.float32)
         decoys = drones[self.decoy_types].sum(axis=0) * p.row(
             "air_defence.decoy_sorties_per_day") * live                     # (n,)
-        effort = st.a_share * st.active                                      # (C, n)
+        effort = rows_of(st.a_share, rows) * rows_of(st.active, rows)        # (C, n)
         # positions in the pre-war fortified belt are known from years of watching a static line
         # (by the drones: an attacker with no strike or ISR drone has none of it)
-        known = p.row("drones.prewar_isr") * (st.sector_state == FORTIFIED) if self.watch \
+        known_all = p.row("drones.prewar_isr") * (st.sector_state == FORTIFIED) if self.watch \
             else np.zeros_like(st.isr)
-        cover = st.air_cover                                                 # (L, C, n)
+        known = rows_of(known_all, rows)
+        cover = {k: rows_of(st.air_cover[k], rows) for k in self.used_levels}   # (C, n) each
         # where they fly: the attacker's axes, away from covered airspace (one weight per
         # altitude level), and how many sorties each level puts into each sector
         risk = p.row("drones.risk_aversion")
@@ -167,7 +174,7 @@ class Drones(Component):
         if real is None:
             real = np.zeros_like(effort)
         # air defence engages at most its channels; decoys draw their share of engagements
-        ads = st.ad_share                                                    # (2, C, n)
+        ads = rows_of(st.ad_share, rows)                                     # (2, C, n)
         chan = ads[0] * self.g_chan[0]
         chan += ads[1] * self.g_chan[1]
         capacity = chan * p.row("drones.engagements_per_channel") * self.unsuppressed
@@ -194,6 +201,7 @@ class Drones(Component):
         alive_share, down_sum = {}, {}
         flying = np.empty(real.shape, dtype=np.result_type(real, hit))
         tmp = np.empty_like(flying)
+        find = rows_of(self.find, rows) if self.find is not None else None    # (H, C, n)
         for d in self.active_types:
             k = int(self.level[d])
             key = (bool(self.loiter[d]), k)
@@ -208,7 +216,7 @@ class Drones(Component):
                 lost[d] += down_sum[key] * launched[d]
             look += np.multiply(flying, np.float32(self.hours[d]), out=tmp)
             if self.strike[d] or self.loiter[d]:
-                found = np.multiply(flying, np.maximum(self.find[self.find_row[d]], known),
+                found = np.multiply(flying, np.maximum(find[self.find_row[d]], known),
                                     out=flying)
                 if self.strike[d]:
                     strikes_d += np.multiply(found, munitions, out=found)
@@ -219,20 +227,27 @@ class Drones(Component):
         st.drones_lost += gone.T
         # loitering munitions resupplied (deliveries during the war)
         drones += self.resupply * live
-        isr = np.multiply(look, self.rate, out=look)
+        # ISR coverage (where no drone flies: what was known before the war)
+        isr = np.multiply(look, rows_of(self.rate, rows), out=look)
         np.negative(isr, out=isr)
         isr /= p.row("drones.detection_hours_for_coverage")
         np.exp(isr, out=isr)
-        st.isr = np.subtract(1, isr, out=isr)
-        np.maximum(st.isr, known, out=st.isr)
+        isr = np.subtract(1, isr, out=isr)
+        np.maximum(isr, known, out=isr)
+        if rows is None:
+            st.isr = isr
+        else:
+            put_rows(known_all, rows, isr)
+            st.isr = known_all
         # targets in each sector, weighted by priority
+        de, dp = rows_of(st.de, rows), rows_of(st.dp, rows)
         count = ads * st.ad_count_g[:, None, :]                               # (2, C, n)
         ad_seen = count[0] + count[1]
         radar = ads[0] * self.g_emit[0]
         radar += ads[1] * self.g_emit[1]
-        arty = st.de[2] + st.de[3]
-        armour = st.de[0] + st.de[1]
-        troops = st.dp / TROOP_GROUP
+        arty = de[2] + de[3]
+        armour = de[0] + de[1]
+        troops = dp / TROOP_GROUP
         sead = p.row("drones.sead_priority")
         roads = (st.route_open[:, self.def_route]).sum(axis=1).astype(np.float32) * p.row(
             "drones.interdiction_priority")                                    # (n,)
@@ -255,14 +270,18 @@ class Drones(Component):
             scale *= pk_hit
             tot += TINY
             scale /= tot                                                   # hits per target
-            self._strike(st, scale, ad_w, count, ad_seen, troops, cause, p, emit)
+            self._strike(st, de, dp, ads, scale, ad_w, count, ad_seen, troops, cause, p, emit)
+        put_rows(st.de, rows, de)
+        put_rows(st.dp, rows, dp)
+        put_rows(st.ad_share, rows, ads)
         st.drone_strikes_on_routes = (road_hits * pk_hit).astype(float)[:, None]
 
-    def _strike(self, st, scale, ad_w, count, ad_seen, troops, cause, p, emit):
-        """Book the hits (``scale`` per unit of each target pool, (C, n)) on air defence,
-        guns, armour and troops. Hits on air defence spread over the systems by their numbers
-        (× 1 + ``emit`` for the emitting group, which loitering munitions home on; ``ad_seen``:
-        both groups' systems, their sum unweighted)."""
+    def _strike(self, st, de, dp, ads, scale, ad_w, count, ad_seen, troops, cause, p, emit):
+        """Book the hits (``scale`` per unit of each target pool, (C, n)) on air defence
+        (``ads``), guns and armour (``de``) and troops (``dp``) of the sectors struck. Hits on
+        air defence spread over the systems by their numbers (× 1 + ``emit`` for the emitting
+        group, which loitering munitions home on; ``ad_seen``: both groups' systems, their
+        sum unweighted)."""
         hits = scale * ad_w                                                 # on air defence
         if emit is None:
             per = ratio(hits, ad_seen)
@@ -274,13 +293,13 @@ class Drones(Component):
             tot += count[1]
             per = ratio(hits, tot)
             shares = (np.minimum(per * w0, 1), np.minimum(per, 1))
-        lose_air_defence(st, shares, cause)
+        lose_air_defence(st, shares, cause, ad_share=ads)
         # guns and armour: the share of each pool hit is killed (at most all of it)
-        k = st.de * np.minimum(scale, 1)
-        st.de -= k
+        k = de * np.minimum(scale, 1)
+        de -= k
         st.loss_e[cause, 1] += k.sum(axis=1, dtype=float)
         cas = np.multiply(scale, troops, out=scale)
         cas *= p.row("drones.casualties_per_troop_strike")
-        np.minimum(st.dp, cas, out=cas)
-        st.dp -= cas
+        np.minimum(dp, cas, out=cas)
+        dp -= cas
         st.cas_c[cause, 1] += cas.sum(axis=0, dtype=float)
