@@ -28,9 +28,12 @@ from polemos.campaign.sectors import (
     ARTILLERY,
     ARTILLERY_DIRECTED,
     by_state,
+    front,
     lose_air_defence,
     posture_names,
+    put_rows,
     ratio,
+    rows_of,
     state_factor,
     take_losses,
 )
@@ -53,13 +56,16 @@ class Fires(Component):
 
     def step(self, sim, day):
         st, p = sim.state, sim.params
-        act = st.active * st.alive
+        # on the sectors fought over somewhere today (elsewhere nobody fires: nothing is lost)
+        rows = front(st)
+        act = rows_of(st.active, rows) * st.alive
         w, rate = p.row("fires.rocket_weight"), p.row("fires.casualties_per_tube_day")
         noise = sim.streams.lognormal_factor("fires", day, p["fires.daily_sigma"], 2).T.astype(
             np.float32)                                                          # (2, n)
-        a_pers, a_eq = attacker_on_axes(sim)
+        a_pers, a_eq = attacker_on_axes(sim, rows)
+        isr = rows_of(st.isr, rows)
         # counter-air-defence fire: a share of the rockets on what ISR has found
-        ads, n_g = st.ad_share, st.ad_count_g
+        ads, n_g = rows_of(st.ad_share, rows), st.ad_count_g
         count = ads[0] * n_g[0]                                              # systems there
         count += ads[1] * n_g[1]
         sead = p.row("fires.counter_ad_share") * (count > 0)   # only where there is some
@@ -69,14 +75,16 @@ class Fires(Component):
         a_guns += a_eq[2]                                                       # (C, n)
         shots = a_eq[3] * sead
         shots *= p.row("fires.ad_kills_per_launcher_day")
-        shots *= st.isr
+        shots *= isr
         shots *= act
         f = ratio(shots, count)
         np.minimum(f, 1, out=f)
-        lose_air_defence(st, f, ARTILLERY_DIRECTED)     # found by ISR
-        d_guns = w * st.de[3]
-        d_guns += st.de[2]
-        spotted = p.row("fires.isr_bonus") * st.isr
+        lose_air_defence(st, f, ARTILLERY_DIRECTED, ad_share=ads)     # found by ISR
+        put_rows(st.ad_share, rows, ads)
+        dp, de = rows_of(st.dp, rows), rows_of(st.de, rows)
+        d_guns = w * de[3]
+        d_guns += de[2]
+        spotted = p.row("fires.isr_bonus") * isr
         directed = 1 + spotted
         np.divide(spotted, directed, out=directed)  # the part of the fire owed to drones' ISR
         to_d = a_guns * rate                    # a_guns no longer needed: to_d in its place
@@ -84,14 +92,14 @@ class Fires(Component):
         to_d *= noise[1]
         spotted += 1
         to_d *= spotted
-        to_d *= state_factor(sim, "ground_combat.vulnerability", self.vul)
+        to_d *= rows_of(state_factor(sim, "ground_combat.vulnerability", self.vul), rows)
         to_d *= act
-        r_d = ratio(to_d, st.dp)
+        r_d = ratio(to_d, dp)
         to_a = d_guns * rate
-        to_a *= st.sector_power32
+        to_a *= rows_of(st.sector_power32, rows)
         to_a *= noise[0]
         to_a *= act
-        d_loss = take_losses(st.dp, to_d)
+        d_loss = take_losses(dp, to_d)
         by_drones = d_loss * directed
         st.cas_c[ARTILLERY_DIRECTED, 1] += by_drones.sum(axis=0, dtype=float)
         d_loss -= by_drones
@@ -101,12 +109,14 @@ class Fires(Component):
         st.cas_c[ARTILLERY, 0] += a_loss
         np.minimum(r_d, 1, out=r_d)
         lost = r_d * self.loss_ratio
-        lost *= st.de
-        lost = take_losses(st.de, lost)
+        lost *= de
+        lost = take_losses(de, lost)
         lost_directed = lost * directed
         st.loss_e[ARTILLERY_DIRECTED, 1] += lost_directed.sum(axis=1, dtype=float)
         lost -= lost_directed
         st.loss_e[ARTILLERY, 1] += lost.sum(axis=1, dtype=float)
+        put_rows(st.dp, rows, dp)
+        put_rows(st.de, rows, de)
         r_a = ratio(to_a, a_pers)
         np.minimum(r_a, 1, out=r_a)
         a_lost = r_a * self.loss_ratio

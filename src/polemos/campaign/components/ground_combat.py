@@ -35,8 +35,11 @@ from polemos.campaign.sectors import (
     TINY,
     by_relief,
     by_state,
+    front,
     posture_names,
+    put_rows,
     relief_names,
+    rows_of,
     state_factor,
     take_losses,
 )
@@ -114,10 +117,12 @@ def equipment_loss_ratios(p) -> np.ndarray:
     return np.stack([arm, arm, art, art])[:, None, :]
 
 
-def attacker_on_axes(sim):
-    """(persons (C, n), equipment (E, C, n)) of the attacker committed on each axis."""
+def attacker_on_axes(sim, rows=None):
+    """(persons (C, n), equipment (E, C, n)) of the attacker committed on each axis (on the
+    sectors ``rows`` only, see :func:`polemos.campaign.sectors.front`)."""
     st, p = sim.state, sim.params
-    committed = p.row("ground_combat.committed_share") * st.a_share * st.active
+    committed = p.row("ground_combat.committed_share") * rows_of(st.a_share, rows) * rows_of(
+        st.active, rows)
     return committed * st.ap.astype(np.float32), st.ae.astype(np.float32)[:, None, :] * committed
 
 
@@ -160,10 +165,16 @@ class GroundCombat(Component):
     def step(self, sim, day):
         st, p = sim.state, sim.params
         act = st.active * st.alive
-        a_pers, a_eq = attacker_on_axes(sim)
+        # the attacker's power and the losses on the sectors fought over somewhere today (on
+        # the others the attacker has nothing and nobody is lost); the power ratio everywhere
+        rows = front(st)
+        a_pers, a_eq = attacker_on_axes(sim, rows)
         PA = attacker_strength(lethality(sim, a_pers, a_eq),
                                st.supply_power[:, 0].astype(np.float32),
-                               p.row("ground_combat.air_superiority"), st.isr)
+                               p.row("ground_combat.air_superiority"), rows_of(st.isr, rows))
+        if rows is not None:
+            PA_front, PA = PA, np.zeros(st.active.shape, dtype=PA.dtype)
+            PA[rows] = PA_front
         PD = self.defender_power(sim)
         ratio = power_ratio(PA, PD)
         st.log_ratio = np.log(ratio) * act
@@ -171,14 +182,18 @@ class GroundCombat(Component):
         k = p.row("ground_combat.ratio_exponent")
         noise = sim.streams.noise_factor("ground_combat", day, self.sigma,
                                          len(sim.theatre.cols)).T                 # (C, n)
-        r0 = self.base_cas * noise
+        r0 = rows_of(self.base_cas, rows) * rows_of(noise, rows)
         cap = p.row("ground_combat.max_daily_loss")
-        rd, ra = casualty_rates(ratio, r0, p.row("ground_combat.attacker_rate_ratio"), k,
-                                state_factor(sim, "ground_combat.vulnerability", self.vul), cap)
+        rd, ra = casualty_rates(rows_of(ratio, rows), r0,
+                                p.row("ground_combat.attacker_rate_ratio"), k, rows_of(
+                                    state_factor(sim, "ground_combat.vulnerability", self.vul),
+                                    rows), cap)
+        act = rows_of(act, rows)
         rd *= act
         ra *= act
-        loss = np.multiply(rd, st.dp, out=r0)                  # r0 no longer needed
-        d_loss = take_losses(st.dp, loss)
+        dp, de = rows_of(st.dp, rows), rows_of(st.de, rows)
+        loss = np.multiply(rd, dp, out=r0)                  # r0 no longer needed
+        d_loss = take_losses(dp, loss)
         loss = np.multiply(ra, a_pers, out=loss)
         a_loss = np.minimum(loss.sum(axis=0, dtype=float), st.ap)
         st.ap -= a_loss
@@ -186,11 +201,13 @@ class GroundCombat(Component):
         st.cas_c[DIRECT_FIRE, 0] += a_loss
         # vehicles and guns at the personnel rate × their loss ratios
         eq = rd * self.equip_ratio
-        eq *= st.de
-        de_loss = take_losses(st.de, eq)
+        eq *= de
+        de_loss = take_losses(de, eq)
         st.loss_e[DIRECT_FIRE, 1] += de_loss.sum(axis=1, dtype=float)
         eq = np.multiply(ra, self.equip_ratio, out=eq)
         eq *= a_eq
         ae_loss = np.minimum(eq.sum(axis=1, dtype=float), st.ae)
         st.ae -= ae_loss
         st.loss_e[DIRECT_FIRE, 0] += ae_loss
+        put_rows(st.dp, rows, dp)
+        put_rows(st.de, rows, de)
