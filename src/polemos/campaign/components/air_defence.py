@@ -65,18 +65,26 @@ class AirDefence(Component):
         # sector-days of fighting by the state of the airspace for the strike drones
         sim.state.airspace_days = np.zeros((len(AIRSPACE), sim.state.n))
         sim.state.ad_suppressed = self.suppressed
+        self.neg_working = -(1 - self.suppressed)                               # (n,) float64
 
     def step(self, sim, day):
         st = sim.state
         lam = st.ad_share[0][None] * self.field[0]                               # (L, C, n)
         lam += st.ad_share[1][None] * self.field[1]
-        lam *= -(1 - self.suppressed)
-        st.air_cover = 1 - np.exp(lam)                                           # (L, C, n)
+        # × the working share, in float64, rounded to float32 (as an in-place product would,
+        # without numpy's slow mixed-type in-place loop)
+        lam = (lam * self.neg_working).astype(np.float32)
+        np.exp(lam, out=lam)
+        st.air_cover = np.subtract(1, lam, out=lam)                             # (L, C, n)
         # cover against the strike drones, read by manoeuvre's cost of an axis
         if len(self.strike_level):
             st.ad_cover = st.air_cover[self.strike_level].max(axis=0)
-        state = (st.ad_cover >= np.float32(1 / 3)).astype(np.int8) + (
-            st.ad_cover >= np.float32(2 / 3))                         # 0, 1, 2: AIRSPACE
+        # sector-days of fighting by the state of the airspace (0, 1, 2: AIRSPACE): counted at
+        # cover ≥ 1/3 and ≥ 2/3, the permissive ones the rest
         fighting = st.active & st.alive
-        for j in range(len(AIRSPACE)):
-            st.airspace_days[j] += ((state == j) & fighting).sum(axis=0)
+        contested = (st.ad_cover >= np.float32(1 / 3)) & fighting
+        denied = (st.ad_cover >= np.float32(2 / 3)) & fighting
+        n_contested, n_denied = contested.sum(axis=0), denied.sum(axis=0)
+        st.airspace_days[0] += fighting.sum(axis=0) - n_contested
+        st.airspace_days[1] += n_contested - n_denied
+        st.airspace_days[2] += n_denied
