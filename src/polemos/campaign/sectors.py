@@ -69,12 +69,21 @@ def lose_air_defence(st, share, cause: int, runs=None, ad_share=None) -> None:
             lost = ads[g] * shares[g]
             ads[g] -= lost
             by_group[g] = lost.sum(axis=0, dtype=float)
-        st.loss_ad[cause] += st.ad0 * by_group[st.ad_groups]
+        st.loss_ad[cause] += _ad0_f64(st) * by_group.take(st.ad_groups, axis=0)
         return
     ads = st.ad_share[:, :, runs]
     lost = ads * share
     st.ad_share[:, :, runs] = ads - lost
     st.loss_ad[cause][:, runs] += st.ad0[:, runs] * lost.sum(axis=1, dtype=float)[st.ad_groups]
+
+
+def _ad0_f64(st) -> np.ndarray:
+    """``st.ad0`` in float64 (the same values: a float32 × float64 product converts it anyway,
+    through numpy's slower mixed-type loop), made once per state."""
+    cached = st.__dict__.get("ad0_f64")
+    if cached is None or cached[0] is not st.ad0:
+        cached = st.ad0_f64 = (st.ad0, st.ad0.astype(np.float64))
+    return cached[1]
 
 
 def front(st) -> np.ndarray | None:

@@ -116,9 +116,12 @@ class Drones(Component):
         self.stock0 = st.drones.T * self.loiter[:, None]                    # (D, n)
         # per run and day: the share of each type launched, loitering munitions resupplied,
         # the share of air defence not suppressed
-        self.launch_rate = (self.flies[:, None] * p.row("drones.sorties_per_airframe")
-                            + self.loiter[:, None] * p.row("drones.loitering_launch_share"))
-        self.resupply = self.stock0 * p.row("drones.loitering_resupply_per_day")   # (D, n)
+        # (runs, types), as st.drones
+        self.launch_rate = np.ascontiguousarray((
+            self.flies[:, None] * p.row("drones.sorties_per_airframe")
+            + self.loiter[:, None] * p.row("drones.loitering_launch_share")).T)       # (n, D)
+        self.resupply = np.ascontiguousarray(
+            (self.stock0 * p.row("drones.loitering_resupply_per_day")).T)         # (n, D)
         self.unsuppressed = 1 - st.ad_suppressed                                 # (n,)
         self.decoy_types = np.flatnonzero(self.decoy)
         self.def_route = th.route_side == 1
@@ -130,12 +133,14 @@ class Drones(Component):
         # the sectors fought over somewhere today: drones fly and strike nowhere else
         rows = front(st)
         live = st.alive.astype(float)
-        drones = st.drones.T                                                 # (D, n) view
+        drones = st.drones                                                   # (n, D)
         launched = drones * self.launch_rate
-        launched *= live
-        launched32 = launched.astype(np.float32)
-        decoys = drones[self.decoy_types].sum(axis=0) * p.row(
-            "air_defence.decoy_sorties_per_day") * live                     # (n,)
+        launched *= live[:, None]
+        launched32 = np.ascontiguousarray(launched.T, dtype=np.float32)      # (D, n)
+        decoys = np.zeros(st.n)                      # decoy airframes, type after type
+        for d in self.decoy_types:
+            decoys += drones[:, d]
+        decoys = decoys * p.row("air_defence.decoy_sorties_per_day") * live   # (n,)
         effort = rows_of(st.a_share, rows) * rows_of(st.active, rows)        # (C, n)
         # positions in the pre-war fortified belt are known from years of watching a static line
         # (by the drones: an attacker with no strike or ISR drone has none of it)
@@ -193,7 +198,7 @@ class Drones(Component):
         survive = {k: 1 - x for k, x in downed.items()}
         # per drone type: downed, time on station, targets found, strikes (the products of a
         # sector share and a level, the same for several types, made once)
-        lost = launched * self.loiter[:, None] + decoys[None] * self.decoy[:, None]
+        lost = launched * self.loiter + decoys[:, None] * self.decoy          # (n, D)
         look = np.zeros_like(real)
         strikes_d = np.zeros_like(real)
         strikes_l = np.zeros_like(real)
@@ -213,7 +218,7 @@ class Drones(Component):
                 if key not in down_sum:
                     down_sum[key] = np.multiply(where, downed[k], out=tmp).sum(axis=0,
                                                                                dtype=float)
-                lost[d] += down_sum[key] * launched[d]
+                lost[:, d] += down_sum[key] * launched[:, d]
             look += np.multiply(flying, np.float32(self.hours[d]), out=tmp)
             if self.strike[d] or self.loiter[d]:
                 found = np.multiply(flying, np.maximum(find[self.find_row[d]], known),
@@ -224,9 +229,9 @@ class Drones(Component):
                     strikes_l += found
         gone = np.minimum(lost, drones)
         drones -= gone
-        st.drones_lost += gone.T
+        st.drones_lost += gone
         # loitering munitions resupplied (deliveries during the war)
-        drones += self.resupply * live
+        drones += self.resupply * live[:, None]
         # ISR coverage (where no drone flies: what was known before the war)
         isr = np.multiply(look, rows_of(self.rate, rows), out=look)
         np.negative(isr, out=isr)
