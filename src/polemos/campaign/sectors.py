@@ -108,6 +108,12 @@ def put_rows(a: np.ndarray, rows: np.ndarray | None, values: np.ndarray) -> None
         a[..., rows, :] = values
 
 
+def any_per_run(x: np.ndarray) -> np.ndarray:
+    """(n,) whether any of a run's few entries (a (n, k) boolean array) is true: reduced over
+    a contiguous (k, n) copy (numpy reduces a short last axis row by row, ~25× slower)."""
+    return np.ascontiguousarray(x.T).any(axis=0)
+
+
 def touched_runs(share: np.ndarray) -> np.ndarray:
     """Runs (columns of a (C, n) array) where any sector's ``share`` is not zero."""
     return np.flatnonzero((share != 0).any(axis=0))

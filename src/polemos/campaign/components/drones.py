@@ -254,8 +254,8 @@ class Drones(Component):
         armour = de[0] + de[1]
         troops = dp / TROOP_GROUP
         sead = p.row("drones.sead_priority")
-        roads = (st.route_open[:, self.def_route]).sum(axis=1).astype(np.float32) * p.row(
-            "drones.interdiction_priority")                                    # (n,)
+        roads = np.ascontiguousarray(st.route_open[:, self.def_route].T).sum(axis=0).astype(
+            np.float32) * p.row("drones.interdiction_priority")               # (n,) open roads
         pk_hit = p.row("drones.kill_probability")
         road_hits = np.zeros(st.n)
         ar = p.row("drones.anti_radiation")

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from polemos.campaign.component import Component
-from polemos.campaign.sectors import ratio
+from polemos.campaign.sectors import any_per_run, ratio
 
 
 class Logistics(Component):
@@ -45,6 +45,7 @@ class Logistics(Component):
         self.route_def = (th.route_side == 1)
         self.capacity = sim.bound["route_capacity_t"]   # (n, R), as routes
         self.side_matrix = np.stack([~self.route_def, self.route_def], axis=1).astype(float)
+        self.side_cols = [np.ascontiguousarray(self.side_matrix[:, k]) for k in (0, 1)]
         self.path = th.route_path.astype(float)                    # (R, S)
         self.adjacency = th.adjacency.astype(np.float32)   # link counts are exact in float32
         self.def_sector = ~th.attacker_held0
@@ -74,7 +75,7 @@ class Logistics(Component):
         if self.key_held is None:
             rows = np.ones(st.n, dtype=bool)
         else:
-            rows = (held_c != self.key_held).any(axis=1) | (fallen != self.key_fallen).any(axis=1)
+            rows = any_per_run(held_c != self.key_held) | any_per_run(fallen != self.key_fallen)
         self.key_held, self.key_fallen = held_c, fallen
         if rows.any():
             held_att = st.ctrl[rows] >= cut_share[rows]                    # (m, S)
@@ -87,14 +88,21 @@ class Logistics(Component):
             held_def = ~held_att & self.def_sector
             reach = ((route_open & self.route_def).astype(float) @ self.path) > 0
             reach &= held_def
+            # grown a link a step through held sectors, each run until its set stops growing
+            # (a run whose set did not grow is done: another step would change nothing)
+            grow = np.arange(len(reach))
             for _ in range(self.steps):
-                grown = reach | (((reach.astype(np.float32) @ self.adjacency) > 0) & held_def)
-                if np.array_equal(grown, reach):
+                r = reach[grow]
+                grown = r | (((r.astype(np.float32) @ self.adjacency) > 0) & held_def[grow])
+                changed = any_per_run(grown != r)
+                if not changed.any():
                     break
-                reach = grown
+                grow = grow[changed]
+                reach[grow] = grown[changed]
             st.connected[rows] = reach | ~th.contestable[None, :]
         cap = self.capacity * (1 - st.interdiction) * st.route_open
-        throughput = np.stack([(cap * self.side_matrix[:, k]).sum(axis=1) for k in (0, 1)],
+        st.open_capacity = cap                                               # (n, R) t/day
+        throughput = np.stack([(cap * col).sum(axis=1) for col in self.side_cols],
                               axis=1)                                        # (n, 2) t/day
         demand = st.pers * p["logistics.consumption_t_per_person_day"]
         st.supply = np.minimum(1.0, ratio(throughput, demand, 1.0))

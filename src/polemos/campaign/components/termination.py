@@ -72,11 +72,13 @@ class Termination(Component):
             cause = np.where((cause == 0) & mask, code, cause).astype(np.int8)
 
         # the defender's position: supply line and capital
-        open_cap = (sim.bound["route_capacity_t"] * (1 - st.interdiction) * st.route_open)[
-            :, self.def_route].sum(axis=1)
+        cap = getattr(st, "open_capacity", None)      # today's, from logistics
+        if cap is None or cap.shape[0] != n:
+            cap = sim.bound["route_capacity_t"] * (1 - st.interdiction) * st.route_open
+        open_cap = cap[:, self.def_route].sum(axis=1)
         cut = 1 - ratio(open_cap, self.cap0, 1.0)
-        threat = st.ctrl[:, self.capital_near].max(axis=1) if len(self.capital_near) else \
-            np.zeros(n)
+        threat = np.ascontiguousarray(st.ctrl[:, self.capital_near].T).max(axis=0) if len(
+            self.capital_near) else np.zeros(n)
         untenable = ((cut >= p.row("termination.acceptance_supply_cut"))
                      & (threat >= p.row("termination.acceptance_capital_threat")))
         st.untenable_since = np.where(untenable, np.minimum(st.untenable_since, day), NEVER)
