@@ -155,12 +155,14 @@ class GroundCombat(Component):
         sim.defender_power = self.defender_power
         sim.equip_ratio = self.equip_ratio
 
-    def defender_power(self, sim):
-        """(C, n) the defender's combat power in each contestable sector (its modifiers)."""
+    def defender_power(self, sim, rows=None):
+        """(C, n) the defender's combat power in each contestable sector (its modifiers); on
+        the sectors ``rows`` alone if given."""
         st = sim.state
-        posture = state_factor(sim, "ground_combat.posture", self.posture)
-        return defender_strength(lethality(sim, st.dp, st.de), self.terrain_def, posture,
-                                 st.sector_power32)
+        posture = rows_of(state_factor(sim, "ground_combat.posture", self.posture), rows)
+        return defender_strength(lethality(sim, rows_of(st.dp, rows), rows_of(st.de, rows)),
+                                 rows_of(self.terrain_def, rows), posture,
+                                 rows_of(st.sector_power32, rows))
 
     def step(self, sim, day):
         st, p = sim.state, sim.params

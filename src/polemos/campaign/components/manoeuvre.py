@@ -34,7 +34,9 @@ from polemos.campaign.sectors import (
     F32,
     TINY,
     by_state,
+    front,
     posture_names,
+    rows_of,
     share_of,
     state_factor,
 )
@@ -84,16 +86,35 @@ class Manoeuvre(Component):
         exposed = held[self.nbrs].any(axis=1)                                  # (C, n)
         active = (ctrl < 1.0) & (exposed | (ctrl > 0))
         st.active = active
-        cost = sim.defender_power(sim) * (1 - ctrl) * self.depth / (
-            self.adv_terrain * state_factor(sim, "movement.posture_advance", self.adv_posture))
-        cost *= 1 + p.row("manoeuvre.air_defence_cost") * st.ad_cover
-        score = self.log_gain - np.log(cost + F32(1))
-        score += p.row("manoeuvre.momentum") * (st.gained | (st.sector_state == BROKEN))
-        score = np.where(active, score, -np.inf)
+        # scores on the sectors active in some run (elsewhere no weight: a score of −inf)
+        dec = p.row("manoeuvre.decisiveness")
+        rows = front(st)
+        if rows is not None and (not len(rows) or not (dec > 0).all()):
+            rows = None                  # (0 × −inf: let every sector carry its NaN, as before)
+        act = rows_of(active, rows)
+        ctrl = rows_of(ctrl, rows)
+        cost = sim.defender_power(sim, rows)
+        cost *= 1 - ctrl
+        cost *= rows_of(self.depth, rows)
+        cost /= rows_of(self.adv_terrain, rows) * rows_of(
+            state_factor(sim, "movement.posture_advance", self.adv_posture), rows)
+        cost *= 1 + p.row("manoeuvre.air_defence_cost") * rows_of(st.ad_cover, rows)
+        cost += F32(1)
+        score = rows_of(self.log_gain, rows) - np.log(cost, out=cost)
+        score += p.row("manoeuvre.momentum") * (rows_of(st.gained, rows) | (
+            rows_of(st.sector_state, rows) == BROKEN))
+        np.copyto(score, -np.inf, where=~act)
         top = score.max(axis=0)
-        w = np.exp(p.row("manoeuvre.decisiveness") * (score - np.where(np.isfinite(top), top,
-                                                                       F32(0))))
-        w *= active
-        line = share_of(self.line * active)
+        score -= np.where(np.isfinite(top), top, F32(0))
+        score *= dec
+        w = np.exp(score, out=score)
+        w *= act
+        line = share_of(rows_of(self.line, rows) * act)
         pin = p.row("manoeuvre.pin_share")
-        st.a_target = (1 - pin) * share_of(w) + pin * line
+        target = (1 - pin) * share_of(w)
+        target += pin * line
+        if rows is None:
+            st.a_target = target
+        else:
+            st.a_target = np.zeros(active.shape, dtype=target.dtype)
+            st.a_target[rows] = target
