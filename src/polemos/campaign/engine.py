@@ -168,15 +168,20 @@ class Simulation:
         self.streams = Streams(self.streams.seed, self.streams.run_ids[keep])
 
     def _freeze_after_end(self) -> None:
-        """After a run ends its control map stays as it was on its last day."""
+        """After a run ends its control map stays as it was on its last day. (No run was
+        stepped after ``days_run``: those days are after every run's end, copied without a
+        mask; its lift there is still 0.)"""
         rec, st = self.record, self.state
-        days = np.arange(1, self.max_days + 1)[None, :]
+        stepped = self.days_run
+        days = np.arange(1, stepped + 1)[None, :]
         last = np.clip(st.end_day, 1, self.max_days) - 1
         final = rec.ctrl[np.arange(st.n), last]                       # (n, S)
         after = (days > st.end_day[:, None])[:, :, None]
         if after.any():
-            np.copyto(rec.ctrl, final[:, None, :], where=after)
-            np.copyto(rec.lift, 0, where=after)
+            np.copyto(rec.ctrl[:, :stepped], final[:, None, :], where=after)
+            np.copyto(rec.lift[:, :stepped], 0, where=after)
+        if stepped < self.max_days and st.n:
+            rec.ctrl[:, stepped:] = final[:, None, :]
 
 
 def _runs_last(v, n: int) -> bool:
