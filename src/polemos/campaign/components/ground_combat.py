@@ -183,7 +183,7 @@ class GroundCombat(Component):
         st.power_ratio = ratio
         k = p.row("ground_combat.ratio_exponent")
         noise = sim.streams.noise_factor("ground_combat", day, self.sigma,
-                                         len(sim.theatre.cols)).T                 # (C, n)
+                                         st.active.shape[0]).T                    # (C, n)
         r0 = rows_of(self.base_cas, rows) * rows_of(noise, rows)
         cap = p.row("ground_combat.max_daily_loss")
         rd, ra = casualty_rates(rows_of(ratio, rows), r0,

@@ -40,6 +40,7 @@ class Logistics(Component):
         st.mob_left = f["personnel_mobilised"].copy()
         st.mob_rate = f["personnel_mobilised"] / np.maximum(f["mobilisation_days"], 1.0)
         cols = th.cols
+        self.cols = th.col_block          # a slice when consecutive: views, not copies
         st.stock = np.broadcast_to(p["logistics.stock_days"], (st.n, len(cols))).copy()
         st.sector_supply = np.ones((st.n, len(cols)))
         self.route_def = (th.route_side == 1)
@@ -70,7 +71,7 @@ class Logistics(Component):
         those runs."""
         th, st, p = sim.theatre, sim.state, sim.params
         cut_share = p["logistics.cut_share"]
-        held_c = st.ctrl[:, th.cols] >= cut_share                          # (n, C)
+        held_c = st.ctrl[:, self.cols] >= cut_share                        # (n, C)
         fallen = st.objective_day >= 0                                      # (n, O)
         if self.key_held is None:
             rows = np.ones(st.n, dtype=bool)
@@ -138,7 +139,7 @@ class Logistics(Component):
         # cut-off sectors draw down their stocks, then fight at cutoff_power (where a road
         # reaches a sector: full stocks, the side's supply; the masks are mostly uniform, so
         # each value is copied over where it applies rather than picked by np.where)
-        conn = st.connected[:, sim.theatre.cols]                          # (n, C)
+        conn = st.connected[:, self.cols]                                  # (n, C)
         stock = np.subtract(st.stock, live)
         np.maximum(stock, 0.0, out=stock)
         np.copyto(stock, p["logistics.stock_days"], where=conn)

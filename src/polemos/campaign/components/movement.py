@@ -82,7 +82,7 @@ class Movement(Component):
     def init(self, sim):
         p, th, st = sim.params, sim.theatre, sim.state
         cols = th.cols
-        self.cols = cols
+        self.cols = th.col_block          # a slice when consecutive: views, not copies
         self.depth = th.depth_km[cols, None].astype(np.float32)
         terr = advance_terrain(sim)
         self.base = p.row("movement.advance_km_per_day") * p.row("movement.advance_scale") * terr
