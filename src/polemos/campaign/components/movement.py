@@ -170,11 +170,20 @@ class Movement(Component):
         de = st.de[:, :, runs]
         eq = de * sh
         st.de[:, :, runs] = de - eq
+        if Movement._abandons_nothing(abandon):
+            st.dres_e[:, runs] += eq.sum(axis=1, dtype=float)
+            return
         ab = abandon[runs] if np.ndim(abandon) else abandon
         left = eq * ab
         st.dres_e[:, runs] += (eq - left).sum(axis=1, dtype=float)
         st.loss_e[CAPTURED, 1][:, runs] += left.sum(axis=1, dtype=float)
         lose_air_defence(st, sh * ab, CAPTURED, runs)
+
+    @staticmethod
+    def _abandons_nothing(abandon) -> bool:
+        """A withdrawal that leaves nothing behind (the daily one of a broken defence): what
+        it would book as abandoned is 0 and is skipped (adding 0 changes nothing)."""
+        return not np.ndim(abandon) and abandon == 0
 
     @staticmethod
     def _withdraw_all(st, share, abandon):
@@ -185,6 +194,9 @@ class Movement(Component):
         st.dres += moved.sum(axis=0, dtype=float)
         eq = st.de * share
         st.de -= eq
+        if Movement._abandons_nothing(abandon):
+            st.dres_e += eq.sum(axis=1, dtype=float)
+            return
         left = eq * abandon
         eq -= left
         st.dres_e += eq.sum(axis=1, dtype=float)
