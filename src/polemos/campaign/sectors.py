@@ -74,7 +74,8 @@ def lose_air_defence(st, share, cause: int, runs=None, ad_share=None) -> None:
     ads = st.ad_share[:, :, runs]
     lost = ads * share
     st.ad_share[:, :, runs] = ads - lost
-    st.loss_ad[cause][:, runs] += st.ad0[:, runs] * lost.sum(axis=1, dtype=float)[st.ad_groups]
+    st.loss_ad[cause][:, runs] += _ad0_f64(st)[:, runs] * lost.sum(axis=1, dtype=float).take(
+        st.ad_groups, axis=0)
 
 
 def _ad0_f64(st) -> np.ndarray:
