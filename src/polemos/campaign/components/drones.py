@@ -182,18 +182,25 @@ class Drones(Component):
         ads = rows_of(st.ad_share, rows)                                     # (2, C, n)
         chan = ads[0] * self.g_chan[0]
         chan += ads[1] * self.g_chan[1]
-        capacity = chan * p.row("drones.engagements_per_channel") * self.unsuppressed
+        # engagements: the capacity is float64 (the unsuppressed share is), so the float32
+        # operands meeting it are converted once (the same values: numpy converts them anyway,
+        # element by element through buffers, in each mixed-type operation)
+        capacity = chan * p.row("drones.engagements_per_channel")
+        wide = np.result_type(capacity, self.unsuppressed)
+        capacity = capacity.astype(wide, copy=False)
+        capacity *= self.unsuppressed
         dec = p.row("drones.decoy_realism") * decoys.astype(np.float32) * strike_share
         want = real
         want += dec
-        on_real = ratio(np.minimum(capacity, want), want)
+        want = want.astype(wide, copy=False)
+        on_real = ratio(np.minimum(capacity, want, out=capacity), want)
         gun = ads[0] * self.g_gun[0]
         gun += ads[1] * self.g_gun[1]
         gun = ratio(gun, chan)
         pk = (1 - gun) * p.row("drones.kill_probability_sam")
         pk += gun * p.row("drones.kill_probability_gun")
         hit = on_real
-        hit *= pk                                 # chance an engaged real drone is downed
+        hit *= pk.astype(hit.dtype, copy=False)   # chance an engaged real drone is downed
         downed = {k: cover[k] * hit for k in sorties}           # by level: engaged and hit
         survive = {k: 1 - x for k, x in downed.items()}
         # per drone type: downed, time on station, targets found, strikes (the products of a
@@ -202,22 +209,24 @@ class Drones(Component):
         look = np.zeros_like(real)
         strikes_d = np.zeros_like(real)
         strikes_l = np.zeros_like(real)
-        munitions = p.row("drones.munitions_per_sortie")
-        alive_share, down_sum = {}, {}
         flying = np.empty(real.shape, dtype=np.result_type(real, hit))
         tmp = np.empty_like(flying)
+        munitions = p.row("drones.munitions_per_sortie").astype(flying.dtype, copy=False)
+        launched_w = launched32.astype(flying.dtype, copy=False)     # launched32's values
+        alive_share, down_sum = {}, {}
         find = rows_of(self.find, rows) if self.find is not None else None    # (H, C, n)
         for d in self.active_types:
             k = int(self.level[d])
             key = (bool(self.loiter[d]), k)
             where = strike_share if self.loiter[d] else level_share[k]
             if key not in alive_share:
-                alive_share[key] = where * survive[k]
-            np.multiply(alive_share[key], launched32[d], out=flying)         # (C, n)
+                where = where.astype(flying.dtype, copy=False)
+                alive_share[key] = (where * survive[k], where)
+            np.multiply(alive_share[key][0], launched_w[d], out=flying)       # (C, n)
             if self.flies[d]:                     # downed: the engaged that were hit
                 if key not in down_sum:
-                    down_sum[key] = np.multiply(where, downed[k], out=tmp).sum(axis=0,
-                                                                               dtype=float)
+                    down_sum[key] = np.multiply(alive_share[key][1], downed[k],
+                                                out=tmp).sum(axis=0, dtype=float)
                 lost[:, d] += down_sum[key] * launched[:, d]
             look += np.multiply(flying, np.float32(self.hours[d]), out=tmp)
             if self.strike[d] or self.loiter[d]:
