@@ -58,7 +58,7 @@ class Fires(Component):
         st, p = sim.state, sim.params
         # on the sectors fought over somewhere today (elsewhere nobody fires: nothing is lost)
         rows = front(st)
-        act = rows_of(st.active, rows) * st.alive
+        act = (rows_of(st.active, rows) & st.alive).astype(np.float32)   # 0/1, used thrice
         w, rate = p.row("fires.rocket_weight"), p.row("fires.casualties_per_tube_day")
         noise = sim.streams.lognormal_factor("fires", day, p["fires.daily_sigma"], 2).T.astype(
             np.float32)                                                          # (2, n)

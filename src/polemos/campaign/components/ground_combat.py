@@ -166,7 +166,7 @@ class GroundCombat(Component):
 
     def step(self, sim, day):
         st, p = sim.state, sim.params
-        act = st.active * st.alive
+        act = (st.active & st.alive).astype(np.float32)          # 0/1 (a float32 mask, reused)
         # the attacker's power and the losses on the sectors fought over somewhere today (on
         # the others the attacker has nothing and nobody is lost); the power ratio everywhere
         rows = front(st)
