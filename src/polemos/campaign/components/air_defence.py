@@ -62,6 +62,13 @@ class AirDefence(Component):
         self.strike_level = sim.drone_level[strike] if len(strike) else sim.drone_level[:1]
         sim.state.air_cover = np.zeros((len(self.levels), len(th.cols), sim.state.n),
                                        dtype=np.float32)
+        # cover is read at the levels of the drones air defence engages (not the decoys':
+        # theirs stays 0) and of the strike drones
+        engaged = {int(sim.drone_level[d]) for d, r in enumerate(th.drone_role) if r != "decoy"}
+        used = sorted(engaged | {int(k) for k in self.strike_level})
+        self.used = None if len(used) == len(self.levels) else np.array(used)
+        if self.used is not None:
+            self.field = np.ascontiguousarray(self.field[:, self.used])
         # sector-days of fighting by the state of the airspace for the strike drones
         sim.state.airspace_days = np.zeros((len(AIRSPACE), sim.state.n))
         sim.state.ad_suppressed = self.suppressed
@@ -75,7 +82,12 @@ class AirDefence(Component):
         # without numpy's slow mixed-type in-place loop)
         lam = (lam * self.neg_working).astype(np.float32)
         np.exp(lam, out=lam)
-        st.air_cover = np.subtract(1, lam, out=lam)                             # (L, C, n)
+        np.subtract(1, lam, out=lam)
+        if self.used is None:
+            st.air_cover = lam                                                   # (L, C, n)
+        else:
+            st.air_cover = np.zeros((len(self.levels),) + lam.shape[1:], dtype=lam.dtype)
+            st.air_cover[self.used] = lam
         # cover against the strike drones, read by manoeuvre's cost of an axis
         if len(self.strike_level):
             st.ad_cover = st.air_cover[self.strike_level].max(axis=0)
