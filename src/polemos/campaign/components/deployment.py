@@ -29,7 +29,16 @@ from __future__ import annotations
 import numpy as np
 
 from polemos.campaign.component import Component
-from polemos.campaign.sectors import F32, ad_groups, ratio, share_of, sum_by_ad_group
+from polemos.campaign.sectors import (
+    F32,
+    ad_groups,
+    front,
+    put_rows,
+    ratio,
+    rows_of,
+    share_of,
+    sum_by_ad_group,
+)
 
 
 class Deployment(Component):
@@ -80,16 +89,23 @@ class Deployment(Component):
         # the attacker regroups towards the chosen axes, as fast as its lift allows
         committed = p.row("ground_combat.committed_share") * st.ap
         rate = p.row("deployment.attacker_regroup_rate")
-        need = np.abs(st.a_target - st.a_share).sum(axis=0) * 0.5 * committed   # persons moved
+        gap = st.a_target - st.a_share
+        need = np.abs(gap).sum(axis=0) * 0.5 * committed                      # persons moved
         rate = rate * np.minimum(1.0, ratio(st.lift[:, 0], rate * need, 1.0))
-        st.a_share += (rate * live).astype(F32) * (st.a_target - st.a_share)
-        # the defender commits reserves where the attack falls, as fast as its lift allows
+        gap *= (rate * live).astype(F32)
+        st.a_share += gap
+        # the defender commits reserves where the attack falls, as fast as its lift allows (on
+        # the sectors fought over in some run: nothing goes elsewhere)
         moved = np.minimum(p.row("deployment.reserve_commit_rate") * st.dres, st.lift[:, 1])
         moved *= live * (st.active.any(axis=0))
-        where = share_of(st.a_share * st.active)                              # (C, n)
+        rows = front(st)
+        where = share_of(rows_of(st.a_share, rows) * rows_of(st.active, rows))  # (C, n)
         frac = ratio(moved, st.dres)
-        st.dp += where * moved.astype(F32)
-        st.de += where * (st.dres_e * frac).astype(F32)[:, None, :]
+        dp, de = rows_of(st.dp, rows), rows_of(st.de, rows)
+        dp += where * moved.astype(F32)
+        de += where * (st.dres_e * frac).astype(F32)[:, None, :]
+        put_rows(st.dp, rows, dp)
+        put_rows(st.de, rows, de)
         st.dres -= moved
         st.dres_e *= 1 - frac
         np.maximum(st.dp_peak, st.dp, out=st.dp_peak)
