@@ -43,9 +43,11 @@ from polemos.campaign.sectors import (
     PREPARED,
     by_relief,
     by_state,
+    front,
     lose_air_defence,
     posture_names,
     relief_names,
+    rows_of,
     state_factor,
     touched_runs,
 )
@@ -98,7 +100,9 @@ class Movement(Component):
     def step(self, sim, day):
         st, p = sim.state, sim.params
         act = st.active * st.alive
-        lr = st.log_ratio
+        # the advance, on the sectors fought over in some run (elsewhere it is 0)
+        rows = front(st)
+        lr = rows_of(st.log_ratio, rows)
         g = p.row("movement.ratio_exponent")
         supply = st.supply_power[:, 0].astype(np.float32)
         speed = np.abs(lr)
@@ -106,16 +110,21 @@ class Movement(Component):
         speed *= g
         np.exp(speed, out=speed)
         fwd = np.where(lr >= 0, np.float32(1), -p.row("movement.counterattack_share"))
-        v = self.base * state_factor(sim, "movement.posture_advance", self.posture)
+        v = rows_of(self.base, rows) * rows_of(
+            state_factor(sim, "movement.posture_advance", self.posture), rows)
         v *= speed
         v *= fwd
-        np.copyto(v, self.exploit, where=st.sector_state == BROKEN)
+        np.copyto(v, rows_of(self.exploit, rows), where=rows_of(st.sector_state, rows) == BROKEN)
         v *= supply
-        v *= act
+        v *= rows_of(act, rows)
         before = st.pen
-        pen = np.add(before, v, out=v)
+        pen = np.add(rows_of(before, rows), v, out=v)
         np.maximum(pen, np.float32(0), out=pen)          # clipped to [0, depth]
-        st.pen = np.minimum(pen, self.depth, out=pen)
+        np.minimum(pen, rows_of(self.depth, rows), out=pen)
+        if rows is not None:
+            pen, front_pen = before.copy(), pen
+            pen[rows] = front_pen
+        st.pen = pen
         st.gained = st.pen > before
         st.ctrl_c = st.pen / self.depth
         # break-in: beyond the fortified belt the defence is what was built behind it
