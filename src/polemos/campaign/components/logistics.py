@@ -112,12 +112,14 @@ class Logistics(Component):
         return throughput
 
     @staticmethod
-    def _by_connection(conn, cut_dry, connected, dry):
+    def _by_connection(cut, cut_dry, connected, dry):
         """(n, C): ``connected`` (n, 1) where a road reaches the sector, ``dry`` (n, 1) where it
-        is cut off and out of stocks, else 1."""
-        out = np.ones(conn.shape)
+        is cut off and out of stocks, else (cut off, with stocks) 1. Filled with ``connected``,
+        then the few cut-off entries overwritten."""
+        out = np.empty(cut.shape)
+        out[...] = connected
+        np.copyto(out, 1.0, where=cut)
         np.copyto(out, dry, where=cut_dry)
-        np.copyto(out, connected, where=conn)
         return out
 
     def step(self, sim, day):
@@ -137,17 +139,20 @@ class Logistics(Component):
         st.interdiction = np.clip(interdiction, 0, 1, out=interdiction)
         self.update_network(sim)
         # cut-off sectors draw down their stocks, then fight at cutoff_power (where a road
-        # reaches a sector: full stocks, the side's supply; the masks are mostly uniform, so
-        # each value is copied over where it applies rather than picked by np.where)
+        # reaches a sector: full stocks, the side's supply; filled with those, then the few
+        # cut-off entries overwritten, rather than picked by np.where)
         conn = st.connected[:, self.cols]                                  # (n, C)
-        stock = np.subtract(st.stock, live)
-        np.maximum(stock, 0.0, out=stock)
-        np.copyto(stock, p["logistics.stock_days"], where=conn)
+        cut = ~conn                          # cut off: few (n, C) entries
+        drawn = np.subtract(st.stock, live)
+        np.maximum(drawn, 0.0, out=drawn)
+        stock = np.empty_like(drawn)
+        stock[...] = p["logistics.stock_days"]
+        np.copyto(stock, drawn, where=cut)
         st.stock = stock
-        cut_dry = ~(conn | (stock > 0))     # cut off and out of stocks
-        st.sector_supply = self._by_connection(conn, cut_dry, st.supply[:, 1:2],
+        cut_dry = cut & ~(stock > 0)         # cut off and out of stocks
+        st.sector_supply = self._by_connection(cut, cut_dry, st.supply[:, 1:2],
                                                p["logistics.cutoff_power"])
-        st.sector_power = self._by_connection(conn, cut_dry, st.supply_power[:, 1:2],
+        st.sector_power = self._by_connection(cut, cut_dry, st.supply_power[:, 1:2],
                                               self.cutoff_power)
         st.sector_power32 = np.ascontiguousarray(st.sector_power.T, dtype=np.float32)
         # mobilisation, limited by the rate and by what the network can lift
