@@ -25,6 +25,9 @@ median reported. Scaling: log-log slope of time vs runs; time vs sectors on synt
 theatres made by duplicating the scenario's sectors (21 / 42 / 84 sectors).
 
 ``--quick``: 1,000 and 10,000 runs, 1 repeat (well under a minute).
+``--components``: also the CPU time of each component's daily steps (and of the rest: start,
+compaction, hand-out) in 10,000 runs of the realistic case, median of the repeats, in its own
+subprocess (the timing wraps each step: not part of the figures above).
 ``--dry-run``: 10 and 50 runs x 5 days, every measurement in one single subprocess; checks the
 script, not the engine's speed.
 """
@@ -120,6 +123,7 @@ def measure(spec: dict) -> dict:
 
     runs, chunk, max_days = spec["runs"], spec["chunk"], spec["max_days"]
     bounds = list(range(0, runs, chunk)) + [runs]
+    component_cpu: dict[str, float] = {}
     sim_s = sim_cpu_s = 0.0
     loop_run_days = live_run_days = 0
     n_sectors = 0
@@ -128,6 +132,9 @@ def measure(spec: dict) -> dict:
         t0, c0 = time.perf_counter(), time.process_time()
         sim = Simulation(scenario, np.arange(a, b), 0, "posterior", posterior,
                          max_days=max_days, exogenous_endings=spec["case"] != "fixed")
+        if spec.get("components"):
+            for c in sim.components:
+                c.step = timed_step(c.step, c.name, component_cpu)
         sim.run()
         sim_s += time.perf_counter() - t0
         sim_cpu_s += time.process_time() - c0
@@ -152,7 +159,17 @@ def measure(spec: dict) -> dict:
         "rss_peak_mb": rss1,
         "sim_peak_mb": rss1 - rss0,
         "kb_per_run": (rss1 - rss0) * 1024 / largest_chunk if largest_chunk else None,
+        **({"component_cpu_s": component_cpu} if spec.get("components") else {}),
     }
+
+
+def timed_step(step, name: str, acc: dict):
+    """``step`` adding its CPU time to ``acc[name]``."""
+    def timed(sim, day):
+        c0 = time.process_time()
+        step(sim, day)
+        acc[name] = acc.get(name, 0.0) + time.process_time() - c0
+    return timed
 
 
 def child_main(specs_json: str) -> None:
@@ -288,6 +305,8 @@ def main(argv=None) -> int:
     ap.add_argument("--dry-run", action="store_true",
                     help="10 and 50 runs x 5 days, all in one subprocess (checks the script)")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--components", action="store_true",
+                    help="also each component's CPU time in 10,000 realistic runs")
     ap.add_argument("--out", default=None, help="write the results as JSON here")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -322,6 +341,7 @@ def main(argv=None) -> int:
                 print(f"  {r['sim_s']:.3f} s (cpu {r['sim_cpu_s']:.3f} s)", file=sys.stderr)
                 raw[i].append(r)
     rows = [{"group": specs[i]["group"], **summarise(raw[i])} for i in range(len(specs))]
+    components = measure_components(p) if args.components else None
 
     by_runs = {c: [r for r in rows if r["group"] == "runs" and r["case"] == c]
                for c in p["cases"]}
@@ -367,6 +387,7 @@ def main(argv=None) -> int:
         "results": rows,
         "scaling": scaling,
         "total_wall_s": time.perf_counter() - t_all,
+        **({"components": components} if components else {}),
     }
     try:
         out["machine"]["loadavg_end"] = os.getloadavg()
@@ -378,6 +399,22 @@ def main(argv=None) -> int:
         Path(args.out).write_text(text + "\n")
     print_table(out)
     return 0
+
+
+def measure_components(p: dict) -> dict:
+    """CPU time of each component's steps, and of the rest of the simulation (start,
+    compaction, hand-out), in the realistic case's 10,000 runs (dry run: 50): median over the
+    repeats, each in its own subprocess."""
+    runs = TARGET_RUNS if p["realistic_days"] == REALISTIC_DAYS else max(p["sizes"])
+    spec = {"group": "components", "case": "realistic", "runs": runs, "copies": 1,
+            "max_days": p["realistic_days"], "chunk": CHUNK, "components": True}
+    reps = [run_child([spec])[0] for _ in range(p["repeats"])]
+    names = list(reps[0]["component_cpu_s"])
+    cpu = {k: statistics.median(r["component_cpu_s"][k] for r in reps) for k in names}
+    cpu["(rest)"] = statistics.median(
+        r["sim_cpu_s"] - sum(r["component_cpu_s"].values()) for r in reps)
+    return {"runs": runs, "repeats": len(reps), "sim_cpu_s": statistics.median(
+        r["sim_cpu_s"] for r in reps), "cpu_s": cpu}
 
 
 def print_table(out: dict) -> None:
@@ -392,6 +429,12 @@ def print_table(out: dict) -> None:
     print("scaling (log-log slopes):", json.dumps(
         {k: None if v is None else round(v, 3) for k, v in out["scaling"].items()}))
     print("target:", json.dumps(out["target"]["measured"]))
+    comp = out.get("components")
+    if comp:
+        print(f"CPU by component, realistic {comp['runs']:,} runs (median of {comp['repeats']}; "
+              f"simulation {comp['sim_cpu_s']:.3f} s):")
+        for k, v in sorted(comp["cpu_s"].items(), key=lambda kv: -kv[1]):
+            print(f"  {k:14s} {v:7.3f} s {v / comp['sim_cpu_s']:6.1%}")
 
 
 if __name__ == "__main__":
