@@ -89,10 +89,11 @@ def _ad0_f64(st) -> np.ndarray:
 
 def front(st) -> np.ndarray | None:
     """The contestable sectors fought over in some run today (``st.active``), as row indices
-    of the (…, C, n) arrays, or None when all are. The mechanisms that act where the attacker
-    attacks (drones, fires, ground combat) compute on these rows alone: on the others every
-    strike and loss is exactly 0 (nothing is taken, 0 is added to each sum over sectors), so
-    the results are the same."""
+    of the (…, C, n) arrays, or None when all are. What acts only where the attacker attacks
+    (drones, fires, ground combat, the choice of axes, the commitment of reserves, the
+    advance) is computed on these rows alone: on the others every strike, loss, weight and
+    advance is exactly 0 (nothing is taken, 0 is added to each sum over sectors), so the
+    results are the same."""
     rows = np.flatnonzero(st.active.any(axis=1))
     return None if len(rows) == st.active.shape[0] else rows
 
