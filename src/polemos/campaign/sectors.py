@@ -177,12 +177,12 @@ def pick(table: np.ndarray, index: np.ndarray) -> np.ndarray:
     return table[index, np.arange(table.shape[1])]
 
 
-def ratio(a: np.ndarray, b: np.ndarray, empty: float = 0.0) -> np.ndarray:
-    """``a / b`` where ``b > 0``, else ``empty``. (One division, then ``empty`` copied over the
-    few other places: numpy's masked ``np.divide(..., where=)`` is ~30× slower, and two
-    ``np.where`` cost twice the division.)"""
+def ratio(a: np.ndarray, b: np.ndarray, empty: float = 0.0, out=None) -> np.ndarray:
+    """``a / b`` where ``b > 0``, else ``empty`` (into ``out`` if given). (One division, then
+    ``empty`` copied over the few other places: numpy's masked ``np.divide(..., where=)`` is
+    ~30× slower, and two ``np.where`` cost twice the division.)"""
     with np.errstate(divide="ignore", invalid="ignore"):
-        q = np.divide(a, b)
+        q = np.divide(a, b, out=out)
     if not isinstance(q, np.ndarray):                         # 0-d operands
         pos = b > 0
         return np.where(pos, a / np.where(pos, b, 1), empty)

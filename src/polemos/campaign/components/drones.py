@@ -187,13 +187,15 @@ class Drones(Component):
         # element by element through buffers, in each mixed-type operation)
         capacity = chan * p.row("drones.engagements_per_channel")
         wide = np.result_type(capacity, self.unsuppressed)
-        capacity = capacity.astype(wide, copy=False)
+        shape = capacity.shape
+        capacity = self._work("capacity", shape, wide, capacity)
         capacity *= self.unsuppressed
         dec = p.row("drones.decoy_realism") * decoys.astype(np.float32) * strike_share
         want = real
         want += dec
-        want = want.astype(wide, copy=False)
-        on_real = ratio(np.minimum(capacity, want, out=capacity), want)
+        want = self._work("want", shape, wide, want)
+        np.minimum(capacity, want, out=capacity)
+        on_real = ratio(capacity, want, out=capacity)
         gun = ads[0] * self.g_gun[0]
         gun += ads[1] * self.g_gun[1]
         gun = ratio(gun, chan)
@@ -201,18 +203,22 @@ class Drones(Component):
         pk += gun * p.row("drones.kill_probability_gun")
         hit = on_real
         hit *= pk.astype(hit.dtype, copy=False)   # chance an engaged real drone is downed
-        downed = {k: cover[k] * hit for k in sorties}           # by level: engaged and hit
-        survive = {k: 1 - x for k, x in downed.items()}
+        # by level: engaged and hit, and not
+        downed = {k: np.multiply(cover[k], hit, out=self._work(("downed", k), shape, hit.dtype))
+                  for k in sorties}
+        survive = {k: np.subtract(1, x, out=self._work(("survive", k), shape, x.dtype))
+                   for k, x in downed.items()}
         # per drone type: downed, time on station, targets found, strikes (the products of a
         # sector share and a level, the same for several types, made once)
         lost = launched * self.loiter + decoys[:, None] * self.decoy          # (n, D)
         look = np.zeros_like(real)
         strikes_d = np.zeros_like(real)
         strikes_l = np.zeros_like(real)
-        flying = np.empty(real.shape, dtype=np.result_type(real, hit))
-        tmp = np.empty_like(flying)
-        munitions = p.row("drones.munitions_per_sortie").astype(flying.dtype, copy=False)
-        launched_w = launched32.astype(flying.dtype, copy=False)     # launched32's values
+        wide = np.result_type(real, hit)
+        flying = self._work("flying", shape, wide)
+        tmp = self._work("tmp", shape, wide)
+        munitions = p.row("drones.munitions_per_sortie").astype(wide, copy=False)
+        launched_w = launched32.astype(wide, copy=False)             # launched32's values
         alive_share, down_sum = {}, {}
         find = rows_of(self.find, rows) if self.find is not None else None    # (H, C, n)
         for d in self.active_types:
@@ -220,8 +226,9 @@ class Drones(Component):
             key = (bool(self.loiter[d]), k)
             where = strike_share if self.loiter[d] else level_share[k]
             if key not in alive_share:
-                where = where.astype(flying.dtype, copy=False)
-                alive_share[key] = (where * survive[k], where)
+                where = self._work(("where",) + key, shape, wide, where)
+                alive_share[key] = (np.multiply(where, survive[k], out=self._work(
+                    ("alive",) + key, shape, wide)), where)
             np.multiply(alive_share[key][0], launched_w[d], out=flying)       # (C, n)
             if self.flies[d]:                     # downed: the engaged that were hit
                 if key not in down_sum:
@@ -289,6 +296,18 @@ class Drones(Component):
         put_rows(st.dp, rows, dp)
         put_rows(st.ad_share, rows, ads)
         st.drone_strikes_on_routes = (road_hits * pk_hit).astype(float)[:, None]
+
+    def _work(self, name, shape, dtype, values=None) -> np.ndarray:
+        """A work array kept from day to day (the engagement chain's float64 temporaries: made
+        anew each day they made the heap grow and shrink, page by page), holding ``values``
+        converted to ``dtype`` if given."""
+        ws = self.__dict__.setdefault("_ws", {})
+        a = ws.get(name)
+        if a is None or a.shape != shape or a.dtype != dtype:
+            a = ws[name] = np.empty(shape, dtype=dtype)
+        if values is not None:
+            np.copyto(a, values)
+        return a
 
     def _strike(self, st, de, dp, ads, scale, ad_w, count, ad_seen, troops, cause, p, emit):
         """Book the hits (``scale`` per unit of each target pool, (C, n)) on air defence
