@@ -48,27 +48,25 @@ class AirDefence(Component):
                       & shooting[:, None, None] & (rng[:, None, :] > 0))           # (A, L, n)
         area = th.area_km2[th.cols]
         share = np.minimum(1.0, np.pi * rng[:, None, :] ** 2 / area[None, :, None])  # (A, C, n)
-        # static per group: Σ_{a in group} reach × envelope share × theatre count
-        groups = ad_groups(th.ad_class)
-        ad0 = sim.state.ad0
-        self.field = np.zeros((2, len(self.levels), len(th.cols), sim.state.n), np.float32)
-        for a in np.flatnonzero(shooting):
-            for k in range(len(self.levels)):
-                self.field[groups[a], k] += share[a] * (self.reach[a, k] * ad0[a])
-        ew = sim.bound["ew_count"][:, 0]
-        self.suppressed = p.row("air_defence.ew_max") * (
-            1 - np.exp(-ew / p.row("air_defence.ew_scale")))                     # (n,)
         strike = np.flatnonzero([r == "strike" for r in th.drone_role])
         self.strike_level = sim.drone_level[strike] if len(strike) else sim.drone_level[:1]
-        sim.state.air_cover = np.zeros((len(self.levels), len(th.cols), sim.state.n),
-                                       dtype=np.float32)
         # cover is read at the levels of the drones air defence engages (not the decoys':
         # theirs stays 0) and of the strike drones
         engaged = {int(sim.drone_level[d]) for d, r in enumerate(th.drone_role) if r != "decoy"}
         used = sorted(engaged | {int(k) for k in self.strike_level})
         self.used = None if len(used) == len(self.levels) else np.array(used)
-        if self.used is not None:
-            self.field = np.ascontiguousarray(self.field[:, self.used])
+        # static per group and level in use: Σ_{a in group} reach × envelope share × count
+        groups = ad_groups(th.ad_class)
+        ad0 = sim.state.ad0
+        self.field = np.zeros((2, len(used), len(th.cols), sim.state.n), np.float32)
+        for a in np.flatnonzero(shooting):
+            for i, k in enumerate(used):
+                self.field[groups[a], i] += share[a] * (self.reach[a, k] * ad0[a])
+        ew = sim.bound["ew_count"][:, 0]
+        self.suppressed = p.row("air_defence.ew_max") * (
+            1 - np.exp(-ew / p.row("air_defence.ew_scale")))                     # (n,)
+        sim.state.air_cover = np.zeros((len(self.levels), len(th.cols), sim.state.n),
+                                       dtype=np.float32)
         # sector-days of fighting by the state of the airspace for the strike drones
         sim.state.airspace_days = np.zeros((len(AIRSPACE), sim.state.n))
         sim.state.ad_suppressed = self.suppressed
