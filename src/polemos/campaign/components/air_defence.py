@@ -63,22 +63,22 @@ class AirDefence(Component):
             for i, k in enumerate(used):
                 self.field[groups[a], i] += share[a] * (self.reach[a, k] * ad0[a])
         ew = sim.bound["ew_count"][:, 0]
-        self.suppressed = p.row("air_defence.ew_max") * (
-            1 - np.exp(-ew / p.row("air_defence.ew_scale")))                     # (n,)
+        # a per-run factor on the sector-major arrays: float32 like every parameter row
+        # (drones' jamming is made so too), not float64 from the EW counts
+        self.suppressed = (p.row("air_defence.ew_max") * (
+            1 - np.exp(-ew / p.row("air_defence.ew_scale")))).astype(np.float32)  # (n,)
         sim.state.air_cover = np.zeros((len(self.levels), len(th.cols), sim.state.n),
                                        dtype=np.float32)
         # sector-days of fighting by the state of the airspace for the strike drones
         sim.state.airspace_days = np.zeros((len(AIRSPACE), sim.state.n))
         sim.state.ad_suppressed = self.suppressed
-        self.neg_working = -(1 - self.suppressed)                               # (n,) float64
+        self.neg_working = -(1 - self.suppressed)                               # (n,)
 
     def step(self, sim, day):
         st = sim.state
         lam = st.ad_share[0][None] * self.field[0]                               # (L, C, n)
         lam += st.ad_share[1][None] * self.field[1]
-        # × the working share, in float64, rounded to float32 (as an in-place product would,
-        # without numpy's slow mixed-type in-place loop)
-        lam = (lam * self.neg_working).astype(np.float32)
+        lam *= self.neg_working                                 # × the working share
         np.exp(lam, out=lam)
         np.subtract(1, lam, out=lam)
         if self.used is None:

@@ -182,9 +182,8 @@ class Drones(Component):
         ads = rows_of(st.ad_share, rows)                                     # (2, C, n)
         chan = ads[0] * self.g_chan[0]
         chan += ads[1] * self.g_chan[1]
-        # engagements: the capacity is float64 (the unsuppressed share is), so the float32
-        # operands meeting it are converted once (the same values: numpy converts them anyway,
-        # element by element through buffers, in each mixed-type operation)
+        # engagements (float32 like the unsuppressed share; any wider operand would widen the
+        # chain, its float32 operands then converted once rather than in each operation)
         capacity = chan * p.row("drones.engagements_per_channel")
         wide = np.result_type(capacity, self.unsuppressed)
         shape = capacity.shape
