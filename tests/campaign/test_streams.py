@@ -135,3 +135,40 @@ def test_show_steps_lists_the_operational_order():
                      "ground_combat", "movement", "casualties", "logistics", "bargaining",
                      "termination"]
     assert "front" not in names
+
+
+class EndAllBut(Component):
+    """Ends every run but the first ``k`` on day 5 (a horizon ending), so that the engine
+    compacts its arrays down to exactly ``k`` rows."""
+
+    name = "end_all_but"
+
+    def __init__(self, k):
+        self.k = k
+
+    def step(self, sim, day):
+        if day == 5:
+            st = sim.state
+            end = st.alive & (np.arange(st.n) >= self.k)
+            st.end_day = np.where(end, day, st.end_day).astype(np.int32)
+            st.end_cause = np.where(end, 6, st.end_cause).astype(np.int8)
+            st.alive = st.alive & ~end
+
+
+@pytest.mark.parametrize("k", [2, 3, 4, 6])
+def test_compaction_to_as_many_runs_as_an_axis_has_changes_nothing(karabakh, k):
+    """Regression: the write-back after compaction once guessed which axis holds the runs from
+    the stepped arrays' shapes, wrong when exactly as many runs were left as causes (6),
+    airspace states (3), sides or equipment types (2, 4)."""
+    from polemos.results import compact
+
+    def run(compacting):
+        comps = components_in_order() + [EndAllBut(k)]
+        sim = Simulation(karabakh, np.arange(300), seed=4, mode="prior", max_days=30,
+                         components=comps)
+        return compact(sim.run(compact=compacting))
+
+    a, b = run(True), run(False)
+    assert (a["end_day"] > 5).sum() == k              # exactly k rows were stepped on
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
