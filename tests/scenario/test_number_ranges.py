@@ -135,3 +135,81 @@ def test_the_embedded_scenarios_still_validate():
 
     for name in embedded_names():
         load_scenario(name)
+
+
+def _ceasefire_quantity_fields(model=None, seen=None) -> set[str]:
+    """Every quantity field of ``[ceasefire]`` (walking its schema's models)."""
+    import typing
+
+    from pydantic import BaseModel
+
+    from polemos.ceasefire.schema import CeasefireSpec
+
+    model, seen = model or CeasefireSpec, seen if seen is not None else set()
+    out = set()
+    for name, f in model.model_fields.items():
+        if "FigureRef" in repr(f.annotation):
+            out.add(name)
+        for a in (f.annotation, *typing.get_args(f.annotation)):
+            for b in (a, *typing.get_args(a)):
+                if isinstance(b, type) and issubclass(b, BaseModel) and b not in seen \
+                        and b.__module__ == "polemos.ceasefire.schema":
+                    seen.add(b)
+                    out |= _ceasefire_quantity_fields(b, seen)
+    return out
+
+
+def test_every_ceasefire_quantity_has_a_range():
+    """Each number of [ceasefire] is bounded by its unit or by its mechanism (the Karabakh
+    fuzz found fields with no rule at all: an oil elasticity of 2,000 overflowed the
+    forecast)."""
+    from polemos.scenario.schema import CEASEFIRE_FIELDS, CEASEFIRE_RANGES
+
+    fields = _ceasefire_quantity_fields()
+    assert len(fields) > 50
+    assert fields - set(CEASEFIRE_FIELDS) - set(CEASEFIRE_RANGES) == set()
+
+
+def test_a_ceasefire_field_pointed_at_a_road_capacity_is_refused(tmp_path):
+    """The Karabakh fuzz's input (seed 13, case 698): ``oil_elasticity`` pointed at a road's
+    capacity (t/day) passed, then overflowed ``exp`` in the forecast."""
+    d = tmp_path / "k"
+    shutil.copytree(KARABAKH, d)
+    f = d / "ceasefire.toml"
+    text = f.read_text()
+    old = 'oil_elasticity = { param = "ceasefire.oil_elasticity" }'
+    assert old in text
+    f.write_text(text.replace(old, 'oil_elasticity = { param = '
+                              '"inputs.az_road_south_capacity_t_per_day" }'))
+    msg = _fails(d, (), "parameters.inputs.az_road_south_capacity_t_per_day.value: must lie in "
+                 "[-5, 5]", "(read by ceasefire.resolve.oil_elasticity)")
+    assert msg.count("\n") == 0, msg
+
+
+# each found by a sweep of the forecast's fields at extreme values: accepted, then an overflow
+# (exp), a log or a division by zero, or NaN deaths in the forecast
+@pytest.mark.parametrize("setting, fragment", [
+    ("ceasefire.recurrence_prior.war_deaths=0", "must be > 0 (at least 1)"),
+    ("ceasefire.power.elasticity=1e3", "must lie in [0, 10]"),
+    ("ceasefire.power.elasticity=-1", "must be >= 0"),
+    ("ceasefire.power.commitment_horizon_months=1e5", "must lie in [0, 240]"),
+    ("ceasefire.power.sides.armenia.rearmament_per_year=100", "must lie in [-1, 1]"),
+    ("ceasefire.power.sides.armenia.rearmament_sd_per_year=100", "must lie in [0, 1]"),
+    ("ceasefire.technology.belief_shift=1e3", "must lie in [-10, 10]"),
+    ("ceasefire.leader_change.new_leader_optimism=1e6", "must lie in [-10, 10]"),
+    ("ceasefire.resolve.oil_volatility_per_month=1e3", "must lie in [0, 1]"),
+    ("ceasefire.resolve.oil_elasticity=-1e3", "must be >= -5, got -1000"),
+    ("ceasefire.beliefs.initial_disagreement=1e6", "must lie in [-10, 10]"),
+    ("ceasefire.beliefs.drift_sd_per_month=100", "must lie in [0, 1]"),
+    ("ceasefire.clashes.dispersion=0", "must be > 0 (at least 0.01)"),
+    ("ceasefire.clashes.tension_coupling=10", "must lie in [0, 5]"),
+    ("ceasefire.clashes.deaths_per_month=1e9", "must lie in [0, 1e+06]"),
+    ("ceasefire.offensive.deaths_log_sd=1e3", "must lie in [0, 5]"),
+    ("ceasefire.mechanisms.gap_effect=0", "must be > 0 (at least 0.001)"),
+    ("ceasefire.mechanisms.max_log_multiplier=1e3", "must lie in [0, 10]"),
+    ("ceasefire.mediation.information=2", "a share or probability lies in [0, 1]"),
+])
+def test_ceasefire_mechanism_ranges(setting, fragment):
+    key = setting.partition("=")[0]
+    msg = _fails("karabakh_2020", [setting], f"--set {key}", fragment)
+    assert msg.count("\n") == 0, msg

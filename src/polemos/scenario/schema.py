@@ -52,9 +52,48 @@ CEASEFIRE_FIELDS = {
                      "protest_decay_months", "rally_decay_months", "forced_month",
                      "mandate_years", "renewal_years", "war_duration_years"), "months"),
 }
-#: Fields that must be strictly positive (the engine divides by them), with the smallest
-#: value that is physical: 0.001 km2 (1,000 m2), 1 m of route, 0.001 days (1.4 minutes).
-POSITIVE = {"area_km2": 1e-3, "length_km": 1e-3, "mobilisation_days": 1e-3}
+CEASEFIRE_FIELDS.update({
+    "information": "share",          # share of a belief's error corrected per unit attention
+    "clash_learning": "share",       # share of a belief's error corrected per clash death
+    "hazard_per_month": "share",     # a monthly probability of a change of leader
+    "oil_price_usd": "usd",
+})
+#: Fields of ``[ceasefire]`` bounded by the mechanism that reads them rather than by a unit
+#: (``docs/ceasefire-forecast.md``); each enters a logistic or an exponential of the forecast,
+#: where a value beyond these overflows float64 (found by the Karabakh fuzz: an oil elasticity
+#: pointed at a road capacity of 2,000 overflowed ``exp``).
+CEASEFIRE_RANGES: dict[str, tuple[float, float]] = {
+    # shifts of a belief on the logit scale of a probability: 10 logits move it from 0.5 to
+    # 0.99995 (certainty); the random-walk sd of a belief per month at most 1 logit
+    "initial_disagreement": (-10.0, 10.0), "belief_shift": (-10.0, 10.0),
+    "new_leader_optimism": (-10.0, 10.0), "drift_sd_per_month": (0.0, 1.0),
+    # exponents: the contest's decisiveness (q = P_az^e / (P_az^e + P_ar^e); estimates near 1,
+    # Hirshleifer 1989), clashes' coupling to the offensive hazard, the elasticity of resolve
+    # and rearmament to the oil price
+    "elasticity": (0.0, 10.0), "tension_coupling": (0.0, 5.0), "oil_elasticity": (-5.0, 5.0),
+    # growth of a capability index per year (log; e-fold a year at most) and its spread; the sd
+    # of monthly log oil price changes (Brent's largest month, April 2020, about 0.5) and of
+    # the log deaths of an offensive
+    "rearmament_per_year": (-1.0, 1.0), "rearmament_sd_per_year": (0.0, 1.0),
+    # months ahead a side projects the power shift: at most the longest forecast (20 years)
+    "commitment_horizon_months": (0.0, 240.0),
+    "oil_volatility_per_month": (0.0, 1.0), "deaths_log_sd": (0.0, 5.0),
+    # log-hazard effects per unit of their driver (non-negative: the sign is the mechanism's),
+    # the cap on the log multiplier (e^10: 22,000 times the base hazard), the reference class's
+    # bargaining gap (a signed share of the prize), a multiplier of the leader hazard
+    "gap_effect": (0.0, 1e3), "commitment_effect": (0.0, 1e3), "effect": (0.0, 1e3),
+    "reference": (0.0, 1e3), "max_log_multiplier": (0.0, 10.0), "gap_reference": (-1.0, 1.0),
+    "protest_multiplier": (0.0, 1e3),
+    # the gamma shape of yearly clash intensity (its spread is 1/shape) and the base rate of
+    # clash deaths (the deadliest months of the Second World War: about 1e6 battle deaths)
+    "dispersion": (0.0, 1e3), "deaths_per_month": (0.0, 1e6),
+}
+#: Fields that must be strictly positive (the engine divides by them or takes their log), with
+#: the smallest value that is physical: 0.001 km2 (1,000 m2), 1 m of route, 0.001 days (1.4
+#: minutes); a war's deaths (log) at least one; a gamma shape of 0.01 (a spread of 100 times
+#: the mean); a log-hazard effect of the bargaining gap of 0.001 (the restart cost divides by it)
+POSITIVE = {"area_km2": 1e-3, "length_km": 1e-3, "mobilisation_days": 1e-3, "war_deaths": 1.0,
+            "dispersion": 1e-2, "gap_effect": 1e-3}
 SHARES = {"forest_share", "urban_share"}
 #: (low, high) of a number by unit. Upper bounds are the largest the world allows: Earth's
 #: surface 5.1e8 km2 and circumference 40,075 km, the deepest trench and highest summit
@@ -99,9 +138,10 @@ def parameter_range(name: str, unit: str | None, engine: bool) -> tuple[float, f
 
 
 def range_problem(lo: float, hi: float, bounds: tuple[float, float] | None,
-                  positive: float | None = None) -> str | None:
+                  positive: float | None = None, share: bool = True) -> str | None:
     """The rule a number (or a range lo..hi) breaks, or None. Non-finite numbers never reach
-    here (``allow_inf_nan=False`` on every table; a posterior is checked for them)."""
+    here (``allow_inf_nan=False`` on every table; a posterior is checked for them). Bounds of
+    (0, 1) are a share's or a probability's unless ``share`` is False (e.g. an sd)."""
     span = f"{lo:g}" if lo == hi else f"{lo:g}..{hi:g}"
     if positive is not None and not lo >= positive:
         return f"must be > 0 (at least {positive:g}), got {span}"
@@ -110,7 +150,7 @@ def range_problem(lo: float, hi: float, bounds: tuple[float, float] | None,
         return (f"a nonzero number is at least {MIN_MAGNITUDE:g} in size (write 0 for none), "
                 f"got {span}")
     if lo < a or hi > b:
-        what = ("a share or probability lies in [0, 1]" if (a, b) == (0, 1) else
+        what = ("a share or probability lies in [0, 1]" if share and (a, b) == (0, 1) else
                 f"must be >= {a:g}" if hi <= b else f"must lie in [{a:g}, {b:g}]")
         return f"{what}, got {span}"
     return None

@@ -21,6 +21,7 @@ from polemos.scenario.load import (
 from polemos.scenario.quantity import Figure, FigureRef, ParamRef
 from polemos.scenario.schema import (
     CEASEFIRE_FIELDS,
+    CEASEFIRE_RANGES,
     FIELD_UNITS,
     POSITIVE,
     SHARES,
@@ -149,17 +150,23 @@ def cross_reference_problems(sc: Scenario, strict: bool, inherited: frozenset = 
     return out
 
 
-def _field_unit(path: tuple) -> str | None:
-    """The unit whose range a quantity at ``path`` must respect, if its field has one."""
+def field_range(path: tuple) -> tuple[bool, tuple[float, float] | None, bool]:
+    """Whether a quantity at ``path`` has a range rule, its (low, high), and whether that is
+    its unit's (``FIELD_UNITS``, ``CEASEFIRE_FIELDS``; else its mechanism's,
+    ``CEASEFIRE_RANGES``)."""
     if not path or not isinstance(path[-1], str):
-        return None
+        return False, None, True
     if path[0] == "ceasefire":
-        if len(path) >= 2 and path[-2] in ("initiator_share", "costs"):
-            return CEASEFIRE_FIELDS[path[-2]]
-        return CEASEFIRE_FIELDS.get(path[-1])
-    if path[0] in ("parameters", "figures", "record"):
-        return None
-    return FIELD_UNITS.get(path[-1])
+        name = path[-2] if len(path) >= 2 and path[-2] in ("initiator_share", "costs") \
+            else path[-1]
+        if name in CEASEFIRE_RANGES:
+            return True, CEASEFIRE_RANGES[name], False
+        unit = CEASEFIRE_FIELDS.get(name)
+    elif path[0] in ("parameters", "figures", "record"):
+        return False, None, True
+    else:
+        unit = FIELD_UNITS.get(path[-1])
+    return unit is not None, UNIT_RANGES.get(unit) if unit is not None else None, True
 
 
 def _span(x) -> tuple[float, float]:
@@ -180,8 +187,8 @@ def range_problems(sc: Scenario) -> list[tuple[tuple, str]]:
     out: list[tuple[tuple, str]] = []
     seen: set = set()
     for path, v in walk(sc):
-        unit = _field_unit(path)
-        if unit is not None and v is not None and not isinstance(v, (dict, list)):
+        ruled, bounds, by_unit = field_range(path)
+        if ruled and v is not None and not isinstance(v, (dict, list)):
             where, read_by = path, ""
             if isinstance(v, FigureRef):
                 target = sc.figures.get(v.ref)
@@ -195,7 +202,7 @@ def range_problems(sc: Scenario) -> list[tuple[tuple, str]]:
             if target is None:
                 continue                                  # an unknown id: reported apart
             lo, hi = _span(target) if isinstance(target, Figure) else (target, target)
-            msg = range_problem(lo, hi, UNIT_RANGES.get(unit), POSITIVE.get(path[-1]))
+            msg = range_problem(lo, hi, bounds, POSITIVE.get(path[-1]), share=by_unit)
             if msg is not None and (where, msg) not in seen:
                 seen.add((where, msg))
                 out.append((where, msg + (f" (read by {read_by})" if read_by else "")))
