@@ -130,6 +130,38 @@ def test_a_posterior_row_out_of_range_names_its_line(tmp_path):
            "probability lies in [0, 1], got 1.7")
 
 
+def _posterior(tmp_path, edit) -> Path:
+    """A copy of the Karabakh folder whose posterior.csv's lines are ``edit(lines)``."""
+    d = tmp_path / "k"
+    shutil.copytree(KARABAKH, d)
+    post = d / "posterior.csv"
+    post.write_text("".join(ln + "\n" for ln in edit(post.read_text().splitlines())))
+    return d
+
+
+# found by the Karabakh fuzz (tests/scenario/fuzzing.py): an empty posterior.csv printed
+# numpy's "input contained no data" and every run drew from the priors instead; a column named
+# twice was taken once (the other parameter drew from its prior); a ragged row gave numpy's
+# message ("use `usecols`") without a line
+@pytest.mark.parametrize("edit, fragment", [
+    (lambda lines: [], "posterior.csv the posterior holds no draws"),
+    (lambda lines: lines[:1], "posterior.csv:1 the posterior holds no draws"),
+    (lambda lines: [lines[0].replace("logistics.repair_share", "movement.advance_scale")]
+     + lines[1:], "posterior.csv:1 movement.advance_scale: column named twice"),
+    (lambda lines: lines[:300] + [",,,"] + lines[300:],
+     "posterior.csv:301 cannot read the posterior: 4 values, but the header names 122"),
+    (lambda lines: lines[:3] + [",".join([lines[3].split(",")[0], "abc",
+                                          *lines[3].split(",")[2:]])] + lines[4:],
+     "posterior.csv:4 cannot read the posterior: column 2 ('abc') is not a number"),
+    (lambda lines: lines[:9] + ["", "# a comment"] + lines[9:12]
+     + [lines[12].replace(lines[12].split(",")[0], "nan", 1)] + lines[13:],
+     "posterior.csv:15 air_defence.decoy_sorties_per_day: posterior draw 12: not finite"),
+])
+def test_a_broken_posterior_is_refused_with_its_line(tmp_path, recwarn, edit, fragment):
+    _fails(_posterior(tmp_path, edit), (), fragment)
+    assert not [w for w in recwarn if "loadtxt" in str(w.message)]
+
+
 def test_the_embedded_scenarios_still_validate():
     from polemos.scenarios import embedded_names
 

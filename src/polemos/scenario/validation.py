@@ -312,32 +312,14 @@ def build(loaded: Loaded, strict: bool = False) -> Scenario:
     return sc
 
 
-def _posterior_table(path: Path, mtime: int, size: int):
-    """(column names, rows) of a posterior CSV, read once per version of the file."""
-    import csv
-
-    import numpy as np
-
-    key = (str(path), mtime, size)
-    if key not in _POSTERIOR_CACHE:
-        with path.open() as fh:
-            names = next(csv.reader(fh), [])
-            values = np.loadtxt(fh, delimiter=",", ndmin=2)
-        _POSTERIOR_CACHE.clear()
-        _POSTERIOR_CACHE[key] = (names, values)
-    return _POSTERIOR_CACHE[key]
-
-
-_POSTERIOR_CACHE: dict = {}
-
-
 def posterior_problems(sc: Scenario) -> list[Problem]:
     """Every value of the posterior the runs would draw (``posterior.csv``: one row per draw,
     one column per calibrated parameter) finite and in its parameter's range
-    (``schema.parameter_range``); a problem names the file, the row's line and the column."""
+    (``schema.parameter_range``); a problem names the file, the row's line and the column. A
+    posterior with no draws, or a column named twice, is a problem too."""
     import numpy as np
 
-    from polemos.analysis.posterior import posterior_path
+    from polemos.analysis.posterior import data_lines, posterior_path, read_table
     from polemos.campaign.requirements import required_parameters
 
     path = posterior_path(sc)
@@ -345,15 +327,18 @@ def posterior_problems(sc: Scenario) -> list[Problem]:
         return []
     shown = _display(path)
     try:
-        st = path.stat()
-        names, values = _posterior_table(path, st.st_mtime_ns, st.st_size)
+        names, values = read_table(path)
     except (OSError, ValueError, UnicodeDecodeError) as e:
-        return [Problem(shown, None, "", f"cannot read the posterior: {e}")]
-    if values.size and values.shape[1] != len(names):
-        return [Problem(shown, 1, "", f"{len(names)} column names but {values.shape[1]} "
-                        "values a row")]
+        return [Problem(shown, getattr(e, "line", None), "", f"cannot read the posterior: {e}")]
+    if not names or values.shape[0] == 0:
+        return [Problem(shown, 1 if names else None, "", "the posterior holds no draws (a header "
+                        "row of parameter names, then one row per draw)")]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        return [Problem(shown, 1, n, "column named twice in the header") for n in twice]
     engine = set(required_parameters())
     out = []
+    lines = None
     for j, name in enumerate(names):
         comp, _, key = name.partition(".")
         p = sc.parameters.get(comp, {}).get(key)
@@ -368,7 +353,8 @@ def posterior_problems(sc: Scenario) -> list[Problem]:
             r = int(np.argmax(bad))
             rule = "not finite" if not np.isfinite(col[r]) else range_problem(
                 col[r], col[r], bounds)
-            out.append(Problem(shown, r + 2, name, f"posterior draw {r + 1}: {rule} "
+            lines = lines or data_lines(path)
+            out.append(Problem(shown, lines[r], name, f"posterior draw {r + 1}: {rule} "
                                f"({int(bad.sum())} draw(s) break it)"))
     return out
 
