@@ -100,6 +100,67 @@ def check_forecast(sc, months: int = 6, runs: int = 8) -> None:
         assert np.isfinite(np.asarray(a, dtype=float)).all(), f"forecast {name} not finite"
 
 
+# --- every number at the edges of its range -----------------------------------------------------
+
+def edge_settings(part: str) -> list[str]:
+    """``--set`` values that put each of the campaign engine's parameters (``part`` =
+    "engine") or each number of the Karabakh ``[ceasefire]`` ("ceasefire") at the edges of
+    its range and at 0, 1e-9 and in between: the most extreme values the validation could let
+    through, one at a time."""
+    from polemos.campaign.requirements import required_parameters
+    from polemos.scenario import load_scenario
+    from polemos.scenario.load import load_raw
+    from polemos.scenario.schema import MIN_MAGNITUDE, POSITIVE, parameter_range
+    from polemos.scenario.validation import field_range
+
+    out = []
+    if part == "engine":
+        sc = load_scenario(KARABAKH)
+        for name in sorted(required_parameters()):
+            comp, _, key = name.partition(".")
+            lo, hi = parameter_range(name, sc.parameters[comp][key].unit, engine=True)
+            for v in sorted({lo, hi, MIN_MAGNITUDE, hi / 1e3, hi / 1e6, 0.0}):
+                out.append(f"parameters.{name}.value={v!r}")
+        return out
+    paths = []
+
+    def walk(d, p):
+        if isinstance(d, dict) and not {"param", "value", "ref"} & d.keys():
+            for k, v in d.items():
+                walk(v, p + (k,))
+        elif isinstance(d, dict) or _is_number(d):
+            paths.append(p)
+
+    walk(load_raw(KARABAKH).data["ceasefire"], ("ceasefire",))
+    for p in paths:
+        ruled, bounds, _ = field_range(p)
+        if not ruled:
+            continue
+        lo, hi = bounds or (-1e9, 1e9)
+        vals = {lo, hi, 0.0, MIN_MAGNITUDE, (lo + hi) / 2, POSITIVE.get(p[-1], 0.0)}
+        out += [f"{'.'.join(p)}={v!r}" for v in sorted(vals)]
+    return out
+
+
+def check_setting(setting: str, days: int = 3, months: int = 0) -> str:
+    """'error' or 'ran' for the Karabakh scenario with one ``--set``: a run of ``days`` days
+    (posterior draws) and, with ``months``, its forecast over that many months; a failure
+    raises (a RuntimeWarning too)."""
+    from polemos.scenario import ScenarioError, load_scenario
+
+    try:
+        sc = load_scenario(KARABAKH, [setting])
+    except ScenarioError:
+        return "error"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        if days:
+            check_runs(sc, modes=("posterior",), runs=8, days=days)
+        if months:
+            check_forecast(sc, months=months, runs=64)
+    return "ran"
+
+
 # --- TOML out --------------------------------------------------------------------------------
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -247,8 +308,8 @@ def _tree_mutation(data: dict, rnd: random.Random, ctx: dict) -> tuple[str, dict
     entries = list(_entries(data))
     if not entries:
         return "nothing to mutate", None
-    op = rnd.choice(["number", "number", "number", "scale", "scale", "share", "type", "delete",
-                     "delete",
+    op = rnd.choice(["number", "number", "number", "scale", "scale", "edge", "edge", "share",
+                     "type", "delete", "delete",
                      "rename", "duplicate", "reference", "reference", "empty", "string",
                      "long", "unicode", "deep", "prior", "range", "array", "date", "cross_file",
                      "extends", "swap", "bool"])
@@ -272,6 +333,16 @@ def _tree_mutation(data: dict, rnd: random.Random, ctx: dict) -> tuple[str, dict
             if isinstance(v.get("prior"), list):
                 v["prior"] = [x * f if _is_number(x) else x for x in v["prior"]]
             return f"scale {show(p)} by {f:g}", None
+    if op == "edge":
+        cand = [e for e in entries if isinstance(e[2], dict) and _is_number(e[2].get("value"))]
+        if cand:        # a figure or parameter set to an edge, as --set does: no range, no prior
+            c, k, v, p = rnd.choice(cand)
+            x = float(v["value"])
+            new = rnd.choice([0.0, 1e-9, 1e-3, 1.0, 1 - 1e-3, x * 1e3, x * 1e6, *_edges()])
+            for key in ("low", "high", "prior", "prior_shape", "fitted_to"):
+                v.pop(key, None)
+            v.update(value=new, kind="estimate")
+            return f"edge {show(p)}: {x!r} -> {new!r}", None
     if op == "share":
         cand = [e for e in numbers if any(w in show(e[3]) for w in SHARE_WORDS)
                 or 0 < e[2] < 1]

@@ -55,7 +55,7 @@ def _line(path: Path, fragment: str) -> int:
      "masking_foothill.value: a share or probability lies in [0, 1], got 1e+308 (read by "
      "drones)"),
     ("parameters.drones.kill_probability=1e9", "a share or probability lies in [0, 1]"),
-    ("parameters.ground_combat.ratio_exponent.value=1e308", "must lie in [0, 1e+06]"),
+    ("parameters.ground_combat.ratio_exponent.value=1e308", "must lie in [0, 2]"),
 ])
 def test_set_out_of_range_is_refused(setting, fragment):
     msg = _fails("karabakh_2020", [setting], fragment)
@@ -245,3 +245,50 @@ def test_ceasefire_mechanism_ranges(setting, fragment):
     key = setting.partition("=")[0]
     msg = _fails("karabakh_2020", [setting], f"--set {key}", fragment)
     assert msg.count("\n") == 0, msg
+
+
+# each found by a sweep of the campaign engine's parameters at the edges of their range
+# (tests/scenario/test_fuzz.py::test_engine_parameters_at_the_edges_of_their_range): accepted,
+# then a division by zero, a Beta belief with no mass, a float32 overflow, negative dead or a
+# 20 GB table
+@pytest.mark.parametrize("setting, fragment", [
+    ("parameters.air_defence.ew_scale=0", "must be >= 0.001, got 0"),
+    ("parameters.drones.defender_ew_scale=0", "must be >= 0.001, got 0"),
+    ("parameters.drones.detection_hours_for_coverage=0", "must be >= 0.001, got 0"),
+    ("parameters.logistics.t_per_person_moved=0", "must be >= 0.001, got 0"),
+    ("parameters.manoeuvre.decisiveness=0", "must be >= 0.001, got 0"),
+    ("parameters.movement.posture_advance_fortified=0", "must be >= 0.001, got 0"),
+    ("parameters.movement.posture_advance_hasty=0", "must be >= 0.001, got 0"),
+    ("parameters.movement.posture_advance_withdrawal=0", "must be >= 0.001, got 0"),
+    ("parameters.movement.terrain_advance_plain=0", "must be >= 0.001, got 0"),
+    ("parameters.movement.terrain_advance_foothill=0", "must be >= 0.001, got 0"),
+    ("parameters.movement.terrain_advance_mountain=0", "must be >= 0.001, got 0"),
+    ("parameters.bargaining.attacker_belief=1", "must lie in [0.001, 0.999], got 1"),
+    ("parameters.bargaining.defender_belief=0", "must be >= 0.001, got 0"),
+    ("parameters.bargaining.belief_strength=0", "must be >= 0.001, got 0"),
+    ("parameters.bargaining.units=1e7", "must lie in [1, 1000], got 1e+07"),
+    ("parameters.bargaining.units=0", "must be >= 1, got 0"),
+    ("parameters.deployment.attacker_regroup_rate=1000", "a share or probability lies in [0, 1], got 1000"),
+    ("parameters.deployment.reserve_commit_rate=1000", "a share or probability lies in [0, 1], got 1000"),
+    ("parameters.ground_combat.ratio_exponent=3", "must lie in [0, 2], got 3"),
+    ("parameters.movement.ratio_exponent=20", "must lie in [0, 3], got 20"),
+])
+def test_engine_parameter_mechanism_ranges(setting, fragment):
+    key = setting.partition("=")[0]
+    msg = _fails("karabakh_2020", [setting], f"--set {key}.value", fragment)
+    assert msg.count("\n") == 0, msg
+
+
+def test_a_posterior_column_beyond_its_mechanism_is_refused(tmp_path):
+    """The fuzz's input (seed 13, case 6841, before the check of duplicate names): a column
+    of mobilised men (tens of thousands) under the name ground_combat.ratio_exponent made the
+    casualty law's power overflow."""
+    def edit(lines):
+        head = lines[0].split(",")
+        j = head.index("ground_combat.ratio_exponent")
+        rows = [ln.split(",") for ln in lines[1:]]
+        for r in rows[:3]:
+            r[j] = "52000"
+        return [lines[0]] + [",".join(r) for r in rows]
+    _fails(_posterior(tmp_path, edit), (), "posterior.csv:2 ground_combat.ratio_exponent: "
+           "posterior draw 1: must lie in [0, 2], got 52000 (3 draw(s) break it)")

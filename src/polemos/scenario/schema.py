@@ -121,20 +121,54 @@ MIN_MAGNITUDE = 1e-9
 PROBABILITY_SUFFIXES = ("_share", "_probability", "_probability_sam", "_probability_gun")
 
 
+#: Parameters of the campaign engine bounded by their mechanism more tightly than by their unit
+#: (None: the unit's bound). A sweep of every parameter the engine reads, set to the edges of
+#: its range, found each: beyond these the engine divides by zero, a Beta belief has no mass,
+#: float32 overflows or a table outgrows memory (``bargaining.units`` = 1e7 asked for 20 GB).
+ENGINE_RANGES: dict[str, tuple[float | None, float | None]] = {
+    # divisors: a scale (EW systems, detection-hours), tonnes of lift per person moved, the
+    # QJM's relative advance factors, the sharpness of the attacker's logit choice of axes
+    "air_defence.ew_scale": (1e-3, None), "drones.defender_ew_scale": (1e-3, None),
+    "drones.detection_hours_for_coverage": (1e-3, None),
+    "logistics.t_per_person_moved": (1e-3, None), "manoeuvre.decisiveness": (1e-3, None),
+    "movement.posture_advance_fortified": (1e-3, None),
+    "movement.posture_advance_hasty": (1e-3, None),
+    "movement.posture_advance_withdrawal": (1e-3, None),
+    "movement.terrain_advance_plain": (1e-3, None),
+    "movement.terrain_advance_foothill": (1e-3, None),
+    "movement.terrain_advance_mountain": (1e-3, None),
+    # day-0 beliefs: the mean of a Beta distribution (strictly inside (0, 1)) and its weight
+    "bargaining.attacker_belief": (1e-3, 1 - 1e-3), "bargaining.defender_belief": (1e-3, 1 - 1e-3),
+    "bargaining.belief_strength": (1e-3, None),
+    # the contested area in units of the random walk (a whole number: 1 to 1,000, 0.1% each)
+    "bargaining.units": (1.0, 1e3),
+    # shares per day: of the gap to the chosen deployment closed, of the reserve committed
+    # (1,000 a day committed more men than the reserve held: negative dead by day 60)
+    "deployment.attacker_regroup_rate": (0.0, 1.0), "deployment.reserve_commit_rate": (0.0, 1.0),
+    # exponents of the power ratio, which reaches 1e13 against an emptied sector (float32
+    # overflows beyond 3.4e38): casualty rates (κ; priors 0.1-1.5) and advance rates (γ; the
+    # QJM's 1.17)
+    "ground_combat.ratio_exponent": (0.0, 2.0), "movement.ratio_exponent": (0.0, 3.0),
+}
+
+
 def parameter_range(name: str, unit: str | None, engine: bool) -> tuple[float, float] | None:
     """(low, high) of a parameter ``component.key``: by its unit; one the campaign engine
     reads (``engine``) is never negative, and is a probability in [0, 1] when its unit is a
     share or per sortie or its name says so (``*_share``, ``*_probability*``), unless its
     unit is a ratio (a breakpoint: losses relative to the initial strength, which
-    reinforcements let exceed 1). Outside the engine a "share" may be signed (a bargaining
+    reinforcements let exceed 1); its mechanism's bounds (``ENGINE_RANGES``) win. Outside the engine a "share" may be signed (a bargaining
     gap in shares of the prize), so there the unit alone does not bound it."""
     bounds = UNIT_RANGES.get(unit) if unit else None
     if not engine:
         return None if unit == "share" else bounds
     key = name.rpartition(".")[2]
     if unit in ("share", "per_sortie") or (unit != "ratio" and key.endswith(PROBABILITY_SUFFIXES)):
-        return (0.0, 1.0)
-    return (0.0, bounds[1] if bounds else MAX_MAGNITUDE)
+        lo, hi = 0.0, 1.0
+    else:
+        lo, hi = 0.0, bounds[1] if bounds else MAX_MAGNITUDE
+    rule_lo, rule_hi = ENGINE_RANGES.get(name, (None, None))
+    return (lo if rule_lo is None else rule_lo, hi if rule_hi is None else rule_hi)
 
 
 def range_problem(lo: float, hi: float, bounds: tuple[float, float] | None,
