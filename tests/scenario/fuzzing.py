@@ -1014,6 +1014,7 @@ def main(argv=None) -> None:
     ap.add_argument("--step", type=int, default=1, help=argparse.SUPPRESS)
     ap.add_argument("--deadline", type=float, default=float("inf"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    sys.path.insert(0, str(ROOT / "src"))          # this checkout's polemos, whatever is installed
     if args.worker:
         return _worker(args)
     if args.show is not None:
