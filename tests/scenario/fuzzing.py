@@ -289,10 +289,6 @@ def _wrap(v, kind: str, depth: int):
     return v
 
 
-def _pick(rnd: random.Random, items: list):
-    return rnd.choice(items) if items else None
-
-
 def _new_key(k, rnd: random.Random, siblings) -> str:
     k = str(k)
     opts = [k + "_x", k[:-1] or "k", k.upper(), k + "\u200b", "", " ", "x" * rnd.randint(1, 3000),
