@@ -1002,6 +1002,8 @@ def main(argv=None) -> None:
     ap.add_argument("--timeout", type=float, default=60, help="seconds per case")
     ap.add_argument("--budget", type=float, default=0, help="seconds: start no case after")
     ap.add_argument("--out", type=Path, default=RESULTS)
+    ap.add_argument("--label", default="run", help="key of this run in the --out file")
+    ap.add_argument("--note", default="", help="what was measured (e.g. the commit)")
     ap.add_argument("--show", type=int, nargs="*", help="print these cases' outcomes")
     ap.add_argument("--save", type=int, nargs="*", help="reduce these cases into the corpus")
     ap.add_argument("--name", nargs="*", help="corpus names of the --save cases")
@@ -1023,7 +1025,10 @@ def main(argv=None) -> None:
             print(save_case(args.seed, c, name, args.timeout))
         return
     res = measure(args)
-    args.out.write_text(json.dumps(res, indent=1, ensure_ascii=False) + "\n")
+    res["note"] = args.note
+    runs = json.loads(args.out.read_text()) if args.out.is_file() else {}
+    runs[args.label] = res                          # one file, a run per label
+    args.out.write_text(json.dumps(runs, indent=1, ensure_ascii=False) + "\n")
     print(json.dumps({k: res[k] for k in ("cases", "seconds", "cases_per_s", "counts")}))
 
 

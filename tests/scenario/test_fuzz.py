@@ -233,6 +233,23 @@ def test_many_karabakh_mutants(tmp_path_factory, rnd):
     karabakh_outcome(tmp_path_factory.mktemp("fuzz"), rnd)
 
 
+def test_the_measurement_writes_counts_by_class(tmp_path):
+    """``python tests/scenario/fuzzing.py``: cases in worker processes, counts by class, a run
+    per label in one JSON file (a smoke test: 4 cases, then 1)."""
+    import json
+
+    import fuzzing
+
+    out = tmp_path / "fuzz.json"
+    fuzzing.main(["--cases", "4", "--workers", "2", "--out", str(out), "--label", "a"])
+    fuzzing.main(["--cases", "1", "--workers", "1", "--out", str(out), "--label", "b"])
+    runs = json.loads(out.read_text())
+    assert set(runs) == {"a", "b"}
+    assert sum(runs["a"]["counts"].values()) == runs["a"]["cases"] == 4
+    assert set(runs["a"]["counts"]) == set(fuzzing.CLASSES) and runs["a"]["seed"] == 13
+    assert runs["a"]["counts"]["error"] + runs["a"]["counts"]["ran"] == 4
+
+
 def _sweep(settings: list[str], **kw) -> None:
     failed = []
     for setting in settings:
