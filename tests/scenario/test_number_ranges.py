@@ -153,6 +153,12 @@ def _posterior(tmp_path, edit) -> Path:
     (lambda lines: lines[:3] + [",".join([lines[3].split(",")[0], "abc",
                                           *lines[3].split(",")[2:]])] + lines[4:],
      "posterior.csv:4 cannot read the posterior: column 2 ('abc') is not a number"),
+    # the fuzz's (seed 13, case 6915 after the first fixes): a quote that opens a field
+    # running past the csv module's limit was a traceback (csv.Error)
+    (lambda lines: lines[:5] + ['"""' + lines[5]] + lines[6:],
+     "cannot read the posterior: not a CSV row (field larger than field limit"),
+    (lambda lines: ['"' + lines[0]] + lines[1:],
+     "posterior.csv:1 cannot read the posterior: the header is not a CSV row"),
     (lambda lines: lines[:9] + ["", "# a comment"] + lines[9:12]
      + [lines[12].replace(lines[12].split(",")[0], "nan", 1)] + lines[13:],
      "posterior.csv:15 air_defence.decoy_sorties_per_day: posterior draw 12: not finite"),

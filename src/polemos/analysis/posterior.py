@@ -34,7 +34,10 @@ def read_table(path: Path) -> tuple[list[str], np.ndarray]:
     key = (str(path), st.st_mtime_ns, st.st_size)
     if key not in _TABLES:
         with Path(path).open(newline="") as fh:
-            names = next(csv.reader(fh), [])
+            try:
+                names = next(csv.reader(fh), [])
+            except csv.Error as e:
+                raise PosteriorError(f"the header is not a CSV row ({e})", 1) from None
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", UserWarning)   # "input contained no data"
@@ -65,18 +68,23 @@ class PosteriorError(ValueError):
 def _first_bad_row(path: Path, columns: int) -> PosteriorError:
     """Where and why a posterior CSV's rows cannot be read as numbers."""
     with Path(path).open(newline="") as fh:
-        for line, row in enumerate(csv.reader(fh), start=1):
-            if line == 1 or not row or row[0].lstrip().startswith("#"):
-                continue
-            if len(row) != columns:
-                return PosteriorError(f"{len(row)} values, but the header names {columns} "
-                                      "columns", line)
-            for j, cell in enumerate(row):
-                try:
-                    float(cell)
-                except ValueError:
-                    return PosteriorError(f"column {j + 1} ({cell[:40]!r}) is not a number",
-                                          line)
+        rows = csv.reader(fh)
+        try:
+            for row in rows:
+                line = rows.line_num
+                if line == 1 or not row or row[0].lstrip().startswith("#"):
+                    continue
+                if len(row) != columns:
+                    return PosteriorError(f"{len(row)} values, but the header names {columns} "
+                                          "columns", line)
+                for j, cell in enumerate(row):
+                    try:
+                        float(cell)
+                    except ValueError:
+                        return PosteriorError(f"column {j + 1} ({cell[:40]!r}) is not a "
+                                              "number", line)
+        except csv.Error as e:             # e.g. a quote that opens a field of 131,072 bytes
+            return PosteriorError(f"not a CSV row ({e})", rows.line_num)
     return PosteriorError("its rows cannot be read as numbers")
 
 
