@@ -2,7 +2,10 @@
 or a scenario that runs for 3 days with finite, non-negative results; never a traceback or a
 hang. Seeded (Hypothesis, derandomized): a few dozen examples in the fast suite, thousands
 under ``-m slow`` (hundreds with POLEMOS_REDUCED=1). ``REGRESSIONS``: every crashing input
-found so far."""
+found so far. The Karabakh folder's own mutants (``fuzzing.mutate_karabakh``: structured,
+byte-level and posterior.csv mutations of one of its files) likewise; ``fuzzing.py`` also
+measures them at length (``python tests/scenario/fuzzing.py --cases 10000``) and their
+crashing inputs are replayed from ``tests/data/fuzz_karabakh/``."""
 
 from __future__ import annotations
 
@@ -10,14 +13,22 @@ import os
 import re
 from pathlib import Path
 
-import numpy as np
 import pytest
+from fuzzing import (
+    CORPUS,
+    check_runs,
+    check_setting,
+    classify,
+    edge_settings,
+    karabakh_copy,
+    mutate_karabakh,
+    overlay,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 from hypothesis.control import event as _hypothesis_event
 
-from polemos.campaign.engine import Ensemble, run_ensemble
 from polemos.scenario import ScenarioError, load_scenario
 
 TINY = Path(__file__).parents[1] / "data" / "tiny.toml"
@@ -35,28 +46,12 @@ pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 #: examples of the slow fuzz runs (the issue's measure is 10,000: POLEMOS_FUZZ_EXAMPLES=10000
 #: pytest -m slow tests/scenario/test_fuzz.py --hypothesis-show-statistics)
 SLOW = int(os.environ.get("POLEMOS_FUZZ_EXAMPLES", "3000"))
-#: NaN is how the results say "no terms were offered"; -1 is "never" for a day
-MAY_BE_NAN = {"terms_attacker_share"}
 
 
 def event(what: str) -> None:
     """Count an outcome in Hypothesis's statistics (--hypothesis-show-statistics)."""
     if currently_in_test_context():
         _hypothesis_event(what)
-
-
-def check_runs(sc) -> None:
-    """A 3-day run of 4 runs (parameters drawn from their priors) with finite, non-negative
-    results (days: -1 = never)."""
-    res = run_ensemble(sc, Ensemble(runs=4, seed=1, mode="prior", max_days=3, chunk_size=4))
-    for name, a in res.arrays.items():
-        a = np.asarray(a)
-        if a.dtype.kind == "f":
-            finite = a[~np.isnan(a)] if name in MAY_BE_NAN else a
-            assert np.isfinite(finite).all(), f"{name} not finite"
-            assert (finite >= 0).all(), f"{name} negative: {finite.min()}"
-        elif a.dtype.kind in "iu":
-            assert (a >= -1).all(), f"{name} below -1: {a.min()}"
 
 
 def outcome(text: str, tmp: Path, sets=()) -> str:
@@ -209,6 +204,90 @@ SET_REGRESSIONS = ["parameters.drones.kill_probability=-3",
                    "parameters.manoeuvre.frontier_share=2", "forces.blue.tanks=inf",
                    "forces.blue.tanks=1e308", "forces.blue.tanks.low=",
                    "forces.red.personnel_standing=1e-320"]
+
+
+# --- the Karabakh folder's own files --------------------------------------------------------
+
+def karabakh_outcome(tmp: Path, rnd) -> str:
+    """A mutant of a copy of the Karabakh folder: 'error' or 'ran' (8 runs of 3 days with
+    posterior and prior draws, the printed summary, a 6-month forecast), else a failure that
+    names its class (traceback, bad, hang), what broke and the mutations."""
+    folder = karabakh_copy(tmp / "kb")
+    ops = mutate_karabakh(folder, rnd)
+    out = classify(folder, timeout=120)
+    event(out["class"])
+    assert out["class"] in ("error", "ran"), {**out, "ops": ops}
+    return out["class"]
+
+
+@_settings(50, 0, 0)
+@given(rnd=st.randoms(use_true_random=False))
+def test_karabakh_mutants_give_a_clear_error_or_a_sane_run(tmp_path_factory, rnd):
+    karabakh_outcome(tmp_path_factory.mktemp("fuzz"), rnd)
+
+
+@pytest.mark.slow
+@_settings(0, SLOW, 100)
+@given(rnd=st.randoms(use_true_random=False))
+def test_many_karabakh_mutants(tmp_path_factory, rnd):
+    karabakh_outcome(tmp_path_factory.mktemp("fuzz"), rnd)
+
+
+def test_the_measurement_writes_counts_by_class(tmp_path):
+    """``python tests/scenario/fuzzing.py``: cases in worker processes, counts by class, a run
+    per label in one JSON file (a smoke test: 4 cases, then 1)."""
+    import json
+
+    import fuzzing
+
+    out = tmp_path / "fuzz.json"
+    fuzzing.main(["--cases", "4", "--workers", "2", "--out", str(out), "--label", "a"])
+    fuzzing.main(["--cases", "1", "--workers", "1", "--out", str(out), "--label", "b"])
+    runs = json.loads(out.read_text())
+    assert set(runs) == {"a", "b"}
+    assert sum(runs["a"]["counts"].values()) == runs["a"]["cases"] == 4
+    assert set(runs["a"]["counts"]) == set(fuzzing.CLASSES) and runs["a"]["seed"] == 13
+    assert runs["a"]["counts"]["error"] + runs["a"]["counts"]["ran"] == 4
+
+
+def _sweep(settings: list[str], **kw) -> None:
+    failed = []
+    for setting in settings:
+        try:
+            check_setting(setting, **kw)
+        except Exception as e:
+            failed.append(f"{setting}: {type(e).__name__}: {e}"[:200])
+    assert not failed, "\n".join(failed)
+
+
+@pytest.mark.slow
+def test_engine_parameters_at_the_edges_of_their_range():
+    """Every parameter the campaign engine reads, at the edges of its range (and 0, 1e-9 and
+    between), one at a time: a clear error or 60 days with finite, non-negative results (found
+    20 parameters whose range let the engine divide by zero, overflow or run out of memory).
+    Every 10th setting with POLEMOS_REDUCED=1."""
+    settings = edge_settings("engine")
+    _sweep(settings[::10] if REDUCED else settings, days=60)
+
+
+@pytest.mark.slow
+def test_ceasefire_numbers_at_the_edges_of_their_range():
+    """Every number of the Karabakh [ceasefire], at the edges of its range, one at a time: a
+    clear error or a 240-month forecast with probabilities in [0, 1] and finite numbers (found
+    17 fields with no range or one the forecast overflowed within)."""
+    settings = edge_settings("ceasefire")
+    _sweep(settings[::10] if REDUCED else settings, days=0, months=240)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in CORPUS.iterdir()) if CORPUS.is_dir()
+                         else [])
+def test_karabakh_regression_corpus(tmp_path, name):
+    """Every failing input the Karabakh fuzz found (its mutated files, reduced), replayed
+    over a fresh copy of the folder: now a clear error or a sane run."""
+    folder = karabakh_copy(tmp_path / "kb")
+    overlay(folder, CORPUS / name)
+    out = classify(folder, timeout=120)
+    assert out["class"] in ("error", "ran"), out
 
 
 @pytest.mark.parametrize("name", sorted(REGRESSIONS))

@@ -120,6 +120,18 @@ def test_not_a_toml_file(tmp_path, content, rule):
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("junk, rule", [(b"\x00", "binary file (a NUL byte at byte"),
+                                         (b"\xe2\x80", "not UTF-8 text (byte")])
+def test_bytes_that_are_not_text_name_their_line(tmp_path, junk, rule):
+    """A NUL or a broken UTF-8 sequence on line 3 (the Karabakh fuzz's most common error
+    without a line: flipped or inserted bytes)."""
+    p = tmp_path / "bad.toml"
+    p.write_bytes(b'schema_version = 1\nname = "x"\ntitle = "' + junk + b'"\n')
+    result = runner.invoke(app, ["validate", str(p)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert re.search(r"bad\.toml:3 " + re.escape(rule), result.output), result.output
+
+
 def test_missing_file_names_it_and_suggests():
     # a typo close to one embedded name only (karabakh_2002 is as close to karabakh_2023)
     result = runner.invoke(app, ["validate", "karabak_2020"])

@@ -179,12 +179,15 @@ def read_toml(path: Path) -> tuple[dict, Where]:
     name = _display(path)
     raw = read_bounded(path)
     if b"\x00" in raw:
-        raise ScenarioError([Problem(name, None, "", "binary file, not TOML text")])
+        at = raw.index(b"\x00")
+        raise ScenarioError([Problem(name, raw.count(b"\n", 0, at) + 1, "",
+                                     f"binary file (a NUL byte at byte {at}), not TOML text")])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise ScenarioError([Problem(name, None, "", f"not UTF-8 text (byte {e.start}); "
-                                     "a scenario is a TOML text file")]) from None
+        raise ScenarioError([Problem(name, raw.count(b"\n", 0, e.start) + 1, "",
+                                     f"not UTF-8 text (byte {e.start}); a scenario is a TOML "
+                                     "text file")]) from None
     text = text.removeprefix("\ufeff")            # a UTF-8 byte-order mark
     if not text.strip():
         raise ScenarioError([Problem(name, 1, "", "file is empty; a scenario needs at least "

@@ -52,9 +52,48 @@ CEASEFIRE_FIELDS = {
                      "protest_decay_months", "rally_decay_months", "forced_month",
                      "mandate_years", "renewal_years", "war_duration_years"), "months"),
 }
-#: Fields that must be strictly positive (the engine divides by them), with the smallest
-#: value that is physical: 0.001 km2 (1,000 m2), 1 m of route, 0.001 days (1.4 minutes).
-POSITIVE = {"area_km2": 1e-3, "length_km": 1e-3, "mobilisation_days": 1e-3}
+CEASEFIRE_FIELDS.update({
+    "information": "share",          # share of a belief's error corrected per unit attention
+    "clash_learning": "share",       # share of a belief's error corrected per clash death
+    "hazard_per_month": "share",     # a monthly probability of a change of leader
+    "oil_price_usd": "usd",
+})
+#: Fields of ``[ceasefire]`` bounded by the mechanism that reads them rather than by a unit
+#: (``docs/ceasefire-forecast.md``); each enters a logistic or an exponential of the forecast,
+#: where a value beyond these overflows float64 (found by the Karabakh fuzz: an oil elasticity
+#: pointed at a road capacity of 2,000 overflowed ``exp``).
+CEASEFIRE_RANGES: dict[str, tuple[float, float]] = {
+    # shifts of a belief on the logit scale of a probability: 10 logits move it from 0.5 to
+    # 0.99995 (certainty); the random-walk sd of a belief per month at most 1 logit
+    "initial_disagreement": (-10.0, 10.0), "belief_shift": (-10.0, 10.0),
+    "new_leader_optimism": (-10.0, 10.0), "drift_sd_per_month": (0.0, 1.0),
+    # exponents: the contest's decisiveness (q = P_az^e / (P_az^e + P_ar^e); estimates near 1,
+    # Hirshleifer 1989), clashes' coupling to the offensive hazard, the elasticity of resolve
+    # and rearmament to the oil price
+    "elasticity": (0.0, 10.0), "tension_coupling": (0.0, 5.0), "oil_elasticity": (-5.0, 5.0),
+    # growth of a capability index per year (log; e-fold a year at most) and its spread; the sd
+    # of monthly log oil price changes (Brent's largest month, April 2020, about 0.5) and of
+    # the log deaths of an offensive
+    "rearmament_per_year": (-1.0, 1.0), "rearmament_sd_per_year": (0.0, 1.0),
+    # months ahead a side projects the power shift: at most the longest forecast (20 years)
+    "commitment_horizon_months": (0.0, 240.0),
+    "oil_volatility_per_month": (0.0, 1.0), "deaths_log_sd": (0.0, 5.0),
+    # log-hazard effects per unit of their driver (non-negative: the sign is the mechanism's),
+    # the cap on the log multiplier (e^10: 22,000 times the base hazard), the reference class's
+    # bargaining gap (a signed share of the prize), a multiplier of the leader hazard
+    "gap_effect": (0.0, 1e3), "commitment_effect": (0.0, 1e3), "effect": (0.0, 1e3),
+    "reference": (0.0, 1e3), "max_log_multiplier": (0.0, 10.0), "gap_reference": (-1.0, 1.0),
+    "protest_multiplier": (0.0, 1e3),
+    # the gamma shape of yearly clash intensity (its spread is 1/shape) and the base rate of
+    # clash deaths (the deadliest months of the Second World War: about 1e6 battle deaths)
+    "dispersion": (0.0, 1e3), "deaths_per_month": (0.0, 1e6),
+}
+#: Fields that must be strictly positive (the engine divides by them or takes their log), with
+#: the smallest value that is physical: 0.001 km2 (1,000 m2), 1 m of route, 0.001 days (1.4
+#: minutes); a war's deaths (log) at least one; a gamma shape of 0.01 (a spread of 100 times
+#: the mean); a log-hazard effect of the bargaining gap of 0.001 (the restart cost divides by it)
+POSITIVE = {"area_km2": 1e-3, "length_km": 1e-3, "mobilisation_days": 1e-3, "war_deaths": 1.0,
+            "dispersion": 1e-2, "gap_effect": 1e-3}
 SHARES = {"forest_share", "urban_share"}
 #: (low, high) of a number by unit. Upper bounds are the largest the world allows: Earth's
 #: surface 5.1e8 km2 and circumference 40,075 km, the deepest trench and highest summit
@@ -82,26 +121,61 @@ MIN_MAGNITUDE = 1e-9
 PROBABILITY_SUFFIXES = ("_share", "_probability", "_probability_sam", "_probability_gun")
 
 
+#: Parameters of the campaign engine bounded by their mechanism more tightly than by their unit
+#: (None: the unit's bound). A sweep of every parameter the engine reads, set to the edges of
+#: its range, found each: beyond these the engine divides by zero, a Beta belief has no mass,
+#: float32 overflows or a table outgrows memory (``bargaining.units`` = 1e7 asked for 20 GB).
+ENGINE_RANGES: dict[str, tuple[float | None, float | None]] = {
+    # divisors: a scale (EW systems, detection-hours), tonnes of lift per person moved, the
+    # QJM's relative advance factors, the sharpness of the attacker's logit choice of axes
+    "air_defence.ew_scale": (1e-3, None), "drones.defender_ew_scale": (1e-3, None),
+    "drones.detection_hours_for_coverage": (1e-3, None),
+    "logistics.t_per_person_moved": (1e-3, None), "manoeuvre.decisiveness": (1e-3, None),
+    "movement.posture_advance_fortified": (1e-3, None),
+    "movement.posture_advance_hasty": (1e-3, None),
+    "movement.posture_advance_withdrawal": (1e-3, None),
+    "movement.terrain_advance_plain": (1e-3, None),
+    "movement.terrain_advance_foothill": (1e-3, None),
+    "movement.terrain_advance_mountain": (1e-3, None),
+    # day-0 beliefs: the mean of a Beta distribution (strictly inside (0, 1)) and its weight
+    "bargaining.attacker_belief": (1e-3, 1 - 1e-3), "bargaining.defender_belief": (1e-3, 1 - 1e-3),
+    "bargaining.belief_strength": (1e-3, None),
+    # the contested area in units of the random walk (a whole number: 1 to 1,000, 0.1% each)
+    "bargaining.units": (1.0, 1e3),
+    # shares per day: of the gap to the chosen deployment closed, of the reserve committed
+    # (1,000 a day committed more men than the reserve held: negative dead by day 60)
+    "deployment.attacker_regroup_rate": (0.0, 1.0), "deployment.reserve_commit_rate": (0.0, 1.0),
+    # exponents of the power ratio, which reaches 1e13 against an emptied sector (float32
+    # overflows beyond 3.4e38): casualty rates (κ; priors 0.1-1.5) and advance rates (γ; the
+    # QJM's 1.17)
+    "ground_combat.ratio_exponent": (0.0, 2.0), "movement.ratio_exponent": (0.0, 3.0),
+}
+
+
 def parameter_range(name: str, unit: str | None, engine: bool) -> tuple[float, float] | None:
     """(low, high) of a parameter ``component.key``: by its unit; one the campaign engine
     reads (``engine``) is never negative, and is a probability in [0, 1] when its unit is a
     share or per sortie or its name says so (``*_share``, ``*_probability*``), unless its
     unit is a ratio (a breakpoint: losses relative to the initial strength, which
-    reinforcements let exceed 1). Outside the engine a "share" may be signed (a bargaining
+    reinforcements let exceed 1); its mechanism's bounds (``ENGINE_RANGES``) win. Outside the engine a "share" may be signed (a bargaining
     gap in shares of the prize), so there the unit alone does not bound it."""
     bounds = UNIT_RANGES.get(unit) if unit else None
     if not engine:
         return None if unit == "share" else bounds
     key = name.rpartition(".")[2]
     if unit in ("share", "per_sortie") or (unit != "ratio" and key.endswith(PROBABILITY_SUFFIXES)):
-        return (0.0, 1.0)
-    return (0.0, bounds[1] if bounds else MAX_MAGNITUDE)
+        lo, hi = 0.0, 1.0
+    else:
+        lo, hi = 0.0, bounds[1] if bounds else MAX_MAGNITUDE
+    rule_lo, rule_hi = ENGINE_RANGES.get(name, (None, None))
+    return (lo if rule_lo is None else rule_lo, hi if rule_hi is None else rule_hi)
 
 
 def range_problem(lo: float, hi: float, bounds: tuple[float, float] | None,
-                  positive: float | None = None) -> str | None:
+                  positive: float | None = None, share: bool = True) -> str | None:
     """The rule a number (or a range lo..hi) breaks, or None. Non-finite numbers never reach
-    here (``allow_inf_nan=False`` on every table; a posterior is checked for them)."""
+    here (``allow_inf_nan=False`` on every table; a posterior is checked for them). Bounds of
+    (0, 1) are a share's or a probability's unless ``share`` is False (e.g. an sd)."""
     span = f"{lo:g}" if lo == hi else f"{lo:g}..{hi:g}"
     if positive is not None and not lo >= positive:
         return f"must be > 0 (at least {positive:g}), got {span}"
@@ -110,7 +184,7 @@ def range_problem(lo: float, hi: float, bounds: tuple[float, float] | None,
         return (f"a nonzero number is at least {MIN_MAGNITUDE:g} in size (write 0 for none), "
                 f"got {span}")
     if lo < a or hi > b:
-        what = ("a share or probability lies in [0, 1]" if (a, b) == (0, 1) else
+        what = ("a share or probability lies in [0, 1]" if share and (a, b) == (0, 1) else
                 f"must be >= {a:g}" if hi <= b else f"must lie in [{a:g}, {b:g}]")
         return f"{what}, got {span}"
     return None

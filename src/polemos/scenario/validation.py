@@ -21,6 +21,7 @@ from polemos.scenario.load import (
 from polemos.scenario.quantity import Figure, FigureRef, ParamRef
 from polemos.scenario.schema import (
     CEASEFIRE_FIELDS,
+    CEASEFIRE_RANGES,
     FIELD_UNITS,
     POSITIVE,
     SHARES,
@@ -149,17 +150,23 @@ def cross_reference_problems(sc: Scenario, strict: bool, inherited: frozenset = 
     return out
 
 
-def _field_unit(path: tuple) -> str | None:
-    """The unit whose range a quantity at ``path`` must respect, if its field has one."""
+def field_range(path: tuple) -> tuple[bool, tuple[float, float] | None, bool]:
+    """Whether a quantity at ``path`` has a range rule, its (low, high), and whether that is
+    its unit's (``FIELD_UNITS``, ``CEASEFIRE_FIELDS``; else its mechanism's,
+    ``CEASEFIRE_RANGES``)."""
     if not path or not isinstance(path[-1], str):
-        return None
+        return False, None, True
     if path[0] == "ceasefire":
-        if len(path) >= 2 and path[-2] in ("initiator_share", "costs"):
-            return CEASEFIRE_FIELDS[path[-2]]
-        return CEASEFIRE_FIELDS.get(path[-1])
-    if path[0] in ("parameters", "figures", "record"):
-        return None
-    return FIELD_UNITS.get(path[-1])
+        name = path[-2] if len(path) >= 2 and path[-2] in ("initiator_share", "costs") \
+            else path[-1]
+        if name in CEASEFIRE_RANGES:
+            return True, CEASEFIRE_RANGES[name], False
+        unit = CEASEFIRE_FIELDS.get(name)
+    elif path[0] in ("parameters", "figures", "record"):
+        return False, None, True
+    else:
+        unit = FIELD_UNITS.get(path[-1])
+    return unit is not None, UNIT_RANGES.get(unit) if unit is not None else None, True
 
 
 def _span(x) -> tuple[float, float]:
@@ -180,8 +187,8 @@ def range_problems(sc: Scenario) -> list[tuple[tuple, str]]:
     out: list[tuple[tuple, str]] = []
     seen: set = set()
     for path, v in walk(sc):
-        unit = _field_unit(path)
-        if unit is not None and v is not None and not isinstance(v, (dict, list)):
+        ruled, bounds, by_unit = field_range(path)
+        if ruled and v is not None and not isinstance(v, (dict, list)):
             where, read_by = path, ""
             if isinstance(v, FigureRef):
                 target = sc.figures.get(v.ref)
@@ -195,7 +202,7 @@ def range_problems(sc: Scenario) -> list[tuple[tuple, str]]:
             if target is None:
                 continue                                  # an unknown id: reported apart
             lo, hi = _span(target) if isinstance(target, Figure) else (target, target)
-            msg = range_problem(lo, hi, UNIT_RANGES.get(unit), POSITIVE.get(path[-1]))
+            msg = range_problem(lo, hi, bounds, POSITIVE.get(path[-1]), share=by_unit)
             if msg is not None and (where, msg) not in seen:
                 seen.add((where, msg))
                 out.append((where, msg + (f" (read by {read_by})" if read_by else "")))
@@ -305,32 +312,14 @@ def build(loaded: Loaded, strict: bool = False) -> Scenario:
     return sc
 
 
-def _posterior_table(path: Path, mtime: int, size: int):
-    """(column names, rows) of a posterior CSV, read once per version of the file."""
-    import csv
-
-    import numpy as np
-
-    key = (str(path), mtime, size)
-    if key not in _POSTERIOR_CACHE:
-        with path.open() as fh:
-            names = next(csv.reader(fh), [])
-            values = np.loadtxt(fh, delimiter=",", ndmin=2)
-        _POSTERIOR_CACHE.clear()
-        _POSTERIOR_CACHE[key] = (names, values)
-    return _POSTERIOR_CACHE[key]
-
-
-_POSTERIOR_CACHE: dict = {}
-
-
 def posterior_problems(sc: Scenario) -> list[Problem]:
     """Every value of the posterior the runs would draw (``posterior.csv``: one row per draw,
     one column per calibrated parameter) finite and in its parameter's range
-    (``schema.parameter_range``); a problem names the file, the row's line and the column."""
+    (``schema.parameter_range``); a problem names the file, the row's line and the column. A
+    posterior with no draws, or a column named twice, is a problem too."""
     import numpy as np
 
-    from polemos.analysis.posterior import posterior_path
+    from polemos.analysis.posterior import data_lines, posterior_path, read_table
     from polemos.campaign.requirements import required_parameters
 
     path = posterior_path(sc)
@@ -338,15 +327,18 @@ def posterior_problems(sc: Scenario) -> list[Problem]:
         return []
     shown = _display(path)
     try:
-        st = path.stat()
-        names, values = _posterior_table(path, st.st_mtime_ns, st.st_size)
+        names, values = read_table(path)
     except (OSError, ValueError, UnicodeDecodeError) as e:
-        return [Problem(shown, None, "", f"cannot read the posterior: {e}")]
-    if values.size and values.shape[1] != len(names):
-        return [Problem(shown, 1, "", f"{len(names)} column names but {values.shape[1]} "
-                        "values a row")]
+        return [Problem(shown, getattr(e, "line", None), "", f"cannot read the posterior: {e}")]
+    if not names or values.shape[0] == 0:
+        return [Problem(shown, 1 if names else None, "", "the posterior holds no draws (a header "
+                        "row of parameter names, then one row per draw)")]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        return [Problem(shown, 1, n, "column named twice in the header") for n in twice]
     engine = set(required_parameters())
     out = []
+    lines = None
     for j, name in enumerate(names):
         comp, _, key = name.partition(".")
         p = sc.parameters.get(comp, {}).get(key)
@@ -361,7 +353,8 @@ def posterior_problems(sc: Scenario) -> list[Problem]:
             r = int(np.argmax(bad))
             rule = "not finite" if not np.isfinite(col[r]) else range_problem(
                 col[r], col[r], bounds)
-            out.append(Problem(shown, r + 2, name, f"posterior draw {r + 1}: {rule} "
+            lines = lines or data_lines(path)
+            out.append(Problem(shown, lines[r], name, f"posterior draw {r + 1}: {rule} "
                                f"({int(bad.sum())} draw(s) break it)"))
     return out
 
