@@ -313,6 +313,12 @@ def arrow_table(table, provenance: dict):
 
 
 # --- streamed results ---------------------------------------------------------------------------
+#: rows of a row group of the streamed runs.parquet: chunks' rows are buffered (~13 MB for
+#: karabakh_2020) and written this many at a time, since the writer keeps every row group's
+#: metadata for the footer until it closes (~70 KB per row group of its ~90 columns: one row
+#: group per chunk of 2,500 runs grew the process by 29 MB over 400 chunks)
+PARQUET_ROWS = 2**15
+
 #: values (runs x days x width) of one block of days read back for the plots' daily bands:
 #: 2**21 float64 values = 16 MiB (a whole 10,000-run war of 120 days is one block)
 DAY_BLOCK_VALUES = 2**21
@@ -325,8 +331,8 @@ class ResultsStore:
 
     The first chunk creates the NetCDF with xarray exactly as :meth:`CampaignResults.save` does
     (same variables, attributes, compression and chunking) but with ``run`` an unlimited
-    dimension; each later chunk is appended along it (h5netcdf). The Parquet file gets one row
-    group per chunk (pyarrow's ``ParquetWriter``). The values are those of the whole ensemble's
+    dimension; each later chunk is appended along it (h5netcdf). The Parquet file gets a row
+    group per :data:`PARQUET_ROWS` rows (pyarrow's ``ParquetWriter``). The values are those of the whole ensemble's
     :meth:`CampaignResults.save`: every column of the table and every variable of the Dataset is
     computed run by run. ``room``: called as ``room(bytes written, runs written)`` after each
     chunk, to stop a run whose remaining chunks would not fit on the disk
@@ -342,6 +348,7 @@ class ResultsStore:
         self.runs = 0
         self.room = room
         self._nc = self._pq = None
+        self._rows: list = []                 # Arrow tables of chunks not yet in runs.parquet
         self._fall_days: list[dict[int, int]] = [{} for _ in range(theatre.n_sectors)]
 
     def add(self, arrays: dict) -> None:
@@ -368,7 +375,9 @@ class ResultsStore:
                 if "run" in var.dims:
                     assert var.dims[0] == "run", name
                     self._nc.variables[name][a:b] = var.values
-        self._pq.write_table(table)
+        self._rows.append(table)
+        if sum(t.num_rows for t in self._rows) >= PARQUET_ROWS or b == self.ensemble.runs:
+            self._flush_rows()
         for j, counts in enumerate(self._fall_days):
             for day, k in zip(*np.unique(arrays["sector_day"][:, j], return_counts=True),
                               strict=True):
@@ -376,6 +385,13 @@ class ResultsStore:
         self.runs = b
         if self.room is not None:
             self.room(self.bytes_written(), self.runs)
+
+    def _flush_rows(self) -> None:
+        import pyarrow as pa
+
+        if self._rows:
+            self._pq.write_table(pa.concat_tables(self._rows), row_group_size=PARQUET_ROWS)
+            self._rows = []
 
     def bytes_written(self) -> int:
         return sum(p.stat().st_size for p in self.paths[:2] if p.exists())
@@ -396,6 +412,7 @@ class ResultsStore:
         if self.runs != self.ensemble.runs:
             raise RuntimeError(f"ResultsStore: {self.runs} runs written of "
                                f"{self.ensemble.runs}")
+        self._flush_rows()
         self._pq.close()
         if self._nc is not None:
             self._nc.close()
