@@ -313,6 +313,12 @@ def run(
     check_mode(mode)
     sc = load_or_exit(scenario, set_)
     refuse_existing_or_exit(out, overwrite)
+    import pyarrow as pa
+
+    # Arrow's allocations (Parquet written and read back) through the C library's malloc:
+    # pyarrow's default pool, mimalloc, kept ~100 MB of the columns of 1M runs read back for the
+    # summary (docs/benchmarks.md, "Memory of polemos run")
+    pa.set_memory_pool(pa.system_memory_pool())
     from polemos.analysis.executor import default_scheduler
     from polemos.campaign.engine import DEFAULT_CHUNK, Ensemble, posterior_draws
     from polemos.campaign.report import plot, print_summary, write_summary

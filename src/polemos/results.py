@@ -376,8 +376,8 @@ class ResultsStore:
                     assert var.dims[0] == "run", name
                     self._nc.variables[name][a:b] = var.values
         self._rows.append(table)
-        if sum(t.num_rows for t in self._rows) >= PARQUET_ROWS or b == self.ensemble.runs:
-            self._flush_rows()
+        if sum(t.num_rows for t in self._rows) >= PARQUET_ROWS:
+            self._flush_rows(whole=False)
         for j, counts in enumerate(self._fall_days):
             for day, k in zip(*np.unique(arrays["sector_day"][:, j], return_counts=True),
                               strict=True):
@@ -386,12 +386,18 @@ class ResultsStore:
         if self.room is not None:
             self.room(self.bytes_written(), self.runs)
 
-    def _flush_rows(self) -> None:
+    def _flush_rows(self, whole: bool = True) -> None:
+        """Write the buffered rows as row groups of :data:`PARQUET_ROWS` (``whole=False``: only
+        whole row groups, the rest kept for the next)."""
         import pyarrow as pa
 
-        if self._rows:
-            self._pq.write_table(pa.concat_tables(self._rows), row_group_size=PARQUET_ROWS)
-            self._rows = []
+        if not self._rows:
+            return
+        rows = pa.concat_tables(self._rows)
+        n = rows.num_rows if whole else rows.num_rows // PARQUET_ROWS * PARQUET_ROWS
+        if n:
+            self._pq.write_table(rows.slice(0, n), row_group_size=PARQUET_ROWS)
+        self._rows = [rows.slice(n)] if n < rows.num_rows else []
 
     def bytes_written(self) -> int:
         return sum(p.stat().st_size for p in self.paths[:2] if p.exists())
