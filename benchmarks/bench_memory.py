@@ -15,8 +15,8 @@ streams each chunk to disk, so it should stay near 1 whatever the number of runs
 criterion is 1M within 1.2x of 10k).
 
 Sizes: 10,000 / 100,000 / 1,000,000 runs (the last takes several minutes on one core; run it
-with ``nice``). ``--quick``: 10,000 and 50,000. ``--dry-run``: 200 and 1,000 runs x 10 days
-(checks the script, not the memory).
+with ``nice``). ``--quick``: 10,000 and 50,000. ``--dry-run``: 100 and 400 runs x 5 days,
+no plots (checks the script, not the memory).
 """
 
 from __future__ import annotations
@@ -45,12 +45,14 @@ def kib_to_mb(k: int) -> float:
     return k / 2**20 if sys.platform == "darwin" else k / 1024
 
 
-def measure(runs: int, folder: Path, max_days: int | None) -> dict:
+def measure(runs: int, folder: Path, max_days: int | None, plots: bool = True) -> dict:
     """One ``polemos run`` of ``runs`` runs into ``folder``: peak RSS, times, files."""
     cmd = [sys.executable, "-m", "polemos.cli", "run", SCENARIO, "--runs", str(runs),
            "--seed", str(SEED), "--out", str(folder), "--overwrite"]
     if max_days is not None:
         cmd += ["--max-days", str(max_days)]
+    if not plots:
+        cmd += ["--no-plots"]
     load_before = os.getloadavg()
     t0 = time.perf_counter()
     with open(folder.parent / f"{folder.name}.log", "w") as log:
@@ -66,7 +68,7 @@ def measure(runs: int, folder: Path, max_days: int | None) -> dict:
     files = {p.name: p.stat().st_size for p in sorted(folder.iterdir()) if p.is_file()}
     total = sum(files.values())
     return {
-        "runs": runs, "max_days": max_days, "peak_rss_mb": round(kib_to_mb(usage.ru_maxrss), 1),
+        "runs": runs, "max_days": max_days, "plots": plots, "peak_rss_mb": round(kib_to_mb(usage.ru_maxrss), 1),
         "wall_s": round(wall, 2), "user_s": round(usage.ru_utime, 2),
         "sys_s": round(usage.ru_stime, 2), "files_bytes": files, "total_bytes": total,
         "bytes_per_run": round(total / runs, 1), "manifest_verified": verify(folder) == [],
@@ -77,7 +79,7 @@ def measure(runs: int, folder: Path, max_days: int | None) -> dict:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="10,000 and 50,000 runs")
-    ap.add_argument("--dry-run", action="store_true", help="200 and 1,000 runs x 10 days")
+    ap.add_argument("--dry-run", action="store_true", help="100 and 400 runs x 5 days")
     ap.add_argument("--runs", default=None, help="comma-separated sizes (default 10k,100k,1M)")
     ap.add_argument("--out", default=None, help="write the results as JSON here")
     ap.add_argument("--keep", default=None, help="write the runs' folders here (default: a "
@@ -87,12 +89,12 @@ def main(argv=None) -> int:
     if a.runs:
         sizes = [int(x.replace("_", "")) for x in a.runs.split(",")]
     elif a.dry_run:
-        sizes = [200, 1_000]
+        sizes = [100, 400]
     elif a.quick:
         sizes = [10_000, 50_000]
     else:
         sizes = [10_000, 100_000, 1_000_000]
-    max_days = 10 if a.dry_run else None
+    max_days = 5 if a.dry_run else None
     mode = "dry-run" if a.dry_run else "quick" if a.quick else "custom" if a.runs else "full"
     base = Path(a.keep) if a.keep else Path(tempfile.mkdtemp(prefix="bench-memory-"))
     base.mkdir(parents=True, exist_ok=True)
@@ -100,7 +102,7 @@ def main(argv=None) -> int:
     rows = []
     try:
         for n in sizes:
-            row = measure(n, base / f"runs-{n}", max_days)
+            row = measure(n, base / f"runs-{n}", max_days, plots=not a.dry_run)
             rows.append(row)
             print(f"{n:>10,} runs: peak RSS {row['peak_rss_mb']:8,.1f} MB, "
                   f"{row['wall_s']:8,.1f} s wall, {row['user_s']:8,.1f} s user, "

@@ -82,12 +82,12 @@ def test_memory_benchmark_dry_run_writes_expected_json(tmp_path):
                           capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr
     data = json.loads(out.read_text())
-    assert data["mode"] == "dry-run" and data["sizes"] == [200, 1_000]
+    assert data["mode"] == "dry-run" and data["sizes"] == [100, 400]
     assert {"machine", "threads", "git", "results", "summary", "total_wall_s"} <= data.keys()
     rows = data["results"]
-    assert [r["runs"] for r in rows] == [200, 1_000]
+    assert [r["runs"] for r in rows] == [100, 400]
     for r in rows:
-        assert r["manifest_verified"] is True and r["max_days"] == 10
+        assert r["manifest_verified"] is True and r["max_days"] == 5 and r["plots"] is False
         assert 50 < r["peak_rss_mb"] < 4000 and r["wall_s"] > 0 and r["user_s"] > 0
         assert {"campaign.nc", "runs.parquet", "manifest.json"} <= r["files_bytes"].keys()
         assert r["total_bytes"] == sum(r["files_bytes"].values())

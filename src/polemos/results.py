@@ -61,6 +61,10 @@ def join(parts: list[dict]) -> dict[str, np.ndarray]:
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
+#: runs at a time in :meth:`CampaignResults.defender_area_by_day` (its float64 product by
+#: sector is AREA_BLOCK x days x sectors: 5 MB for 256 runs of karabakh_2020 at 120 days)
+AREA_BLOCK = 256
+
 #: the files of a run's results: NetCDF (daily arrays), Parquet (one row per run), provenance
 FILES = ("campaign.nc", "runs.parquet", "provenance.json")
 
@@ -119,6 +123,7 @@ class CampaignResults:
         self.ensemble = ensemble
         self._posterior = posterior          # the draws the runs used (posterior mode)
         self._provenance = provenance        # given: a chunk of a larger ensemble's
+        self._area_by_day = None
 
     def provenance(self) -> dict:
         """Where these results come from (:mod:`polemos.provenance`): version, scenario and its
@@ -168,10 +173,20 @@ class CampaignResults:
         return np.where(lost_war, held / th.defender_area0, 0.0)
 
     def defender_area_by_day(self) -> np.ndarray:
-        """(runs, days) area the defender holds outside its rear, km²."""
-        th = self.theatre
-        ctrl = self.arrays["daily_ctrl"].astype(np.float32) / 100.0
-        return th.defender_area0 - (ctrl * (th.area_km2 * th.contestable)).sum(-1)
+        """(runs, days) area the defender holds outside its rear, km² (read-only; computed
+        once, :data:`AREA_BLOCK` runs at a time: the (runs, days, sectors) product it sums is
+        never whole)."""
+        if self._area_by_day is None:
+            th = self.theatre
+            weight = th.area_km2 * th.contestable
+            daily = self.arrays["daily_ctrl"]
+            out = np.empty(daily.shape[:2])
+            for a in range(0, len(daily), AREA_BLOCK):
+                ctrl = daily[a:a + AREA_BLOCK].astype(np.float32) / 100.0
+                out[a:a + AREA_BLOCK] = th.defender_area0 - (ctrl * weight).sum(-1)
+            out.flags.writeable = False
+            self._area_by_day = out
+        return self._area_by_day
 
     def objective_day(self, oid: str) -> np.ndarray:
         """Day the objective fell (NaN if it did not)."""
@@ -240,7 +255,7 @@ class CampaignResults:
             {
                 "daily_killed": (("run", "day", "side"), a["daily_killed"]),
                 "attacker_control": (("run", "day", "sector"),
-                                     a["daily_ctrl"].astype(np.float32) / 100),
+                                     np.true_divide(a["daily_ctrl"], 100, dtype=np.float32)),
                 "troop_lift": (("run", "day", "side"), a["daily_lift"]),
                 "defender_area_km2": (("run", "day"), self.defender_area_by_day()),
                 "killed": (("run", "side"), a["killed"]),
@@ -313,15 +328,17 @@ def arrow_table(table, provenance: dict):
 
 
 # --- streamed results ---------------------------------------------------------------------------
-#: rows of a row group of the streamed runs.parquet: chunks' rows are buffered (~13 MB for
+#: rows of a row group of the streamed runs.parquet: chunks' rows are buffered (~7 MB for
 #: karabakh_2020) and written this many at a time, since the writer keeps every row group's
 #: metadata for the footer until it closes (~70 KB per row group of its ~90 columns: one row
-#: group per chunk of 2,500 runs grew the process by 29 MB over 400 chunks)
-PARQUET_ROWS = 2**15
+#: group per chunk of 2,500 runs grew the process by 29 MB over 400 chunks; 2**14 rows: 4 MB
+#: for a million runs; a buffer of 2**15 rows cost ~20 MB of peak memory)
+PARQUET_ROWS = 2**14
 
-#: values (runs x days x width) of one block of days read back for the plots' daily bands:
-#: 2**21 float64 values = 16 MiB (a whole 10,000-run war of 120 days is one block)
-DAY_BLOCK_VALUES = 2**21
+#: values (runs x days x width) of one block of days read back for the plots' daily bands
+#: (at least one day): 2**19 float64 values = 4 MiB, a few copies of which are alive while a
+#: block's bands are computed (2**21: +30 MB at 100,000 runs)
+DAY_BLOCK_VALUES = 2**19
 
 
 class ResultsStore:

@@ -183,7 +183,12 @@ def cause_table(res: CampaignResults):
                f"lost_air_defence_{{}}_{dfd}")
     cells = [[] for _ in CAUSES]
     for col in columns:
-        x = np.stack([t[col.format(c)].to_numpy() for c in CAUSES], axis=1)  # (runs, cause)
+        x = None                                                            # (runs, cause)
+        for k, c in enumerate(CAUSES):
+            v = t[col.format(c)].to_numpy()
+            if x is None:
+                x = np.empty((len(v), len(CAUSES)), dtype=v.dtype)
+            x[:, k] = v
         tot = x.sum(1)
         for k in range(len(CAUSES)):
             cells[k].append(_band_txt(np.divide(x[:, k], tot, out=np.zeros_like(tot),
