@@ -70,3 +70,27 @@ def test_executor_benchmark_dry_run_writes_expected_json(tmp_path):
         assert s[k] is not None and s[k] >= 0, k
     assert [r["kind"] for r in data["results"]["dask"]] == ["dask"]
     assert all(len(r["loadavg_before"]) == 3 for r in data["results"]["serial"])
+
+
+def test_memory_benchmark_dry_run_writes_expected_json(tmp_path):
+    """benchmarks/bench_memory.py --dry-run: two `polemos run`s in subprocesses, each with its
+    own peak RSS (os.wait4), files, times and a manifest that checks (no memory asserted: the
+    dry run's sizes are too small to say anything about it)."""
+    script = SCRIPT.with_name("bench_memory.py")
+    out = tmp_path / "memory.json"
+    proc = subprocess.run([sys.executable, str(script), "--dry-run", "--out", str(out)],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(out.read_text())
+    assert data["mode"] == "dry-run" and data["sizes"] == [100, 400]
+    assert {"machine", "threads", "git", "results", "summary", "total_wall_s"} <= data.keys()
+    rows = data["results"]
+    assert [r["runs"] for r in rows] == [100, 400]
+    for r in rows:
+        assert r["manifest_verified"] is True and r["max_days"] == 5 and r["plots"] is False
+        assert 50 < r["peak_rss_mb"] < 4000 and r["wall_s"] > 0 and r["user_s"] > 0
+        assert {"campaign.nc", "runs.parquet", "manifest.json"} <= r["files_bytes"].keys()
+        assert r["total_bytes"] == sum(r["files_bytes"].values())
+    s = data["summary"]
+    assert s["peak_ratio"] == round(rows[1]["peak_rss_mb"] / rows[0]["peak_rss_mb"], 3)
+    assert s["flat"] == (s["peak_ratio"] <= s["flat_within"])

@@ -139,7 +139,10 @@ def test_compare_mode_bogus_is_a_clean_error(tmp_path):
     assert r.exception is None or isinstance(r.exception, SystemExit)
 
 
-def test_runs_that_would_not_fit_in_memory_are_refused_at_once(tmp_path, monkeypatch):
+def test_a_horizon_whose_chunk_would_not_fit_in_memory_is_refused_at_once(tmp_path,
+                                                                           monkeypatch):
+    """Memory bounds one chunk (runs are streamed to disk chunk by chunk): a --max-days whose
+    chunk would not fit is refused before any work, with the chunk size that would fit."""
     import polemos.output as output
     from polemos.scenario import load_scenario
 
@@ -148,14 +151,87 @@ def test_runs_that_would_not_fit_in_memory_are_refused_at_once(tmp_path, monkeyp
     assert output.result_bytes(sc, 10, 120) == 10 * per_run
     assert output.result_bytes(sc, 1, 240) > per_run      # daily arrays grow with the horizon
     monkeypatch.setattr(output, "available_memory", lambda: 2**30)
+    assert output.chunk_memory_problem(sc, 2500, 120) is None
+    t0 = time.perf_counter()
+    r = runner.invoke(app, ["run", TINY, "--max-days", "1000000", "--out", str(tmp_path / "o")])
+    flat = " ".join(r.output.split())
+    assert r.exit_code == 1, flat
+    assert "--max-days 1,000,000: one chunk of 2,500 runs would need about" in flat, flat
+    assert "1.0 GiB is available: lower --max-days, or --chunk-size to at most" in flat, flat
+    assert time.perf_counter() - t0 < 10 and not (tmp_path / "o").exists()
+    fit = int(flat.split("--chunk-size to at most ")[1].split()[0].replace(",", ""))
+    assert output.chunk_memory_problem(sc, fit, 1_000_000) is None
+    assert output.chunk_memory_problem(sc, fit + 1, 1_000_000) is not None
+    r = runner.invoke(app, RUN + ["--out", str(tmp_path / "small")])
+    assert r.exit_code == 0, r.output
+
+
+def test_runs_that_would_not_fit_on_disk_are_refused_at_once(tmp_path, monkeypatch):
+    """A million runs are not refused for memory (1 GiB here) but for the disk: their size is
+    measured on the first runs, written as the run writes them, against the space free."""
+    import polemos.output as output
+
+    monkeypatch.setattr(output, "available_memory", lambda: 2**30)
+    monkeypatch.setattr(output, "_free", lambda folder: 50_000_000)
     t0 = time.perf_counter()
     r = runner.invoke(app, ["run", TINY, "--runs", "1000000", "--out", str(tmp_path / "o")])
     flat = " ".join(r.output.split())
-    assert r.exit_code == 1 and "--runs 1,000,000 x --max-days 120 would need about" in flat
-    assert "1.0 GiB is available" in flat and time.perf_counter() - t0 < 10
-    assert not (tmp_path / "o").exists()
-    r = runner.invoke(app, RUN + ["--out", str(tmp_path / "small")])
+    assert r.exit_code == 1, flat
+    assert "--runs 1,000,000 x --max-days 120: the results would take about" in flat, flat
+    assert f"measured on the first {output.PROBE_RUNS} runs" in flat, flat
+    assert f"50.0 MB is free in {tmp_path / 'o'}" in flat and "Traceback" not in flat
+    value, unit = flat.split("would take about ")[1].split()[:2]
+    assert float(value.replace(",", "")) * {"GB": 1e9, "MB": 1e6}[unit] > 50e6
+    assert time.perf_counter() - t0 < 10 and not (tmp_path / "o").exists()
+    r = runner.invoke(app, RUN + ["--out", str(tmp_path / "small")])   # a small run fits
     assert r.exit_code == 0, r.output
+
+
+def test_a_run_stops_before_the_disk_fills_and_resumes_from_its_checkpoint(tmp_path,
+                                                                          monkeypatch):
+    """The up-front estimate passed but the disk fills during the run: it stops after the
+    chunk that shows it (nothing at a final name), the checkpoint keeps the finished chunks
+    and a rerun resumes from them to the uninterrupted run's results."""
+    import pandas as pd
+
+    import polemos.output as output
+
+    args = ["run", TINY, "--runs", "60", "--chunk-size", "20", "--max-days", "10", "--seed",
+            "3", "--no-plots"]
+    ck, out = tmp_path / "ck", tmp_path / "out"
+    ref = runner.invoke(app, args + ["--out", str(tmp_path / "ref")])
+    assert ref.exit_code == 0, ref.output
+    with monkeypatch.context() as m:
+        m.setattr(output, "disk_problem", lambda *a, **k: None)
+        m.setattr(output, "_free", lambda folder: 1000)
+        r = runner.invoke(app, args + ["--out", str(out), "--checkpoint", str(ck)])
+    flat = " ".join(r.output.split())
+    assert r.exit_code == 1 and "Traceback" not in flat, flat
+    assert f"--out {out}: stopped after 20 of 60 runs: the other 40 would need about" in flat
+    assert "with --checkpoint, the finished chunks are kept" in flat
+    assert list(out.iterdir()) == [], "no file at its final name, no staging left"
+    assert len(list(ck.glob("chunk-*.npz"))) == 1
+    r = runner.invoke(app, args + ["--out", str(out), "--resume", str(ck)])
+    assert r.exit_code == 0, r.output
+    assert verify(out) == []
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "runs.parquet"),
+                                  pd.read_parquet(tmp_path / "ref" / "runs.parquet"))
+
+
+def test_a_staging_folder_left_by_a_dead_command_is_removed_one_in_use_is_kept(tmp_path):
+    from polemos.output import _lock, remove_stale_staging
+
+    dead, alive = tmp_path / f"{STAGING_PREFIX}dead", tmp_path / f"{STAGING_PREFIX}alive"
+    for d in (dead, alive):
+        d.mkdir()
+        (d / "campaign.nc").write_bytes(b"half")
+    _lock(dead).close()                       # its command died: the lock is free
+    held = _lock(alive)
+    try:
+        assert remove_stale_staging(tmp_path) == [dead]
+        assert not dead.exists() and alive.exists()
+    finally:
+        held.close()
 
 
 def test_scoring_a_short_forecast_or_an_incomplete_file_is_a_clear_error(tmp_path):

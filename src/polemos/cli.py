@@ -243,13 +243,18 @@ def summary(scenario: ScenarioArg = DEFAULT, set_: SetOpt = None) -> None:
     print_summary(load_or_exit(scenario, set_), _console())
 
 
-def _run_with_progress(sc, ens, console, checkpoint: Path | None = None):
+def _run_with_progress(sc, ens, console, checkpoint: Path | None = None,
+                       folder: Path | None = None, room=None):
     """Run an ensemble with a progress bar that moves as each chunk of runs finishes, or exit 1
     with a clear message when its scheduler cannot be used. With ``checkpoint``, each finished
-    chunk is kept there and a rerun of the same job computes only the missing ones."""
+    chunk is kept there and a rerun of the same job computes only the missing ones. With
+    ``folder``, each chunk is written there as it finishes (``stream_ensemble``: memory bounded
+    by the chunk size; ``room`` checks the disk after each chunk) and the results are read back
+    from the files; else they are joined in memory (``run_ensemble``)."""
     from polemos import __version__
     from polemos.analysis.executor import ExecutorError, job_hash, progress_bar
-    from polemos.campaign.engine import run_ensemble
+    from polemos.campaign.engine import run_ensemble, stream_ensemble
+    from polemos.output import DiskSpaceError
 
     key = None
     if checkpoint is not None:       # the scenario as run (its --set included) and the ensemble
@@ -258,8 +263,11 @@ def _run_with_progress(sc, ens, console, checkpoint: Path | None = None):
     try:
         with progress_bar(f"simulating {sc.name}", console, unit="runs",
                           per_chunk=ens.chunk_size, units=ens.runs) as bar:
-            return run_ensemble(sc, ens, progress=bar, checkpoint=checkpoint, job_key=key)
-    except ExecutorError as e:
+            if folder is None:
+                return run_ensemble(sc, ens, progress=bar, checkpoint=checkpoint, job_key=key)
+            return stream_ensemble(sc, ens, folder, progress=bar, checkpoint=checkpoint,
+                                   job_key=key, room=room)
+    except (ExecutorError, DiskSpaceError) as e:
         _fail([str(e)])
 
 
@@ -305,27 +313,41 @@ def run(
     check_mode(mode)
     sc = load_or_exit(scenario, set_)
     refuse_existing_or_exit(out, overwrite)
-    from polemos.output import fits_in_memory
+    import pyarrow as pa
 
-    too_big = fits_in_memory(sc, runs, max_days)
-    if too_big is not None:
-        _fail([too_big])
-    prepare_out(out)
+    # Arrow's allocations (Parquet written and read back) through the C library's malloc:
+    # pyarrow's default pool, mimalloc, kept ~100 MB of the columns of 1M runs read back for the
+    # summary (docs/benchmarks.md, "Memory of polemos run")
+    pa.set_memory_pool(pa.system_memory_pool())
     from polemos.analysis.executor import default_scheduler
-    from polemos.campaign.engine import DEFAULT_CHUNK, Ensemble
+    from polemos.campaign.engine import DEFAULT_CHUNK, Ensemble, posterior_draws
     from polemos.campaign.report import plot, print_summary, write_summary
+    from polemos.output import chunk_memory_problem, disk_problem, room_check, run_sizes
+    from polemos.results import ensemble_provenance
 
     ens = Ensemble(runs=runs, seed=seed, mode=mode, chunk_size=chunk_size or DEFAULT_CHUNK,
                    workers=workers, max_days=max_days,
                    scheduler=default_scheduler(scheduler, workers))
-    res = _run_with_progress(sc, ens, console, checkpoint)
-    print_summary(res, console)
+    # the limits: one chunk in memory (each is written to disk as it finishes), all on disk
+    sizes = run_sizes(sc, max_days)
+    problem = chunk_memory_problem(sc, min(runs, ens.chunk_size), max_days, sizes) or \
+        disk_problem(sc, ens, out, checkpoint, plots, sizes)
+    if problem is not None:
+        _fail([problem])
+    prepare_out(out)
+    prov = ensemble_provenance(sc, ens, posterior_draws(sc, ens), runs)
 
     def write(folder):
-        return res.save(folder) + write_summary(res, folder) + (plot(res, folder) if plots
-                                                                 else [])
+        res = _run_with_progress(sc, ens, console, checkpoint, folder=folder,
+                                 room=room_check(folder, runs, sizes, plots, checkpoint))
+        print_summary(res, console)
+        written = res.paths + write_summary(res, folder)
+        if plots:
+            written += plot(res, folder)
+            res.drop_scratch()
+        return written
 
-    written = save_or_fallback(write, out, console, provenance=res.provenance())
+    written = save_or_fallback(write, out, console, provenance=prov)
     console.print("Wrote " + ", ".join(str(p) for p in written))
 
 

@@ -82,6 +82,33 @@ def test_dask_map_equals_serial_and_keeps_order(cluster):
     assert [a.tolist() for a in dask] == [a.tolist() for a in serial]
 
 
+@pytest.mark.parametrize("on_dask", [False, True])
+def test_a_streamed_map_hands_each_chunk_over_in_order_and_keeps_none(on_dask, cluster,
+                                                                     tmp_path):
+    """consume(i, result): called in chunk order (later chunks finish first on Dask), each
+    result the one the list would hold; nothing returned; with a checkpoint holding some
+    chunks, those are read back in their turn and only the others computed."""
+    chunks = [{"n": n, "start": 7 * n} for n in range(12, 0, -1)]
+    f = functools.partial(_scaled, 3)
+    serial = ex.map_chunks(f, chunks)
+    seen = []
+    kw = {"scheduler": cluster} if on_dask else {}
+    assert ex.map_chunks(f, chunks, consume=lambda i, r: seen.append((i, r)), **kw) is None
+    assert [i for i, _ in seen] == list(range(12))
+    assert [r.tolist() for _, r in seen] == [a.tolist() for a in serial]
+    sp = specs(6, tmp_path)
+    first = ex.map_chunks(logged_chunk, sp, checkpoint=tmp_path / "ck", job_key="s")
+    for i in (2, 4, 5):                               # chunks 0, 1 and 3 of 6 are kept
+        (tmp_path / "ck" / f"chunk-0000{i}.npz").unlink()
+    before = len(logged(tmp_path / "log"))
+    got = []
+    ex.map_chunks(logged_chunk, sp, checkpoint=tmp_path / "ck", job_key="s",
+                  consume=lambda i, r: got.append((i, r)), **kw)
+    assert sorted(logged(tmp_path / "log")[before:]) == [2, 4, 5]
+    assert [i for i, _ in got] == list(range(6))
+    _same([r for _, r in got], first)
+
+
 def test_engine_on_dask_equals_serial(cluster, karabakh):
     """A few hundred runs of the default scenario (posterior mode): every array identical."""
     from polemos.campaign.engine import Ensemble, run_ensemble

@@ -11,6 +11,12 @@ run offsets (the engine's random numbers are keyed by global run index, :mod:`po
 result never depends on where or when its chunk ran: the list returned, in chunk order, is the
 same on any scheduler and after any number of interruptions.
 
+**Streaming.** With ``consume=fn`` nothing is kept: ``fn(i, result)`` is called for each chunk
+in chunk order (0, 1, 2, …) as soon as it and every chunk before it have finished, and the
+result is dropped. On Dask at most ``2 × workers`` chunks are in flight, so the results held
+(computing, or finished and waiting for an earlier chunk) stay bounded whatever the number of
+chunks; chunks read back from a checkpoint are read one at a time, when their turn comes.
+
 **Checkpoint.** With ``checkpoint=DIR`` every finished chunk's result is written to
 ``DIR/chunk-00000.npz`` … by the calling process, atomically (a temporary file, then
 ``os.replace``: a file is there whole or not at all), beside ``DIR/manifest.json`` (the job key,
@@ -359,7 +365,8 @@ def progress_bar(description: str, console=None, *, unit: str = "chunks",
 # --- the map ------------------------------------------------------------------------------------
 def map_chunks(func: Callable, chunks: Sequence, *, scheduler: str | None = None,
                workers: int | None = None, checkpoint: str | os.PathLike | None = None,
-               job_key: str | Mapping | None = None, progress=None) -> list:
+               job_key: str | Mapping | None = None, progress=None,
+               consume: Callable | None = None) -> list | None:
     """``[func(c) for c in chunks]``, run serially (``scheduler=None``), on a local Dask cluster
     (``"local"``: ``workers`` processes, default ``os.cpu_count()``, one thread each) or on the
     Dask scheduler at the address given; results in chunk order, identical on every scheduler.
@@ -369,7 +376,9 @@ def map_chunks(func: Callable, chunks: Sequence, *, scheduler: str | None = None
     offsets. ``checkpoint``: a directory where each finished chunk is stored, resumed from on a
     rerun (``job_key`` then required: a hash of what defines the job, see :func:`job_hash`, or a
     JSON-ready mapping describing it, hashed and named in a mismatch). ``progress``: None/False,
-    True (a rich bar) or a callable ``progress(done, total)`` (chunks, resumed ones included)."""
+    True (a rich bar) or a callable ``progress(done, total)`` (chunks, resumed ones included).
+    ``consume``: ``consume(i, result)`` for each chunk in chunk order, nothing kept (returns
+    None); see "Streaming" above."""
     chunks = list(chunks)
     n = len(chunks)
     if workers is not None and workers < 1:
@@ -377,26 +386,36 @@ def map_chunks(func: Callable, chunks: Sequence, *, scheduler: str | None = None
     if progress is True:
         with progress_bar(f"{n} chunks") as bar:
             return map_chunks(func, chunks, scheduler=scheduler, workers=workers,
-                              checkpoint=checkpoint, job_key=job_key, progress=bar)
+                              checkpoint=checkpoint, job_key=job_key, progress=bar,
+                              consume=consume)
     ck = _Checkpoint(checkpoint, job_key, chunks) if checkpoint is not None else None
     try:
-        return _map(func, chunks, scheduler, workers, ck, progress)
+        return _map(func, chunks, scheduler, workers, ck, progress, consume)
     finally:
         if ck is not None:
             ck.close()
 
 
-def _map(func, chunks, scheduler, workers, ck, progress) -> list:
+def _map(func, chunks, scheduler, workers, ck, progress, consume) -> list | None:
     report = progress if callable(progress) else (lambda done, total: None)
     n = len(chunks)
-    results: list = [None] * n
-    done = 0
-    if ck is not None:
-        for i in ck.finished(n):
-            results[i] = ck.load(i)
-            done += 1
-    todo = [i for i in range(n) if results[i] is None]
+    results: list = [None] * n        # all results, or (consume) those waiting for their turn
+    stored = set(ck.finished(n)) if ck is not None else set()
+    todo = [i for i in range(n) if i not in stored]
+    done = len(stored)
     report(done, n)
+    turn = 0                          # the next chunk to hand over, in chunk order
+
+    def hand_over():
+        nonlocal turn
+        while turn < n and (turn in stored or results[turn] is not None):
+            r = ck.load(turn) if results[turn] is None else results[turn]
+            if consume is None:
+                results[turn] = r
+            else:
+                results[turn] = None
+                consume(turn, r)
+            turn += 1
 
     def finish(i, r):
         nonlocal done
@@ -406,27 +425,43 @@ def _map(func, chunks, scheduler, workers, ck, progress) -> list:
         results[i] = r
         done += 1
         report(done, n)
+        hand_over()
 
+    hand_over()                       # chunks before the first to compute, from the checkpoint
     if scheduler is None or not todo:
         for i in todo:
             finish(i, func(chunks[i]))
-        return results
-    _map_dask(_client(scheduler, workers), func, chunks, todo, finish)
-    return results
+    else:
+        client = _client(scheduler, workers)
+        window = None if consume is None else 2 * max(1, len(client.nthreads()))
+        _map_dask(client, func, chunks, todo, finish, window)
+    hand_over()
+    return results if consume is None else None
 
 
-def _map_dask(client, func, chunks, todo: list[int], finish) -> None:
-    """Submit the chunks ``todo`` in order, collect each result as it arrives and release it on
-    the cluster (a result no longer held is never recomputed when a worker dies). ``func`` is
-    sent once to every worker (scattered), not with each chunk."""
+def _map_dask(client, func, chunks, todo: list[int], finish, window: int | None = None
+              ) -> None:
+    """Submit the chunks ``todo`` in order (at most ``window`` in flight; None: all at once),
+    collect each result as it arrives and release it on the cluster (a result no longer held is
+    never recomputed when a worker dies). ``func`` is sent once to every worker (scattered), not
+    with each chunk."""
     from distributed import KilledWorker, as_completed
 
     prefix = f"polemos-chunk-{uuid.uuid4().hex[:12]}"
     [ffunc] = client.scatter([func], broadcast=True, hash=False)
-    pending = {client.submit(_call, ffunc, chunks[i], key=f"{prefix}-{i}", pure=False): i
-               for i in todo}
+    queue = list(reversed(todo))
+    pending = {}
+
+    def submit():
+        i = queue.pop()
+        fut = client.submit(_call, ffunc, chunks[i], key=f"{prefix}-{i}", pure=False)
+        pending[fut] = i
+        return fut
+
+    first = [submit() for _ in range(min(len(queue), window or len(queue)))]
     try:
-        for fut in as_completed(list(pending)):
+        running = as_completed(first)
+        for fut in running:
             i = pending.pop(fut)
             try:
                 r = fut.result()
@@ -435,6 +470,8 @@ def _map_dask(client, func, chunks, todo: list[int], finish) -> None:
                                     f"({e}); out of memory? The chunks finished so far are "
                                     "kept if a checkpoint was given") from e
             fut.release()
+            if queue:
+                running.add(submit())
             finish(i, r)
     finally:
         if pending:

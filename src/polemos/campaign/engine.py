@@ -5,8 +5,9 @@
 
 :func:`run_ensemble` splits an ensemble into chunks, runs them with
 :func:`polemos.analysis.executor.map_chunks` (serially, or on a Dask cluster) and joins the
-compact arrays; results are identical whatever the chunk size, scheduler or worker count,
-because every random number is keyed by (seed, stream, day, global run index).
+compact arrays (:func:`stream_ensemble` writes each chunk to files as it finishes instead);
+results are identical whatever the chunk size, scheduler or worker count, because every random
+number is keyed by (seed, stream, day, global run index).
 """
 
 from __future__ import annotations
@@ -240,7 +241,7 @@ def run_chunk(scenario, ens: Ensemble, posterior, theatre, reduce, chunk: dict):
     return arrays if reduce is None else reduce(CampaignResults(arrays, theatre, scenario, ens))
 
 
-def _posterior(scenario, ens: Ensemble, posterior: dict | None) -> dict | None:
+def posterior_draws(scenario, ens: Ensemble, posterior: dict | None = None) -> dict | None:
     """The posterior draws the runs use: those given, else the scenario's (posterior mode)."""
     if posterior is None and ens.mode == "posterior":
         from polemos.analysis.posterior import load_posterior
@@ -250,21 +251,23 @@ def _posterior(scenario, ens: Ensemble, posterior: dict | None) -> dict | None:
 
 
 def map_ensemble(scenario, ens: Ensemble, posterior: dict | None = None, reduce=None, *,
-                 theatre=None, progress=None, checkpoint=None, job_key=None) -> list:
+                 theatre=None, progress=None, checkpoint=None, job_key=None,
+                 consume=None) -> list | None:
     """Run the ensemble's chunks with :func:`polemos.analysis.executor.map_chunks` (serially,
     or on Dask: ``ens.scheduler``, ``ens.workers``; with an optional checkpoint) and return each
-    chunk's result in row order: compact arrays, or ``reduce(chunk results)``."""
+    chunk's result in row order: compact arrays, or ``reduce(chunk results)``; with
+    ``consume``, hand each to ``consume(i, result)`` in row order instead (none kept)."""
     from functools import partial
 
     from polemos.analysis.executor import map_chunks
 
-    posterior = _posterior(scenario, ens, posterior)
+    posterior = posterior_draws(scenario, ens, posterior)
     theatre = theatre if theatre is not None else compile_theatre(scenario)
     chunks = chunk_specs(ens)
     lean = replace(ens, fixed={}, run_ids=None)      # the chunks carry their rows
     return map_chunks(partial(run_chunk, scenario, lean, posterior, theatre, reduce), chunks,
                       scheduler=ens.scheduler, workers=ens.workers, checkpoint=checkpoint,
-                      job_key=job_key, progress=progress)
+                      job_key=job_key, progress=progress, consume=consume)
 
 
 def run_ensemble(scenario, ens: Ensemble, posterior: dict | None = None, progress=None,
@@ -274,7 +277,29 @@ def run_ensemble(scenario, ens: Ensemble, posterior: dict | None = None, progres
     from polemos.results import CampaignResults, join
 
     theatre = compile_theatre(scenario)
-    posterior = _posterior(scenario, ens, posterior)
+    posterior = posterior_draws(scenario, ens, posterior)
     parts = map_ensemble(scenario, ens, posterior, theatre=theatre, progress=progress,
                          checkpoint=checkpoint, job_key=job_key)
     return CampaignResults(join(parts), theatre, scenario, ens, posterior)
+
+
+def stream_ensemble(scenario, ens: Ensemble, folder, posterior: dict | None = None,
+                    progress=None, checkpoint=None, job_key=None, room=None):
+    """Run ``ens.runs`` runs in chunks (:func:`map_ensemble`), writing each chunk's results to
+    ``folder`` as it finishes (:class:`polemos.results.ResultsStore`: ``campaign.nc``,
+    ``runs.parquet``, ``provenance.json``, the same values as :func:`run_ensemble` then
+    ``save``); memory is bounded by the chunk size, whatever ``ens.runs``. Returns
+    :class:`polemos.results.StoredResults` (the summary and plots read the files back)."""
+    from polemos.results import ResultsStore
+
+    theatre = compile_theatre(scenario)
+    posterior = posterior_draws(scenario, ens, posterior)
+    store = ResultsStore(folder, theatre, scenario, ens, posterior, room=room)
+    try:
+        map_ensemble(scenario, ens, posterior, theatre=theatre, progress=progress,
+                     checkpoint=checkpoint, job_key=job_key,
+                     consume=lambda i, arrays: store.add(arrays))
+    except BaseException:
+        store.abort()
+        raise
+    return store.close()

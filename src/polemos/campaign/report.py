@@ -165,12 +165,13 @@ def print_summary(res: CampaignResults, console) -> None:
 
 def cause_table(res: CampaignResults):
     """Each side's casualties and the defender's armour and air-defence losses by cause
-    (share of the total, median over runs)."""
+    (share of the total, median over runs), from the table's per-cause columns (one total at a
+    time: a few columns in memory, whatever the number of runs)."""
     from rich.table import Table
 
     from polemos.campaign.sectors import CAUSES
 
-    a, th = res.arrays, res.theatre
+    th, t = res.theatre, res.table()
     att, dfd = th.sides
     tab = Table(title=f"Losses by cause (share of each total; median [10–90%] over {res.n:,} "
                 "runs)", title_justify="left")
@@ -178,15 +179,22 @@ def cause_table(res: CampaignResults):
     for col in (f"casualties, {dfd}", f"casualties, {att}", f"tanks and AFVs, {dfd}",
                 f"air defence, {dfd}"):
         tab.add_column(col, justify="right")
-    totals = (a["cas_cause"][:, :, 1], a["cas_cause"][:, :, 0],
-              a["equip_cause"][:, :, 1, :2].sum(-1), a["ad_cause"].sum(-1))
+    columns = (f"casualties_{{}}_{dfd}", f"casualties_{{}}_{att}", f"lost_armour_{{}}_{dfd}",
+               f"lost_air_defence_{{}}_{dfd}")
+    cells = [[] for _ in CAUSES]
+    for col in columns:
+        x = None                                                            # (runs, cause)
+        for k, c in enumerate(CAUSES):
+            v = t[col.format(c)].to_numpy()
+            if x is None:
+                x = np.empty((len(v), len(CAUSES)), dtype=v.dtype)
+            x[:, k] = v
+        tot = x.sum(1)
+        for k in range(len(CAUSES)):
+            cells[k].append(_band_txt(np.divide(x[:, k], tot, out=np.zeros_like(tot),
+                                                where=tot > 0), True))
     for k, cause in enumerate(CAUSES):
-        cells = []
-        for x in totals:
-            tot = x.sum(1)
-            cells.append(_band_txt(np.divide(x[:, k], tot, out=np.zeros_like(tot),
-                                             where=tot > 0), True))
-        tab.add_row(cause.replace("_", " "), *cells)
+        tab.add_row(cause.replace("_", " "), *cells[k])
     return tab
 
 
@@ -195,12 +203,12 @@ def geography_table(res: CampaignResults):
     out-of-sample check: the order and dates of the advance are never fitted)."""
     from rich.table import Table
 
-    th, sd = res.theatre, res.arrays["sector_day"]
+    th = res.theatre
     tab = Table(title="Where the front broke (out of sample: never fitted)", title_justify="left")
     for col in ("sector", "fell in", "day it fell, median [10–90%]"):
         tab.add_column(col, justify="left" if col == "sector" else "right")
     for j in th.cols:
-        d = sd[:, j].astype(float)
+        d = res.sector_fall_days(j).astype(float)
         fell = d >= 0
         tab.add_row(th.sector_names[j], f"{fell.mean():.0%}",
                     _band_txt(np.where(fell, d, np.nan)) if fell.any() else "–")
@@ -218,13 +226,16 @@ def plot(res: CampaignResults, out: Path) -> list[Path]:
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    sc, th = res.scenario, res.theatre
-    days_max = int(np.nanmax(res.arrays["end_day"]))
+    sc, th, t = res.scenario, res.theatre, res.table()
+    end_day = t.duration_days.to_numpy()
+    days_max = int(np.nanmax(end_day))
     days = np.arange(1, days_max + 1)
     paths = []
 
-    area = res.defender_area_by_day()[:, :days_max]
-    m, lo, hi = band(area)
+    # bands by day: each day's band depends on that day's values only, so the days are taken a
+    # block at a time (res.day_blocks) and the bands joined
+    m, lo, hi = (np.concatenate(b) for b in zip(*(
+        band(blk) for _, blk in res.day_blocks("defender_area_km2", days_max)), strict=True))
     fig, ax = plt.subplots(figsize=(8, 4.5))
     ax.fill_between(days, lo, hi, alpha=0.3, label="10–90% of runs")
     ax.plot(days, m, label="median")
@@ -245,13 +256,19 @@ def plot(res: CampaignResults, out: Path) -> list[Path]:
     fig.savefig(paths[-1], dpi=110)
     plt.close(fig)
 
-    daily = res.arrays["daily_killed"][:, :days_max, :].astype(float)
-    fighting = days[None, :] <= res.arrays["end_day"][:, None]          # (runs, days)
-    daily = np.where(fighting[:, :, None], daily, np.nan)               # only runs still at war
-    shown = fighting.mean(axis=0) >= 0.1                                 # days with ≥10% of runs
+    shown, side_bands = [], [[] for _ in th.sides]
+    for d0, daily in res.day_blocks("daily_killed", days_max):
+        daily = daily.astype(float)
+        fighting = days[None, d0:d0 + daily.shape[1]] <= end_day[:, None]  # (runs, days)
+        daily = np.where(fighting[:, :, None], daily, np.nan)             # runs still at war
+        shown.append(fighting.mean(axis=0) >= 0.1)                        # days ≥10% of runs
+        for i in range(len(th.sides)):
+            side_bands[i].append(band(daily[:, shown[-1], i]))
+        del daily, fighting
+    shown = np.concatenate(shown)
     fig, ax = plt.subplots(figsize=(8, 4.5))
     for i, side in enumerate(th.sides):
-        m, lo, hi = band(daily[:, shown, i])
+        m, lo, hi = (np.concatenate(b) for b in zip(*side_bands[i], strict=True))
         ax.fill_between(days[shown], lo, hi, alpha=0.25)
         ax.plot(days[shown], m, label=f"model: killed per day, {side} (median, 10–90% of runs "
                 "still at war)")
@@ -267,7 +284,6 @@ def plot(res: CampaignResults, out: Path) -> list[Path]:
     fig.savefig(paths[-1], dpi=110)
     plt.close(fig)
 
-    t = res.table()
     dfd = th.sides[1]
     cats = ["tanks", "ifv_apc", "tube_artillery", "rocket_launchers"]
     vals = [t[f"lost_{c}_{dfd}"].to_numpy() for c in cats]
