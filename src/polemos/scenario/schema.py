@@ -69,8 +69,9 @@ CEASEFIRE_RANGES: dict[str, tuple[float, float]] = {
     "new_leader_optimism": (-10.0, 10.0), "drift_sd_per_month": (0.0, 1.0),
     # exponents: the contest's decisiveness (q = P_az^e / (P_az^e + P_ar^e); estimates near 1,
     # Hirshleifer 1989), clashes' coupling to the offensive hazard, the elasticity of resolve
-    # and rearmament to the oil price
-    "elasticity": (0.0, 10.0), "tension_coupling": (0.0, 5.0), "oil_elasticity": (-5.0, 5.0),
+    # and rearmament to the oil price (at most 1 in size: spending in proportion to the price;
+    # at 5 a 240-month oil path compounded the capability index past float64)
+    "elasticity": (0.0, 10.0), "tension_coupling": (0.0, 5.0), "oil_elasticity": (-1.0, 1.0),
     # growth of a capability index per year (log; e-fold a year at most) and its spread; the sd
     # of monthly log oil price changes (Brent's largest month, April 2020, about 0.5) and of
     # the log deaths of an offensive
