@@ -22,12 +22,15 @@ def _fmt(x: float, pct: bool = False) -> str:
 
 
 def _band_txt(values, pct=False) -> str:
-    v = np.asarray(values, dtype=float)
-    ok = v[~np.isnan(v)]
-    if ok.size == 0:
+    """'median [10th–90th]' over the values that are not NaN, and their share of runs when
+    some are. One float64 copy, reordered in place by the percentiles (they depend only on
+    the values, not on their order)."""
+    v = np.array(values, dtype=float)
+    ok = v.size - int(np.count_nonzero(np.isnan(v)))
+    if ok == 0:
         return "never"
-    m, lo, hi = band(ok)
-    share = "" if ok.size == v.size else f" ({ok.size / v.size:.0%} of runs)"
+    m, lo, hi = band(v, overwrite_input=True)
+    share = "" if ok == v.size else f" ({ok / v.size:.0%} of runs)"
     return f"{_fmt(m, pct)} [{_fmt(lo, pct)}–{_fmt(hi, pct)}]{share}"
 
 
@@ -210,8 +213,10 @@ def geography_table(res: CampaignResults):
     for j in th.cols:
         d = res.sector_fall_days(j).astype(float)
         fell = d >= 0
-        tab.add_row(th.sector_names[j], f"{fell.mean():.0%}",
-                    _band_txt(np.where(fell, d, np.nan)) if fell.any() else "–")
+        share = f"{fell.mean():.0%}"
+        d[~fell] = np.nan
+        tab.add_row(th.sector_names[j], share, _band_txt(d) if fell.any() else "–")
+        del d, fell
     return tab
 
 
@@ -258,12 +263,12 @@ def plot(res: CampaignResults, out: Path) -> list[Path]:
 
     shown, side_bands = [], [[] for _ in th.sides]
     for d0, daily in res.day_blocks("daily_killed", days_max):
-        daily = daily.astype(float)
+        daily = daily.astype(float)                                       # a copy of our own
         fighting = days[None, d0:d0 + daily.shape[1]] <= end_day[:, None]  # (runs, days)
-        daily = np.where(fighting[:, :, None], daily, np.nan)             # runs still at war
+        daily[~fighting] = np.nan                                         # runs still at war
         shown.append(fighting.mean(axis=0) >= 0.1)                        # days ≥10% of runs
-        for i in range(len(th.sides)):
-            side_bands[i].append(band(daily[:, shown[-1], i]))
+        for i in range(len(th.sides)):                                    # (a fresh copy each)
+            side_bands[i].append(band(daily[:, shown[-1], i], overwrite_input=True))
         del daily, fighting
     shown = np.concatenate(shown)
     fig, ax = plt.subplots(figsize=(8, 4.5))
@@ -286,12 +291,13 @@ def plot(res: CampaignResults, out: Path) -> list[Path]:
 
     dfd = th.sides[1]
     cats = ["tanks", "ifv_apc", "tube_artillery", "rocket_launchers"]
-    vals = [t[f"lost_{c}_{dfd}"].to_numpy() for c in cats]
-    vals.append(t[f"lost_air_defence_{dfd}"].to_numpy())
     labels = cats + ["air_defence"]
-    meds = [np.median(v) for v in vals]
-    err = np.array([[np.median(v) - np.percentile(v, 10), np.percentile(v, 90) - np.median(v)]
-                    for v in vals]).T
+    meds, err = [], []
+    for c in labels:                                   # one column in memory at a time
+        v = t[f"lost_{c}_{dfd}"].to_numpy()
+        meds.append(np.median(v))
+        err.append([np.median(v) - np.percentile(v, 10), np.percentile(v, 90) - np.median(v)])
+    err = np.array(err).T
     fig, ax = plt.subplots(figsize=(8, 4.5))
     ax.bar(labels, meds, yerr=err, capsize=4)
     ax.set(ylabel="systems lost (median, 10–90%)", title=f"Equipment lost by {dfd}")
