@@ -120,13 +120,14 @@ def test_the_summary_tables_and_plots_read_back_equal_the_in_memory_ones(
 
 
 def test_arrays_held_while_streaming_do_not_grow_with_the_runs(karabakh, tmp_path):
-    """Python's peak allocation (numpy's arrays included) while streaming 4 times more runs in
-    chunks of the same size stays within 20%; joined in memory, it grows (the measure sees
-    it). Both measured after a warm-up, so that imports are not counted."""
-    def peak(runs, streamed):
-        ens = Ensemble(runs=runs, seed=1, max_days=20, chunk_size=100, mode="point")
+    """Python's peak allocation (numpy's arrays included) while streaming 3 times more runs in
+    chunks of the same size stays within 20%; joined in memory, it grows (~2x: the measure
+    sees it). Both measured after a warm-up, so that imports are not counted."""
+    def peak(runs, streamed, traced=True):
+        ens = Ensemble(runs=runs, seed=1, max_days=40, chunk_size=200, mode="point")
         folder = tmp_path / f"{runs}-{streamed}"
-        tracemalloc.start()
+        if traced:
+            tracemalloc.start()
         try:
             if streamed:
                 stream_ensemble(karabakh, ens, folder)
@@ -136,7 +137,8 @@ def test_arrays_held_while_streaming_do_not_grow_with_the_runs(karabakh, tmp_pat
         finally:
             tracemalloc.stop()
 
-    peak(20, True), peak(20, False)                                    # warm-up
-    small, large = peak(200, True), peak(800, True)
+    peak(20, True, traced=False), peak(20, False, traced=False)        # warm-up (imports)
+    small, large = peak(200, True), peak(600, True)                   # 3x the runs
     assert large < 1.2 * small, (small, large)
-    assert peak(800, False) > 2 * peak(200, False)
+    joined_small, joined_large = peak(200, False), peak(600, False)
+    assert joined_large > 1.5 * joined_small, (joined_small, joined_large)

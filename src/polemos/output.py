@@ -198,10 +198,11 @@ def available_memory() -> int | None:
 
 #: a chunk's peak memory over its result arrays plus its Dataset (the engine's working state,
 #: the compact arrays, the Dataset and table built to write them, the compression buffers):
-#: measured 1.5 from 250 to 2,500 runs per chunk and 1.0 from 250 to 5,000 (peak RSS of
-#: ``polemos run --runs 5000`` of karabakh_2020 at 120 days; docs/benchmarks.md, "Memory of
-#: polemos run"); rounded up
-CHUNK_PEAK = 2
+#: measured 0.68 from 250 to 2,500 runs per chunk and 0.58 from 250 to 5,000 (peak RSS of
+#: ``polemos run --runs 5000`` of karabakh_2020 at 120 days: 268, 343 and 401 MB, against
+#: 49.7 KB of arrays and Dataset per run; docs/benchmarks.md, "Memory of polemos run"); rounded
+#: up
+CHUNK_PEAK = 1
 
 
 def chunk_memory_problem(scenario, chunk_runs: int, max_days: int,
