@@ -111,6 +111,24 @@ def test_o_a_lower_envelopment_share_breaks_salients_sooner():
     _paired(lo, hi, fall_day("fuzuli"), -1, days=25)
 
 
+def test_o_each_break_is_recorded_with_its_day_and_cause():
+    from polemos.campaign.sectors import BREAK_CAUSES, BROKE_BY_ENVELOPMENT
+
+    lo = _sim(["parameters.movement.envelop_share.value=1.0"], days=25)
+    hi = _sim(["parameters.movement.envelop_share.value=0.34"], days=25)
+    for sim in (lo, hi):
+        st, cols = sim.state, sim.theatre.cols
+        day, by, fell = (x[:, cols] for x in (st.sector_break_day, st.sector_break_by,
+                                              st.sector_day))
+        assert ((by > 0) == (day > 0)).all() and by.max() <= len(BREAK_CAUSES)
+        assert (by[fell > 0] > 0).all()                 # every sector taken had broken ...
+        assert (day[fell > 0] <= fell[fell > 0]).all()  # ... on or before the day it fell
+        broken = (st.sector_state == BROKEN).T          # (n, C): broken at the end
+        assert (broken == (by > 0)).all()
+    assert (hi.state.sector_break_by == BROKE_BY_ENVELOPMENT).sum() > (
+        lo.state.sector_break_by == BROKE_BY_ENVELOPMENT).sum()
+
+
 def test_o_flank_counts_are_the_neighbours_the_defender_held_on_day_0(karabakh):
     from polemos.campaign.components.movement import flank_counts
     from polemos.campaign.theatre import compile_theatre

@@ -46,6 +46,9 @@ import numpy as np
 from polemos.campaign.component import Component
 from polemos.campaign.components.ground_combat import REFERENCE_RATIO, urban_blend
 from polemos.campaign.sectors import (
+    BROKE_BY_CAPTURE,
+    BROKE_BY_ENVELOPMENT,
+    BROKE_IN_COMBAT,
     BROKEN,
     CAPTURED,
     FORTIFIED,
@@ -158,6 +161,7 @@ class Movement(Component):
                                                    p.row("movement.break_ratio"),
                                                    p.row("movement.break_strength"))
         np.copyto(state, BROKEN, where=breaks)
+        self._first_breaks(st, state, BROKE_IN_COMBAT, day)
         # a broken defence withdraws to the reserve if a road still reaches it
         conn = st.connected[:, self.cols].T
         out = p.row("movement.withdraw_share") * ((state == BROKEN) & conn & st.alive)
@@ -174,11 +178,13 @@ class Movement(Component):
             trapped = newly & ~conn
             self._capture(st, trapped, p.row("movement.captured_share").astype(float))
             state[newly] = BROKEN
+            self._first_breaks(st, state, BROKE_BY_CAPTURE, day)
             # envelopment: the sectors whose flanks fell with today's captures break
             taken = (st.sector_day[:, self.cols] >= 0).T.astype(np.int32)       # (C, n)
             enveloped = self.flanks @ taken >= (p.row("movement.envelop_share")
                                                 * self.flanks_held0[:, None])
             np.copyto(state, BROKEN, where=enveloped & st.alive)
+            self._first_breaks(st, state, BROKE_BY_ENVELOPMENT, day)
         st.sector_state = state
         st.ctrl[:, self.cols] = st.ctrl_c.T
         st.taken_km2 = (self.area[:, None] * st.ctrl_c).sum(axis=0, dtype=float)
@@ -186,6 +192,18 @@ class Movement(Component):
         if len(obj):
             fell = (st.ctrl[:, obj] >= cap[:, None]) & (st.objective_day < 0)
             st.objective_day[fell] = day
+
+    def _first_breaks(self, st, state, cause: int, day: int) -> None:
+        """Record the day and ``cause`` of the defences that broke for the first time (the
+        sectors BROKEN in ``state`` but not yet recorded)."""
+        new = (state == BROKEN) & (st.sector_break_day[:, self.cols].T < 0)
+        if new.any():
+            days = st.sector_break_day[:, self.cols]
+            by = st.sector_break_by[:, self.cols]
+            days[new.T] = day
+            by[new.T] = cause
+            st.sector_break_day[:, self.cols] = days
+            st.sector_break_by[:, self.cols] = by
 
     @staticmethod
     def _withdraw(st, share, abandon):
