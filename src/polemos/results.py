@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from polemos.campaign.sectors import AIRSPACE, CAUSES
+from polemos.campaign.sectors import AIRSPACE, BREAK_CAUSES, CAUSES
 from polemos.campaign.state import ACCEPTED, END_CAUSES, INTERVENTION
 from polemos.campaign.theatre import EQUIPMENT
 
@@ -36,6 +36,8 @@ def compact(sim) -> dict[str, np.ndarray]:
         "run": sim.run_ids.astype(np.int64),
         "end_day": st.end_day.copy(), "end_cause": st.end_cause.copy(),
         "objective_day": st.objective_day.copy(), "sector_day": st.sector_day.copy(),
+        "sector_break_day": st.sector_break_day.copy(),
+        "sector_break_by": st.sector_break_by.copy(),
         "ctrl_final": st.ctrl.astype(np.float32),
         "killed": st.killed.astype(np.float32), "wounded": st.wounded.astype(np.float32),
         "missing": st.missing.astype(np.float32), "strength0": st.strength0.astype(np.float32),
@@ -143,6 +145,12 @@ class CampaignResults:
     def sector_fall_days(self, j: int) -> np.ndarray:
         """(runs,) day sector ``j`` fell (-1: it did not), in run order."""
         return self.arrays["sector_day"][:, j]
+
+    def sector_break_counts(self) -> np.ndarray:
+        """(sectors, 1 + len(BREAK_CAUSES)) runs in which each sector's defence did not break
+        (column 0) or first broke by each cause of :data:`BREAK_CAUSES` (columns 1…)."""
+        by = self.arrays["sector_break_by"]
+        return np.stack([(by == c).sum(axis=0) for c in range(1 + len(BREAK_CAUSES))], axis=1)
 
     def day_blocks(self, name: str, days: int):
         """The daily variable ``name`` of :meth:`dataset` (``defender_area_km2`` or
@@ -277,6 +285,9 @@ class CampaignResults:
                 "duration_days": ("run", a["end_day"]),
                 "end_cause": ("run", a["end_cause"]),
                 "area_taken_share": ("run", self.area_taken_share()),
+                "sector_fall_day": (("run", "sector"), a["sector_day"]),
+                "sector_break_day": (("run", "sector"), a["sector_break_day"]),
+                "sector_break_cause": (("run", "sector"), a["sector_break_by"]),
             },
             coords={"run": a["run"], "day": days, "sector": th.sector_ids,
                     "side": list(th.sides), "category": list(EQUIPMENT),
@@ -287,6 +298,11 @@ class CampaignResults:
         ds["attacker_control"].attrs["units"] = "share of sector area"
         ds["daily_killed"].attrs["units"] = "persons per day"
         ds["troop_lift"].attrs["units"] = "persons per day"
+        ds["sector_fall_day"].attrs["description"] = "day the sector was taken (-1: it was not)"
+        ds["sector_break_day"].attrs["description"] = (
+            "day the sector's defence first broke (-1: it did not)")
+        ds["sector_break_cause"].attrs["codes"] = ", ".join(
+            f"{i}={c}" for i, c in enumerate(("did not break",) + BREAK_CAUSES))
         return ds
 
     def save(self, out: Path) -> list[Path]:
@@ -390,6 +406,7 @@ class ResultsStore:
         self._nc = self._pq = None
         self._rows: list = []                 # Arrow tables of chunks not yet in runs.parquet
         self._fall_days: list[dict[int, int]] = [{} for _ in range(theatre.n_sectors)]
+        self._break_counts = np.zeros((theatre.n_sectors, 1 + len(BREAK_CAUSES)), dtype=np.int64)
 
     def add(self, arrays: dict) -> None:
         """Write one chunk's compact arrays (the rows after those already written)."""
@@ -422,6 +439,7 @@ class ResultsStore:
             for day, k in zip(*np.unique(arrays["sector_day"][:, j], return_counts=True),
                               strict=True):
                 counts[int(day)] = counts.get(int(day), 0) + int(k)
+        self._break_counts += res.sector_break_counts()
         self.runs = b
         if self.room is not None:
             self.room(self.bytes_written(), self.runs)
@@ -466,7 +484,7 @@ class ResultsStore:
         self.paths[2].write_text(json.dumps(self.prov, sort_keys=True) + "\n")
         release_freed_memory()
         return StoredResults(self.folder, self.theatre, self.scenario, self.prov, self.runs,
-                             self._fall_days)
+                             self._fall_days, self._break_counts)
 
 
 class ParquetColumns:
@@ -526,10 +544,11 @@ class StoredResults:
     from the counts kept while writing."""
 
     def __init__(self, folder, theatre, scenario, provenance: dict, n: int,
-                 fall_days: list[dict[int, int]]):
+                 fall_days: list[dict[int, int]], break_counts: np.ndarray):
         self.folder = Path(folder)
         self.theatre, self.scenario = theatre, scenario
         self._prov, self.n, self._fall_days = provenance, n, fall_days
+        self._break_counts = break_counts
 
     @property
     def paths(self) -> list[Path]:
@@ -547,6 +566,10 @@ class StoredResults:
         counts = self._fall_days[j]
         days = np.array(sorted(counts), dtype=np.int64)
         return np.repeat(days, [counts[d] for d in days])
+
+    def sector_break_counts(self) -> np.ndarray:
+        """As :meth:`CampaignResults.sector_break_counts`, from the counts kept while writing."""
+        return self._break_counts
 
     @property
     def scratch(self) -> Path:

@@ -102,6 +102,46 @@ def test_d_faster_exploitation_takes_more_area():
             ["parameters.movement.exploitation_km_per_day.value=40"], area, +1, days=20)
 
 
+
+# (o) envelopment: a salient breaks once a share of its side's neighbouring sectors is taken
+def test_o_a_lower_envelopment_share_breaks_salients_sooner():
+    lo, hi = (["parameters.movement.envelop_share.value=1.0"],
+              ["parameters.movement.envelop_share.value=0.34"])
+    _paired(lo, hi, area, +1, days=20)
+    _paired(lo, hi, fall_day("fuzuli"), -1, days=25)
+
+
+def test_o_each_break_is_recorded_with_its_day_and_cause():
+    from polemos.campaign.sectors import BREAK_CAUSES, BROKE_BY_ENVELOPMENT
+
+    lo = _sim(["parameters.movement.envelop_share.value=1.0"], days=25)
+    hi = _sim(["parameters.movement.envelop_share.value=0.34"], days=25)
+    for sim in (lo, hi):
+        st, cols = sim.state, sim.theatre.cols
+        day, by, fell = (x[:, cols] for x in (st.sector_break_day, st.sector_break_by,
+                                              st.sector_day))
+        assert ((by > 0) == (day > 0)).all() and by.max() <= len(BREAK_CAUSES)
+        assert (by[fell > 0] > 0).all()                 # every sector taken had broken ...
+        assert (day[fell > 0] <= fell[fell > 0]).all()  # ... on or before the day it fell
+        broken = (st.sector_state == BROKEN).T          # (n, C): broken at the end
+        assert (broken == (by > 0)).all()
+    assert (hi.state.sector_break_by == BROKE_BY_ENVELOPMENT).sum() > (
+        lo.state.sector_break_by == BROKE_BY_ENVELOPMENT).sum()
+
+
+def test_o_flank_counts_are_the_neighbours_the_defender_held_on_day_0(karabakh):
+    from polemos.campaign.components.movement import flank_counts
+    from polemos.campaign.theatre import compile_theatre
+
+    th = compile_theatre(karabakh)
+    flanks, held0 = flank_counts(th)
+    at = {s: i for i, s in enumerate(np.array(th.sector_ids)[th.cols])}
+    # Fuzuli/Varanda: Jabrayil, Hadrut, Khojavend (Horadiz and the Fuzuli front were Azerbaijan's)
+    assert held0[at["fuzuli"]] == 3
+    assert {s for s, j in at.items() if flanks[at["fuzuli"], j]} == {"jabrayil", "hadrut", "khojavend"}
+    # Lachin/Berdzor: its neighbour in Armenia (Goris) counts and is never taken
+    assert held0[at["lachin"]] == 5 and flanks[at["lachin"]].sum() == 4
+
 # (e) air defence: none at all; and envelopes that do not reach the TB2's altitude
 def test_e_without_air_defence_drones_do_more(karabakh):
     none = _ad_counts(karabakh.forces["armenia"].air_defence, 0)

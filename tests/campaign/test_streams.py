@@ -16,7 +16,8 @@ from polemos.scenario import load_scenario
 
 KEYS = ("end_day", "end_cause", "killed", "ctrl_final", "daily_killed", "equip_lost",
         "cas_cause", "equip_cause", "ad_cause", "daily_cause", "daily_equip", "daily_ad",
-        "sector_day", "objective_day", "drones_lost", "pers_final")
+        "sector_day", "objective_day", "drones_lost", "pers_final", "sector_break_day",
+        "sector_break_by")
 
 
 def _same(a, b):

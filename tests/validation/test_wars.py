@@ -21,7 +21,7 @@ from polemos.scenarios import embedded_path
 
 WARS = ("karabakh_2016", "karabakh_2023")
 BASE = "karabakh_2020"
-MARKERS = {"calibrated_on_karabakh_2020", "not_fitted"}
+MARKERS = {"calibrated_on_karabakh_2020", "not_fitted", "prior_only"}
 runner = CliRunner()
 
 

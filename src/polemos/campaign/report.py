@@ -202,20 +202,28 @@ def cause_table(res: CampaignResults):
 
 
 def geography_table(res: CampaignResults):
-    """Per contestable sector: share of runs in which it fell and the median day (an
-    out-of-sample check: the order and dates of the advance are never fitted)."""
+    """Per contestable sector: share of runs in which its defence broke (and by envelopment),
+    in which it fell, and the median day it fell (an out-of-sample check: the order and dates
+    of the advance are never fitted)."""
     from rich.table import Table
+
+    from polemos.campaign.sectors import BROKE_BY_ENVELOPMENT
 
     th = res.theatre
     tab = Table(title="Where the front broke (out of sample: never fitted)", title_justify="left")
-    for col in ("sector", "fell in", "day it fell, median [10–90%]"):
+    for col in ("sector", "defence broke in", "by envelopment", "fell in",
+                "day it fell, median [10–90%]"):
         tab.add_column(col, justify="left" if col == "sector" else "right")
+    breaks = res.sector_break_counts()
     for j in th.cols:
         d = res.sector_fall_days(j).astype(float)
         fell = d >= 0
         share = f"{fell.mean():.0%}"
         d[~fell] = np.nan
-        tab.add_row(th.sector_names[j], share, _band_txt(d) if fell.any() else "–")
+        broke = 1 - breaks[j, 0] / breaks[j].sum()
+        enveloped = breaks[j, BROKE_BY_ENVELOPMENT] / breaks[j].sum()
+        tab.add_row(th.sector_names[j], f"{broke:.0%}", f"{enveloped:.0%}", share,
+                    _band_txt(d) if fell.any() else "–")
         del d, fell
     return tab
 

@@ -20,6 +20,12 @@ F32 = np.float32
 # parameters of a state are named by its posture, see by_state)
 FORTIFIED, PREPARED, HASTY, BROKEN = range(4)
 
+# how a sector's defence first broke (0: it did not): in combat (the power ratio reached the
+# break ratio, or the defence was worn below its break strength), by envelopment (its flanks
+# taken), or when the sector was taken before it broke
+BREAK_CAUSES = ("combat", "envelopment", "capture")
+BROKE_IN_COMBAT, BROKE_BY_ENVELOPMENT, BROKE_BY_CAPTURE = 1, 2, 3
+
 # a sector's airspace for the attacker's strike drones, by the cover of its air defence
 # (< 1/3, < 2/3, ≥ 2/3): a reading of air_defence's cover, reported per run
 AIRSPACE = ("permissive", "contested", "denied")

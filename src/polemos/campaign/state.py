@@ -57,6 +57,10 @@ def new_state(theatre, n: int, bound: dict) -> State:
         end_cause=np.zeros(n, dtype=np.int8),
         objective_day=np.full((n, n_obj), -1, dtype=np.int32),
         sector_day=np.full((n, S), -1, dtype=np.int32),
+        # the day each sector's defence first broke (-1: never) and how (sectors.BREAK_CAUSES,
+        # coded from 1; 0: never)
+        sector_break_day=np.full((n, S), -1, dtype=np.int32),
+        sector_break_by=np.zeros((n, S), dtype=np.int8),
     )
 
 

@@ -25,8 +25,18 @@ they cannot, and stay to be taken. The sector is taken when the attacker holds
 ``movement.abandon_share`` of their equipment and air defence behind (captured or
 abandoned); cut off, they lose all of it and ``movement.captured_share`` of them are taken
 prisoner or go missing (the rest slip out on foot). Culmination: the advance scales with
-the attacker's supply, and stops with its breakpoint (termination). Sources: Dupuy QJM
-advance and posture tables (OPORD-QJM transcription); Epstein's adaptive withdrawal.
+the attacker's supply, and stops with its breakpoint (termination).
+
+Envelopment: a sector whose flanks are taken is a salient the defender cannot hold. With N_c
+the sectors adjacent to c that its side held on day 0 (its rear included: those are never
+taken) and T_c those of them the attacker has since taken, the defence of c breaks when
+
+    |T_c| / |N_c| ≥ ``movement.envelop_share``
+
+(no contact needed): it withdraws like any broken defence if a road still reaches it, else it
+is trapped and taken with the sector. At 1 only an encircled sector breaks so. Sources: Dupuy
+QJM advance and posture tables (OPORD-QJM transcription); Epstein's adaptive withdrawal;
+Dupuy, *Understanding War* (1987), on flank and rear attack.
 """
 
 from __future__ import annotations
@@ -36,6 +46,9 @@ import numpy as np
 from polemos.campaign.component import Component
 from polemos.campaign.components.ground_combat import REFERENCE_RATIO, urban_blend
 from polemos.campaign.sectors import (
+    BROKE_BY_CAPTURE,
+    BROKE_BY_ENVELOPMENT,
+    BROKE_IN_COMBAT,
     BROKEN,
     CAPTURED,
     FORTIFIED,
@@ -63,6 +76,17 @@ def defence_breaks(ratio, strength, peak, break_ratio, break_strength):
     return (ratio >= break_ratio) | (strength < break_strength * peak)
 
 
+def flank_counts(th) -> tuple[np.ndarray, np.ndarray]:
+    """The envelopment rule's graph: (C, C) int32 adjacency among the contestable sectors, and
+    (C,) how many of each contestable sector's neighbours its side (the defender) held on day
+    0, its rear included (a sector with none is never enveloped: its count is set out of
+    reach)."""
+    cols = th.cols
+    adj = th.adjacency > 0
+    held0 = (adj[cols] & ~th.attacker_held0[None, :]).sum(axis=1).astype(float)
+    return adj[np.ix_(cols, cols)].astype(np.int32), np.where(held0 > 0, held0, np.inf)
+
+
 def advance_terrain(sim) -> np.ndarray:
     """(C, n) QJM advance factor of each contestable sector's relief and built-up share."""
     th = sim.theatre
@@ -78,7 +102,7 @@ class Movement(Component):
     params = tuple(f"movement.{k}" for k in (
         "advance_km_per_day", "advance_scale", "ratio_exponent", "counterattack_share",
         "exploitation_km_per_day", "break_ratio", "break_strength", "withdraw_share",
-        "capture_share", "abandon_share", "captured_share")) + ADVANCE_PARAMS + posture_names(
+        "capture_share", "abandon_share", "captured_share", "envelop_share")) + ADVANCE_PARAMS + posture_names(
         "movement.posture_advance")
 
     def init(self, sim):
@@ -96,6 +120,7 @@ class Movement(Component):
         st.pen = st.ctrl_c * self.depth                                       # (C, n) km
         self.area = th.area_km2[cols].astype(np.float32)
         st.taken_km2 = (self.area[:, None] * st.ctrl_c).sum(axis=0, dtype=float)
+        self.flanks, self.flanks_held0 = flank_counts(th)
 
     def step(self, sim, day):
         st, p = sim.state, sim.params
@@ -136,6 +161,7 @@ class Movement(Component):
                                                    p.row("movement.break_ratio"),
                                                    p.row("movement.break_strength"))
         np.copyto(state, BROKEN, where=breaks)
+        self._first_breaks(st, state, BROKE_IN_COMBAT, day)
         # a broken defence withdraws to the reserve if a road still reaches it
         conn = st.connected[:, self.cols].T
         out = p.row("movement.withdraw_share") * ((state == BROKEN) & conn & st.alive)
@@ -152,6 +178,13 @@ class Movement(Component):
             trapped = newly & ~conn
             self._capture(st, trapped, p.row("movement.captured_share").astype(float))
             state[newly] = BROKEN
+            self._first_breaks(st, state, BROKE_BY_CAPTURE, day)
+            # envelopment: the sectors whose flanks fell with today's captures break
+            taken = (st.sector_day[:, self.cols] >= 0).T.astype(np.int32)       # (C, n)
+            enveloped = self.flanks @ taken >= (p.row("movement.envelop_share")
+                                                * self.flanks_held0[:, None])
+            np.copyto(state, BROKEN, where=enveloped & st.alive)
+            self._first_breaks(st, state, BROKE_BY_ENVELOPMENT, day)
         st.sector_state = state
         st.ctrl[:, self.cols] = st.ctrl_c.T
         st.taken_km2 = (self.area[:, None] * st.ctrl_c).sum(axis=0, dtype=float)
@@ -159,6 +192,18 @@ class Movement(Component):
         if len(obj):
             fell = (st.ctrl[:, obj] >= cap[:, None]) & (st.objective_day < 0)
             st.objective_day[fell] = day
+
+    def _first_breaks(self, st, state, cause: int, day: int) -> None:
+        """Record the day and ``cause`` of the defences that broke for the first time (the
+        sectors BROKEN in ``state`` but not yet recorded)."""
+        new = (state == BROKEN) & (st.sector_break_day[:, self.cols].T < 0)
+        if new.any():
+            days = st.sector_break_day[:, self.cols]
+            by = st.sector_break_by[:, self.cols]
+            days[new.T] = day
+            by[new.T] = cause
+            st.sector_break_day[:, self.cols] = days
+            st.sector_break_by[:, self.cols] = by
 
     @staticmethod
     def _withdraw(st, share, abandon):
