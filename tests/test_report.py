@@ -182,3 +182,32 @@ def test_the_forecast_as_fan_charts(war, tmp_path):
     r = runner.invoke(app, ["report", str(war), "--forecast", str(tmp_path / "nothing"),
                             "--out", str(tmp_path / "r2.html")])
     assert r.exit_code == 1 and "not a 'polemos forecast' file" in r.output
+
+
+def test_a_report_reads_at_most_max_runs_and_says_so(war, tmp_path):
+    view = load_run(war, max_runs=20)
+    assert view.n == 20 and view.ds.sizes["run"] == 20 and view.total_runs == 60
+    np.testing.assert_array_equal(view.runs["run"], view.ds["run"].values)
+    assert any("first 20 of the 60 runs (--max-runs)" in n for n in view.notes)
+    assert not load_run(war).notes                                   # all 60 fit: no note
+    r = runner.invoke(app, ["report", str(war), "--max-runs", "20", "--out",
+                            str(tmp_path / "r.html")])
+    assert r.exit_code == 0, r.output
+    assert "first 20 of the 60 runs" in _body((tmp_path / "r.html").read_text())
+    r = runner.invoke(app, ["report", str(war), "--max-runs", "20", "--run", "40"])
+    assert r.exit_code == 1 and "read the first 20 of 60 runs" in r.output
+    r = runner.invoke(app, ["report", str(war), "--max-runs", "0"])
+    assert r.exit_code == 1 and "--max-runs 0: must be at least 1" in r.output
+    assert "Traceback" not in r.output
+
+
+def test_a_report_reads_as_many_runs_as_fit_in_memory(war, monkeypatch):
+    import polemos.output
+    from polemos.report import REPORT_MEMORY_SHARE, REPORT_PEAK, bytes_per_run
+
+    per_run = bytes_per_run(war / "campaign.nc", war / "runs.parquet")
+    assert 1e3 < per_run < 1e5                       # ~16 KB at 120 days, 21 sectors
+    room = 30 * REPORT_PEAK * per_run / REPORT_MEMORY_SHARE + 1
+    monkeypatch.setattr(polemos.output, "available_memory", lambda: room)
+    view = load_run(war)
+    assert view.n == 30 and any("(the memory available)" in n for n in view.notes)

@@ -400,6 +400,9 @@ def report(
                                                      "decided the war.")] = None,
     forecast: Annotated[Path | None, typer.Option(help="A 'polemos forecast' output (folder "
                                                   "or forecast.nc): its fan charts.")] = None,
+    max_runs: Annotated[int | None, typer.Option(help="Read at most this many runs (the "
+                                                 "first; default: as many as fit in the "
+                                                 "memory available).")] = None,
 ) -> None:
     """One self-contained HTML report (opens offline): the map of the front with a day slider,
     the outcomes beside the record (fitted / out of sample / not compared) with linked sources,
@@ -409,7 +412,7 @@ def report(
 
     try:
         path = write_report(results, out, run=run, scenario=scenario, sensitivity=sensitivity,
-                            forecast=forecast)
+                            forecast=forecast, max_runs=max_runs)
     except ReportError as e:
         _fail([str(e)])
     print(f"Wrote {path} ({path.stat().st_size / 1e6:,.1f} MB)")

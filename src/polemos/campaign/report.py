@@ -210,9 +210,10 @@ def geography_table(res: CampaignResults):
     from polemos.campaign.sectors import BROKE_BY_ENVELOPMENT
 
     th = res.theatre
-    tab = Table(title="Where the front broke (out of sample: never fitted)", title_justify="left")
-    for col in ("sector", "defence broke in", "by envelopment", "fell in",
-                "day it fell, median [10–90%]"):
+    tab = Table(title="Where the front broke (out of sample: never fitted): share of runs in "
+                "which each sector's defence broke, broke enveloped, and fell",
+                title_justify="left")
+    for col in ("sector", "broke", "enveloped", "fell", "day it fell, median [10–90%]"):
         tab.add_column(col, justify="left" if col == "sector" else "right")
     breaks = res.sector_break_counts()
     for j in th.cols:
