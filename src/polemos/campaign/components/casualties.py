@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from polemos.campaign.component import Component
-from polemos.campaign.sectors import CAPTURED, CAUSES
+from polemos.campaign.sectors import CAPTURED, CAUSES, total
 
 REMNANT = 1e-6
 
@@ -51,7 +51,7 @@ class Casualties(Component):
         # proportional losses shrink them into subnormal floats, which the CPU handles ~50x slower
         for a in (st.dp, st.de, st.ad_share):
             a[a < REMNANT] = 0
-        st.pers = np.stack([st.ap, st.dp.sum(axis=0, dtype=float) + st.dres], axis=1)
+        st.pers = np.stack([st.ap, total(st.dp) + st.dres], axis=1)
 
     def finalize(self, sim):
         st = sim.state

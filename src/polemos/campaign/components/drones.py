@@ -51,6 +51,7 @@ from polemos.campaign.sectors import (
     rows_of,
     share_of,
     sum_by_ad_group,
+    total,
 )
 from polemos.campaign.theatre import AD_CLASSES
 
@@ -231,8 +232,8 @@ class Drones(Component):
             np.multiply(alive_share[key][0], launched_w[d], out=flying)       # (C, n)
             if self.flies[d]:                     # downed: the engaged that were hit
                 if key not in down_sum:
-                    down_sum[key] = np.multiply(alive_share[key][1], downed[k],
-                                                out=tmp).sum(axis=0, dtype=float)
+                    down_sum[key] = total(np.multiply(alive_share[key][1], downed[k],
+                                                      out=tmp))
                 lost[:, d] += down_sum[key] * launched[:, d]
             look += np.multiply(flying, np.float32(self.hours[d]), out=tmp)
             if self.strike[d] or self.loiter[d]:
@@ -334,4 +335,4 @@ class Drones(Component):
         cas *= p.row("drones.casualties_per_troop_strike")
         np.minimum(dp, cas, out=cas)
         dp -= cas
-        st.cas_c[cause, 1] += cas.sum(axis=0, dtype=float)
+        st.cas_c[cause, 1] += total(cas)

@@ -62,6 +62,7 @@ from polemos.campaign.sectors import (
     relief_names,
     rows_of,
     state_factor,
+    total,
     touched_runs,
 )
 
@@ -121,7 +122,7 @@ class Movement(Component):
         st.sector_state = np.where(self.belt > 0, FORTIFIED, self.behind).astype(np.int8)
         st.pen = st.ctrl_c * self.depth                                       # (C, n) km
         self.area = th.area_km2[cols].astype(np.float32)
-        st.taken_km2 = (self.area[:, None] * st.ctrl_c).sum(axis=0, dtype=float)
+        st.taken_km2 = total(self.area[:, None] * st.ctrl_c)
         self.flanks, self.flanks_held0 = flank_counts(th)
 
     def step(self, sim, day):
@@ -189,7 +190,7 @@ class Movement(Component):
             self._first_breaks(st, state, BROKE_BY_ENVELOPMENT, day)
         st.sector_state = state
         st.ctrl[:, self.cols] = st.ctrl_c.T
-        st.taken_km2 = (self.area[:, None] * st.ctrl_c).sum(axis=0, dtype=float)
+        st.taken_km2 = total(self.area[:, None] * st.ctrl_c)
         obj = sim.theatre.objective_sector
         if len(obj):
             fell = (st.ctrl[:, obj] >= cap[:, None]) & (st.objective_day < 0)
@@ -222,7 +223,7 @@ class Movement(Component):
         dp = st.dp[:, runs]
         moved = dp * sh
         st.dp[:, runs] = dp - moved
-        st.dres[runs] += moved.sum(axis=0, dtype=float)
+        st.dres[runs] += total(moved)
         de = st.de[:, :, runs]
         eq = de * sh
         st.de[:, :, runs] = de - eq
@@ -247,7 +248,7 @@ class Movement(Component):
         numbers as on the runs it touches)."""
         moved = st.dp * share
         st.dp -= moved
-        st.dres += moved.sum(axis=0, dtype=float)
+        st.dres += total(moved)
         eq = st.de * share
         st.de -= eq
         if Movement._abandons_nothing(abandon):
@@ -271,9 +272,9 @@ class Movement(Component):
         dp = st.dp[:, runs]
         st.dp[:, runs] = dp * (1 - m)
         out = dp * m
-        taken = out.sum(axis=0, dtype=float) * captured[runs]
+        taken = total(out) * captured[runs]
         st.cas_c[CAPTURED, 1][runs] += taken
-        st.dres[runs] += out.sum(axis=0, dtype=float) - taken
+        st.dres[runs] += total(out) - taken
         de = st.de[:, :, runs]
         st.de[:, :, runs] = de * (1 - m)
         st.loss_e[CAPTURED, 1][:, runs] += (de * m).sum(axis=1, dtype=float)
