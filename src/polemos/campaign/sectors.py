@@ -99,9 +99,16 @@ def front(st) -> np.ndarray | None:
     (drones, fires, ground combat, the choice of axes, the commitment of reserves, the
     advance) is computed on these rows alone: on the others every strike, loss, weight and
     advance is exactly 0 (nothing is taken, 0 is added to each sum over sectors), so the
-    results are the same."""
-    rows = np.flatnonzero(st.active.any(axis=1))
-    return None if len(rows) == st.active.shape[0] else rows
+    results are the same. Found once per ``st.active`` array (kept with it in the state: a
+    component that changes which sectors are active sets a new array, as manoeuvre does)."""
+    active = st.active
+    cached = st.__dict__.get("front_rows")
+    if cached is not None and cached[0] is active:      # today's (manoeuvre sets st.active anew)
+        return cached[1]
+    rows = np.flatnonzero(active.any(axis=1))
+    rows = None if len(rows) == active.shape[0] else rows
+    st.front_rows = (active, rows)
+    return rows
 
 
 def rows_of(a: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
