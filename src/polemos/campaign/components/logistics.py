@@ -60,7 +60,6 @@ class Logistics(Component):
         self.unrepaired = 1 - p["logistics.repair_share"]
         self.key_held = self.key_fallen = None   # control and objectives last computed on
         st.supply_power = np.ones((st.n, 2))
-        st.sector_power = np.ones((st.n, len(th.cols)))
         st.sector_power32 = np.ones((len(th.cols), st.n), dtype=np.float32)
         self.update_network(sim)
 
@@ -152,9 +151,13 @@ class Logistics(Component):
         cut_dry = cut & ~(stock > 0)         # cut off and out of stocks
         st.sector_supply = self._by_connection(cut, cut_dry, st.supply[:, 1:2],
                                                p["logistics.cutoff_power"])
-        st.sector_power = self._by_connection(cut, cut_dry, st.supply_power[:, 1:2],
-                                              self.cutoff_power)
-        st.sector_power32 = np.ascontiguousarray(st.sector_power.T, dtype=np.float32)
+        # the defender's supply factor on its power, sector-major float32 as the arrays it
+        # scales (the float64 values rounded once, whichever is picked)
+        power = np.empty(cut.shape[::-1], dtype=np.float32)                # (C, n)
+        power[...] = st.supply_power[:, 1]
+        np.copyto(power, np.float32(1.0), where=cut.T)
+        np.copyto(power, self.cutoff_power[:, 0].astype(np.float32), where=cut_dry.T)
+        st.sector_power32 = power
         # mobilisation, limited by the rate and by what the network can lift
         arrive = np.minimum(np.minimum(st.mob_left, st.mob_rate), st.lift) * live
         st.mob_left -= arrive
