@@ -136,6 +136,14 @@ def total(x: np.ndarray) -> np.ndarray:
     return x.astype(np.float64, copy=False).sum(axis=0)
 
 
+def count_true(mask: np.ndarray) -> np.ndarray:
+    """(n,) int64: how many of the rows of a (k, n) boolean array are true in each column;
+    counted as bytes when k < 256 (a boolean sum converts each entry to int64: ~7x slower)."""
+    if mask.shape[0] < 256:
+        return mask.view(np.uint8).sum(axis=0, dtype=np.uint8).astype(np.int64)
+    return mask.sum(axis=0)
+
+
 def touched_runs(share: np.ndarray) -> np.ndarray:
     """Runs (columns of a (C, n) array) where any sector's ``share`` is not zero."""
     return np.flatnonzero((share != 0).any(axis=0))

@@ -44,6 +44,7 @@ from polemos.campaign.sectors import (
     LOITERING,
     TINY,
     ad_groups,
+    count_true,
     front,
     lose_air_defence,
     put_rows,
@@ -270,7 +271,7 @@ class Drones(Component):
         armour = de[0] + de[1]
         troops = dp / TROOP_GROUP
         sead = p.row("drones.sead_priority")
-        roads = np.ascontiguousarray(st.route_open[:, self.def_route].T).sum(axis=0).astype(
+        roads = count_true(np.ascontiguousarray(st.route_open[:, self.def_route].T)).astype(
             np.float32) * p.row("drones.interdiction_priority")               # (n,) open roads
         pk_hit = p.row("drones.kill_probability")
         road_hits = np.zeros(st.n)
