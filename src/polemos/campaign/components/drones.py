@@ -126,6 +126,9 @@ class Drones(Component):
             (self.stock0 * p.row("drones.loitering_resupply_per_day")).T)         # (n, D)
         self.unsuppressed = 1 - st.ad_suppressed                                 # (n,)
         self.decoy_types = np.flatnonzero(self.decoy)
+        # the loitering types' 0/1 per run and type, (n, D) like st.drones (a (D,) vector
+        # broadcast over its rows of 6 costs ~7x the product of two (n, D) arrays)
+        self.loiter_runs = np.broadcast_to(self.loiter, st.drones.shape).copy()
         self.def_route = th.route_side == 1
         st.isr = np.zeros((len(th.cols), st.n), dtype=np.float32)
         st.drone_strikes_on_routes = np.zeros((st.n, 1))
@@ -211,7 +214,9 @@ class Drones(Component):
                    for k, x in downed.items()}
         # per drone type: downed, time on station, targets found, strikes (the products of a
         # sector share and a level, the same for several types, made once)
-        lost = launched * self.loiter + decoys[:, None] * self.decoy          # (n, D)
+        lost = launched * self.loiter_runs                                    # (n, D)
+        for d in self.decoy_types:
+            lost[:, d] += decoys * self.decoy[d]
         look = np.zeros_like(real)
         strikes_d = np.zeros_like(real)
         strikes_l = np.zeros_like(real)
