@@ -205,6 +205,30 @@ def pick(table: np.ndarray, index: np.ndarray) -> np.ndarray:
     return table[index, np.arange(table.shape[1])]
 
 
+_UINT = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
+_INT = {1: np.int8, 2: np.int16, 4: np.int32, 8: np.int64}
+
+
+def fill_where(out: np.ndarray, cond: np.ndarray, value) -> np.ndarray:
+    """``np.copyto(out, value, where=cond)`` (``value`` cast to ``out``'s dtype, ``cond``
+    boolean; both broadcast to ``out``), done on the bits: ``out`` kept through a mask of
+    ``cond``'s zeros, ``value`` put through its ones — the same bits, without numpy's branch
+    per entry, which a scattered ``cond`` mispredicts (~10× slower at (14, 2500): the same
+    holds for ``np.where``)."""
+    if not cond.any():
+        return out
+    u = _UINT[out.dtype.itemsize]
+    keep = cond.view(np.int8).astype(_INT[out.dtype.itemsize])   # 1 where cond, else 0
+    keep -= 1                                                      # 0 where cond, else ~0
+    keep = keep.view(u)
+    bits = out.view(u)
+    bits &= keep
+    put = np.asarray(value, dtype=out.dtype).view(u)
+    if put.any():
+        bits |= np.invert(keep, out=keep) & put
+    return out
+
+
 def ratio(a: np.ndarray, b: np.ndarray, empty: float = 0.0, out=None) -> np.ndarray:
     """``a / b`` where ``b > 0``, else ``empty`` (into ``out`` if given). (One division, then
     ``empty`` copied over the few other places: numpy's masked ``np.divide(..., where=)`` is
@@ -214,8 +238,7 @@ def ratio(a: np.ndarray, b: np.ndarray, empty: float = 0.0, out=None) -> np.ndar
     if not isinstance(q, np.ndarray):                         # 0-d operands
         pos = b > 0
         return np.where(pos, a / np.where(pos, b, 1), empty)
-    np.copyto(q, empty, where=~(b > 0))
-    return q
+    return fill_where(q, ~(b > 0), empty)
 
 
 def share_of(w: np.ndarray, axis: int = 0) -> np.ndarray:

@@ -56,6 +56,7 @@ from polemos.campaign.sectors import (
     PREPARED,
     by_relief,
     by_state,
+    fill_where,
     front,
     lose_air_defence,
     posture_names,
@@ -137,12 +138,13 @@ class Movement(Component):
         speed -= np.float32(np.log(REFERENCE_RATIO))
         speed *= g
         np.exp(speed, out=speed)
-        fwd = np.where(lr >= 0, np.float32(1), -p.row("movement.counterattack_share"))
+        fwd = np.broadcast_to(-p.row("movement.counterattack_share"), lr.shape).copy()
+        fill_where(fwd, lr >= 0, 1.0)
         v = rows_of(self.base, rows) * rows_of(
             state_factor(sim, "movement.posture_advance", self.posture), rows)
         v *= speed
         v *= fwd
-        np.copyto(v, rows_of(self.exploit, rows), where=rows_of(st.sector_state, rows) == BROKEN)
+        fill_where(v, rows_of(st.sector_state, rows) == BROKEN, rows_of(self.exploit, rows))
         v *= supply
         v *= rows_of(act, rows)
         before = st.pen
@@ -158,12 +160,12 @@ class Movement(Component):
         # break-in: beyond the fortified belt the defence is what was built behind it
         state = st.sector_state.copy()     # a new array: cached state factors are of the old
         through = (state == FORTIFIED) & (st.pen >= self.belt)
-        np.copyto(state, self.behind, where=through)
+        fill_where(state, through, self.behind)
         # breakthrough: the defence breaks on a high power ratio or when worn down
         breaks = act.astype(bool) & defence_breaks(st.power_ratio, st.dp, st.dp_peak,
                                                    p.row("movement.break_ratio"),
                                                    p.row("movement.break_strength"))
-        np.copyto(state, BROKEN, where=breaks)
+        fill_where(state, breaks, BROKEN)
         self._first_breaks(st, state, BROKE_IN_COMBAT, day)
         # a broken defence withdraws to the reserve if a road still reaches it
         conn = st.connected[:, self.cols].T
