@@ -213,9 +213,13 @@ def fill_where(out: np.ndarray, cond: np.ndarray, value) -> np.ndarray:
     """``np.copyto(out, value, where=cond)`` (``value`` cast to ``out``'s dtype, ``cond``
     boolean; both broadcast to ``out``), done on the bits: ``out`` kept through a mask of
     ``cond``'s zeros, ``value`` put through its ones — the same bits, without numpy's branch
-    per entry, which a scattered ``cond`` mispredicts (~10× slower at (14, 2500): the same
-    holds for ``np.where``)."""
-    if not cond.any():
+    per entry, which a scattered ``cond`` mispredicts (~5× slower at (14, 2500) when a third
+    of ``cond`` is true: the same holds for ``np.where``). A sparse ``cond`` (under 1/16 true)
+    predicts well: numpy's masked copy then, the cheaper one."""
+    k = np.count_nonzero(cond)
+    if k * 16 < cond.size:
+        if k:
+            np.copyto(out, value, where=cond)
         return out
     u = _UINT[out.dtype.itemsize]
     keep = cond.view(np.int8).astype(_INT[out.dtype.itemsize])   # 1 where cond, else 0
