@@ -256,8 +256,7 @@ def test_m_a_cut_off_defender_loses_more_per_day(karabakh):
         gc = next(c for c in sim.components if c.name == "ground_combat")
         st = sim.state
         st.active[:] = True
-        st.sector_power[:, 0] = power          # sector 0's supply: full, or cut off
-        st.sector_power32[0] = power
+        st.sector_power32[0] = power          # sector 0's supply: full, or cut off
         dp0 = st.dp[0].copy()
         gc.step(sim, 1)
         rates.append((dp0 - st.dp[0]) / dp0)

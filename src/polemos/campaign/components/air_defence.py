@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from polemos.campaign.component import Component
-from polemos.campaign.sectors import AIRSPACE, ad_groups
+from polemos.campaign.sectors import AIRSPACE, ad_groups, count_true
 from polemos.campaign.theatre import AD_CLASSES
 
 
@@ -94,7 +94,7 @@ class AirDefence(Component):
         fighting = st.active & st.alive
         contested = (st.ad_cover >= np.float32(1 / 3)) & fighting
         denied = (st.ad_cover >= np.float32(2 / 3)) & fighting
-        n_contested, n_denied = contested.sum(axis=0), denied.sum(axis=0)
-        st.airspace_days[0] += fighting.sum(axis=0) - n_contested
+        n_contested, n_denied = count_true(contested), count_true(denied)
+        st.airspace_days[0] += count_true(fighting) - n_contested
         st.airspace_days[1] += n_contested - n_denied
         st.airspace_days[2] += n_denied

@@ -114,9 +114,13 @@ class Bargaining(Component):
 
     def init(self, sim):
         p, st, th = sim.params, sim.state, sim.theatre
-        self.beliefs = BetaBeliefs.from_means(p["bargaining.attacker_belief"][:, 0],
-                                              p["bargaining.defender_belief"][:, 0],
-                                              p["bargaining.belief_strength"][:, 0], st.n)
+        prior = BetaBeliefs.from_means(p["bargaining.attacker_belief"][:, 0],
+                                       p["bargaining.defender_belief"][:, 0],
+                                       p["bargaining.belief_strength"][:, 0], st.n)
+        # the Beta shapes (runs, 2), updated in place day by day (the numbers of
+        # BetaBeliefs.update_weighted: each day adds 1 or 0 to each; a BetaBeliefs is made
+        # of them at talks)
+        self.a, self.b = prior.a, prior.b
         self.units = int(p.scalar("bargaining.units"))
         self.integrator = BeliefIntegrator(self.units)
         self.area = th.area_km2 * th.contestable
@@ -131,8 +135,8 @@ class Bargaining(Component):
         won = taken > self.taken + 1e-9
         self.taken = taken
         # an ended run learns nothing more: add zero evidence
-        w = st.alive.astype(float)
-        self.beliefs = self.beliefs.update_weighted(won.astype(float), w[:, None])
+        self.a += (won & st.alive)[:, None]
+        self.b += (~won & st.alive)[:, None]
 
     def settles(self, sim, day) -> np.ndarray:
         """Runs that settle today (only at mediated talks)."""
@@ -143,7 +147,7 @@ class Bargaining(Component):
         idx = np.flatnonzero(st.alive)
         share = self.taken[idx] / sim.theatre.defender_area0
         pos = np.clip(np.round(share * self.units), 1, self.units - 1)
-        b = self.beliefs.take(idx)
+        b = BetaBeliefs(self.a[idx], self.b[idx])
         ca = p["bargaining.cost_attacker"][idx, 0]
         cb = p["bargaining.cost_defender"][idx, 0]
         va, vb = self.integrator.values(pos, b, ca, cb)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from polemos.campaign.component import Component
-from polemos.campaign.sectors import CAPTURED, CAUSES
+from polemos.campaign.sectors import CAPTURED, CAUSES, total
 
 REMNANT = 1e-6
 
@@ -49,9 +49,14 @@ class Casualties(Component):
         st.cas_c = np.zeros_like(cas)
         # remnants below a millionth of a person or system are none: left alone, repeated
         # proportional losses shrink them into subnormal floats, which the CPU handles ~50x slower
+        # (only the few entries not already +0 are written: most below REMNANT are +0, the
+        # sectors nobody holds; their bits, 0 for +0 alone, tell them apart from -0)
         for a in (st.dp, st.de, st.ad_share):
-            a[a < REMNANT] = 0
-        st.pers = np.stack([st.ap, st.dp.sum(axis=0, dtype=float) + st.dres], axis=1)
+            small = a < REMNANT
+            small &= a.view(f"u{a.itemsize}") != 0
+            if small.any():
+                a[small] = 0
+        st.pers = np.stack([st.ap, total(st.dp) + st.dres], axis=1)
 
     def finalize(self, sim):
         st = sim.state

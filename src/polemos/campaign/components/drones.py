@@ -44,6 +44,7 @@ from polemos.campaign.sectors import (
     LOITERING,
     TINY,
     ad_groups,
+    count_true,
     front,
     lose_air_defence,
     put_rows,
@@ -51,6 +52,7 @@ from polemos.campaign.sectors import (
     rows_of,
     share_of,
     sum_by_ad_group,
+    total,
 )
 from polemos.campaign.theatre import AD_CLASSES
 
@@ -124,6 +126,9 @@ class Drones(Component):
             (self.stock0 * p.row("drones.loitering_resupply_per_day")).T)         # (n, D)
         self.unsuppressed = 1 - st.ad_suppressed                                 # (n,)
         self.decoy_types = np.flatnonzero(self.decoy)
+        # the loitering types' 0/1 per run and type, (n, D) like st.drones (a (D,) vector
+        # broadcast over its rows of 6 costs ~7x the product of two (n, D) arrays)
+        self.loiter_runs = np.broadcast_to(self.loiter, st.drones.shape).copy()
         self.def_route = th.route_side == 1
         st.isr = np.zeros((len(th.cols), st.n), dtype=np.float32)
         st.drone_strikes_on_routes = np.zeros((st.n, 1))
@@ -209,7 +214,9 @@ class Drones(Component):
                    for k, x in downed.items()}
         # per drone type: downed, time on station, targets found, strikes (the products of a
         # sector share and a level, the same for several types, made once)
-        lost = launched * self.loiter + decoys[:, None] * self.decoy          # (n, D)
+        lost = launched * self.loiter_runs                                    # (n, D)
+        for d in self.decoy_types:
+            lost[:, d] += decoys * self.decoy[d]
         look = np.zeros_like(real)
         strikes_d = np.zeros_like(real)
         strikes_l = np.zeros_like(real)
@@ -231,8 +238,8 @@ class Drones(Component):
             np.multiply(alive_share[key][0], launched_w[d], out=flying)       # (C, n)
             if self.flies[d]:                     # downed: the engaged that were hit
                 if key not in down_sum:
-                    down_sum[key] = np.multiply(alive_share[key][1], downed[k],
-                                                out=tmp).sum(axis=0, dtype=float)
+                    down_sum[key] = total(np.multiply(alive_share[key][1], downed[k],
+                                                      out=tmp))
                 lost[:, d] += down_sum[key] * launched[:, d]
             look += np.multiply(flying, np.float32(self.hours[d]), out=tmp)
             if self.strike[d] or self.loiter[d]:
@@ -269,7 +276,7 @@ class Drones(Component):
         armour = de[0] + de[1]
         troops = dp / TROOP_GROUP
         sead = p.row("drones.sead_priority")
-        roads = np.ascontiguousarray(st.route_open[:, self.def_route].T).sum(axis=0).astype(
+        roads = count_true(np.ascontiguousarray(st.route_open[:, self.def_route].T)).astype(
             np.float32) * p.row("drones.interdiction_priority")               # (n,) open roads
         pk_hit = p.row("drones.kill_probability")
         road_hits = np.zeros(st.n)
@@ -334,4 +341,4 @@ class Drones(Component):
         cas *= p.row("drones.casualties_per_troop_strike")
         np.minimum(dp, cas, out=cas)
         dp -= cas
-        st.cas_c[cause, 1] += cas.sum(axis=0, dtype=float)
+        st.cas_c[cause, 1] += total(cas)

@@ -36,6 +36,7 @@ from polemos.campaign.sectors import (
     rows_of,
     state_factor,
     take_losses,
+    total,
 )
 
 
@@ -101,10 +102,10 @@ class Fires(Component):
         to_a *= act
         d_loss = take_losses(dp, to_d)
         by_drones = d_loss * directed
-        st.cas_c[ARTILLERY_DIRECTED, 1] += by_drones.sum(axis=0, dtype=float)
+        st.cas_c[ARTILLERY_DIRECTED, 1] += total(by_drones)
         d_loss -= by_drones
-        st.cas_c[ARTILLERY, 1] += d_loss.sum(axis=0, dtype=float)
-        a_loss = np.minimum(to_a.sum(axis=0, dtype=float), st.ap)
+        st.cas_c[ARTILLERY, 1] += total(d_loss)
+        a_loss = np.minimum(total(to_a), st.ap)
         st.ap -= a_loss
         st.cas_c[ARTILLERY, 0] += a_loss
         np.minimum(r_d, 1, out=r_d)

@@ -42,6 +42,7 @@ from polemos.campaign.sectors import (
     rows_of,
     state_factor,
     take_losses,
+    total,
 )
 
 REFERENCE_RATIO = 1.46  # the QJM table row the base advance rate is read from
@@ -197,9 +198,9 @@ class GroundCombat(Component):
         loss = np.multiply(rd, dp, out=r0)                  # r0 no longer needed
         d_loss = take_losses(dp, loss)
         loss = np.multiply(ra, a_pers, out=loss)
-        a_loss = np.minimum(loss.sum(axis=0, dtype=float), st.ap)
+        a_loss = np.minimum(total(loss), st.ap)
         st.ap -= a_loss
-        st.cas_c[DIRECT_FIRE, 1] += d_loss.sum(axis=0, dtype=float)
+        st.cas_c[DIRECT_FIRE, 1] += total(d_loss)
         st.cas_c[DIRECT_FIRE, 0] += a_loss
         # vehicles and guns at the personnel rate × their loss ratios
         eq = rd * self.equip_ratio

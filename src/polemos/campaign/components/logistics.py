@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from polemos.campaign.component import Component
-from polemos.campaign.sectors import any_per_run, ratio
+from polemos.campaign.sectors import any_per_run, fill_where, ratio
 
 
 class Logistics(Component):
@@ -60,7 +60,6 @@ class Logistics(Component):
         self.unrepaired = 1 - p["logistics.repair_share"]
         self.key_held = self.key_fallen = None   # control and objectives last computed on
         st.supply_power = np.ones((st.n, 2))
-        st.sector_power = np.ones((st.n, len(th.cols)))
         st.sector_power32 = np.ones((len(th.cols), st.n), dtype=np.float32)
         self.update_network(sim)
 
@@ -118,9 +117,8 @@ class Logistics(Component):
         then the few cut-off entries overwritten."""
         out = np.empty(cut.shape)
         out[...] = connected
-        np.copyto(out, 1.0, where=cut)
-        np.copyto(out, dry, where=cut_dry)
-        return out
+        fill_where(out, cut, 1.0)
+        return fill_where(out, cut_dry, dry)
 
     def step(self, sim, day):
         st, p = sim.state, sim.params
@@ -147,14 +145,18 @@ class Logistics(Component):
         np.maximum(drawn, 0.0, out=drawn)
         stock = np.empty_like(drawn)
         stock[...] = p["logistics.stock_days"]
-        np.copyto(stock, drawn, where=cut)
+        fill_where(stock, cut, drawn)
         st.stock = stock
         cut_dry = cut & ~(stock > 0)         # cut off and out of stocks
         st.sector_supply = self._by_connection(cut, cut_dry, st.supply[:, 1:2],
                                                p["logistics.cutoff_power"])
-        st.sector_power = self._by_connection(cut, cut_dry, st.supply_power[:, 1:2],
-                                              self.cutoff_power)
-        st.sector_power32 = np.ascontiguousarray(st.sector_power.T, dtype=np.float32)
+        # the defender's supply factor on its power, sector-major float32 as the arrays it
+        # scales (the float64 values rounded once, whichever is picked)
+        power = np.empty(cut.shape[::-1], dtype=np.float32)                # (C, n)
+        power[...] = st.supply_power[:, 1]
+        fill_where(power, cut.T, 1.0)
+        fill_where(power, cut_dry.T, self.cutoff_power[:, 0])
+        st.sector_power32 = power
         # mobilisation, limited by the rate and by what the network can lift
         arrive = np.minimum(np.minimum(st.mob_left, st.mob_rate), st.lift) * live
         st.mob_left -= arrive

@@ -34,6 +34,7 @@ from polemos.campaign.sectors import (
     F32,
     TINY,
     by_state,
+    fill_where,
     front,
     posture_names,
     rows_of,
@@ -103,7 +104,7 @@ class Manoeuvre(Component):
         score = rows_of(self.log_gain, rows) - np.log(cost, out=cost)
         score += p.row("manoeuvre.momentum") * (rows_of(st.gained, rows) | (
             rows_of(st.sector_state, rows) == BROKEN))
-        np.copyto(score, -np.inf, where=~act)
+        fill_where(score, ~act, -np.inf)
         top = score.max(axis=0)
         score -= np.where(np.isfinite(top), top, F32(0))
         score *= dec

@@ -56,12 +56,14 @@ from polemos.campaign.sectors import (
     PREPARED,
     by_relief,
     by_state,
+    fill_where,
     front,
     lose_air_defence,
     posture_names,
     relief_names,
     rows_of,
     state_factor,
+    total,
     touched_runs,
 )
 
@@ -121,7 +123,7 @@ class Movement(Component):
         st.sector_state = np.where(self.belt > 0, FORTIFIED, self.behind).astype(np.int8)
         st.pen = st.ctrl_c * self.depth                                       # (C, n) km
         self.area = th.area_km2[cols].astype(np.float32)
-        st.taken_km2 = (self.area[:, None] * st.ctrl_c).sum(axis=0, dtype=float)
+        st.taken_km2 = total(self.area[:, None] * st.ctrl_c)
         self.flanks, self.flanks_held0 = flank_counts(th)
 
     def step(self, sim, day):
@@ -136,12 +138,13 @@ class Movement(Component):
         speed -= np.float32(np.log(REFERENCE_RATIO))
         speed *= g
         np.exp(speed, out=speed)
-        fwd = np.where(lr >= 0, np.float32(1), -p.row("movement.counterattack_share"))
+        fwd = np.broadcast_to(-p.row("movement.counterattack_share"), lr.shape).copy()
+        fill_where(fwd, lr >= 0, 1.0)
         v = rows_of(self.base, rows) * rows_of(
             state_factor(sim, "movement.posture_advance", self.posture), rows)
         v *= speed
         v *= fwd
-        np.copyto(v, rows_of(self.exploit, rows), where=rows_of(st.sector_state, rows) == BROKEN)
+        fill_where(v, rows_of(st.sector_state, rows) == BROKEN, rows_of(self.exploit, rows))
         v *= supply
         v *= rows_of(act, rows)
         before = st.pen
@@ -157,12 +160,12 @@ class Movement(Component):
         # break-in: beyond the fortified belt the defence is what was built behind it
         state = st.sector_state.copy()     # a new array: cached state factors are of the old
         through = (state == FORTIFIED) & (st.pen >= self.belt)
-        np.copyto(state, self.behind, where=through)
+        fill_where(state, through, self.behind)
         # breakthrough: the defence breaks on a high power ratio or when worn down
         breaks = act.astype(bool) & defence_breaks(st.power_ratio, st.dp, st.dp_peak,
                                                    p.row("movement.break_ratio"),
                                                    p.row("movement.break_strength"))
-        np.copyto(state, BROKEN, where=breaks)
+        fill_where(state, breaks, BROKEN)
         self._first_breaks(st, state, BROKE_IN_COMBAT, day)
         # a broken defence withdraws to the reserve if a road still reaches it
         conn = st.connected[:, self.cols].T
@@ -189,7 +192,7 @@ class Movement(Component):
             self._first_breaks(st, state, BROKE_BY_ENVELOPMENT, day)
         st.sector_state = state
         st.ctrl[:, self.cols] = st.ctrl_c.T
-        st.taken_km2 = (self.area[:, None] * st.ctrl_c).sum(axis=0, dtype=float)
+        st.taken_km2 = total(self.area[:, None] * st.ctrl_c)
         obj = sim.theatre.objective_sector
         if len(obj):
             fell = (st.ctrl[:, obj] >= cap[:, None]) & (st.objective_day < 0)
@@ -222,7 +225,7 @@ class Movement(Component):
         dp = st.dp[:, runs]
         moved = dp * sh
         st.dp[:, runs] = dp - moved
-        st.dres[runs] += moved.sum(axis=0, dtype=float)
+        st.dres[runs] += total(moved)
         de = st.de[:, :, runs]
         eq = de * sh
         st.de[:, :, runs] = de - eq
@@ -247,7 +250,7 @@ class Movement(Component):
         numbers as on the runs it touches)."""
         moved = st.dp * share
         st.dp -= moved
-        st.dres += moved.sum(axis=0, dtype=float)
+        st.dres += total(moved)
         eq = st.de * share
         st.de -= eq
         if Movement._abandons_nothing(abandon):
@@ -271,9 +274,9 @@ class Movement(Component):
         dp = st.dp[:, runs]
         st.dp[:, runs] = dp * (1 - m)
         out = dp * m
-        taken = out.sum(axis=0, dtype=float) * captured[runs]
+        taken = total(out) * captured[runs]
         st.cas_c[CAPTURED, 1][runs] += taken
-        st.dres[runs] += out.sum(axis=0, dtype=float) - taken
+        st.dres[runs] += total(out) - taken
         de = st.de[:, :, runs]
         st.de[:, :, runs] = de * (1 - m)
         st.loss_e[CAPTURED, 1][:, runs] += (de * m).sum(axis=1, dtype=float)
