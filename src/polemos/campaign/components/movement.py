@@ -125,6 +125,7 @@ class Movement(Component):
         self.area = th.area_km2[cols].astype(np.float32)
         st.taken_km2 = total(self.area[:, None] * st.ctrl_c)
         self.flanks, self.flanks_held0 = flank_counts(th)
+        self.theatre_cols = cols
 
     def step(self, sim, day):
         st, p = sim.state, sim.params
@@ -159,6 +160,7 @@ class Movement(Component):
         st.ctrl_c = st.pen / self.depth
         # break-in: beyond the fortified belt the defence is what was built behind it
         state = st.sector_state.copy()     # a new array: cached state factors are of the old
+        was = state == BROKEN              # broken before today (its break already recorded)
         through = (state == FORTIFIED) & (st.pen >= self.belt)
         fill_where(state, through, self.behind)
         # breakthrough: the defence breaks on a high power ratio or when worn down
@@ -166,7 +168,7 @@ class Movement(Component):
                                                    p.row("movement.break_ratio"),
                                                    p.row("movement.break_strength"))
         fill_where(state, breaks, BROKEN)
-        self._first_breaks(st, state, BROKE_IN_COMBAT, day)
+        self._first_breaks(st, state, was, BROKE_IN_COMBAT, day)
         # a broken defence withdraws to the reserve if a road still reaches it
         conn = st.connected[:, self.cols].T
         out = p.row("movement.withdraw_share") * ((state == BROKEN) & conn & st.alive)
@@ -183,13 +185,13 @@ class Movement(Component):
             trapped = newly & ~conn
             self._capture(st, trapped, p.row("movement.captured_share").astype(float))
             state[newly] = BROKEN
-            self._first_breaks(st, state, BROKE_BY_CAPTURE, day)
+            self._first_breaks(st, state, was, BROKE_BY_CAPTURE, day)
             # envelopment: the sectors whose flanks fell with today's captures break
             taken = (st.sector_day[:, self.cols] >= 0).T.astype(np.float32)     # (C, n)
             enveloped = self.flanks @ taken >= (p.row("movement.envelop_share")
                                                 * self.flanks_held0[:, None])
             np.copyto(state, BROKEN, where=enveloped & st.alive)
-            self._first_breaks(st, state, BROKE_BY_ENVELOPMENT, day)
+            self._first_breaks(st, state, was, BROKE_BY_ENVELOPMENT, day)
         st.sector_state = state
         st.ctrl[:, self.cols] = st.ctrl_c.T
         st.taken_km2 = total(self.area[:, None] * st.ctrl_c)
@@ -198,17 +200,17 @@ class Movement(Component):
             fell = (st.ctrl[:, obj] >= cap[:, None]) & (st.objective_day < 0)
             st.objective_day[fell] = day
 
-    def _first_breaks(self, st, state, cause: int, day: int) -> None:
-        """Record the day and ``cause`` of the defences that broke for the first time (the
-        sectors BROKEN in ``state`` but not yet recorded)."""
-        new = (state == BROKEN) & (st.sector_break_day[:, self.cols].T < 0)
+    def _first_breaks(self, st, state, was, cause: int, day: int) -> None:
+        """Record the day and ``cause`` of the defences BROKEN in ``state`` that were not in
+        ``was`` ((C, n), updated: a defence breaks once, BROKEN is never left)."""
+        new = state == BROKEN
+        new &= ~was
         if new.any():
-            days = st.sector_break_day[:, self.cols]
-            by = st.sector_break_by[:, self.cols]
-            days[new.T] = day
-            by[new.T] = cause
-            st.sector_break_day[:, self.cols] = days
-            st.sector_break_by[:, self.cols] = by
+            c, r = np.nonzero(new)
+            col = np.asarray(self.theatre_cols)[c]
+            st.sector_break_day[r, col] = day
+            st.sector_break_by[r, col] = cause
+            was |= new
 
     @staticmethod
     def _withdraw(st, share, abandon):
