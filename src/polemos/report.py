@@ -8,10 +8,13 @@ the scenario named in the provenance, and shows
   which the attacker holds it (at least half its area, :data:`HELD`) on the day the slider
   picks; roads and railways along their sectors; the sectors on the pre-war line of contact
   outlined; each objective's fall day in the record, where the record has one;
+- where the front broke: per sector, the share of runs in which its defence broke, broke
+  enveloped, and it fell, and the day it fell (:func:`polemos.campaign.report.geography_rows`,
+  the table ``polemos run`` prints);
 - the outcome table beside the record, each row marked fitted / out of sample / not compared
   (:func:`polemos.campaign.report.summary_rows`), with the sources as links;
 - the losses by cause;
-- one run's story day by day (the median run, or ``--run N``).
+- one run's story day by day (the median run, or ``--run N``), its sectors' breaks included.
 
 Everything named comes from the scenario's files; plots are Plotly figures with plotly.js
 inlined once, so the file opens offline.
