@@ -211,3 +211,26 @@ def test_a_report_reads_as_many_runs_as_fit_in_memory(war, monkeypatch):
     monkeypatch.setattr(polemos.output, "available_memory", lambda: room)
     view = load_run(war)
     assert view.n == 30 and any("(the memory available)" in n for n in view.notes)
+
+
+def test_where_the_front_broke_is_the_run_commands_table(war):
+    """The report's geography is the one `polemos run` prints, from the files: the same rows
+    as the in-memory results of the same ensemble; each run's story tells its breaks."""
+    from polemos.campaign.engine import Ensemble, run_ensemble
+    from polemos.campaign.report import geography_rows
+    from polemos.scenario import load_scenario
+
+    view = load_run(war)
+    res = run_ensemble(load_scenario("karabakh_2020"), Ensemble(runs=60, seed=7))
+    rows = geography_rows(view)
+    assert rows == geography_rows(res) and len(rows) == len(view.theatre.cols)
+    text = _body(build_html(view))
+    table = re.search(r'<table id="geography">(.*?)</table>', text, re.S).group(1)
+    assert table.count("<tr>") == len(rows) + 1
+    assert all(f"<td>{r[0]}</td>" in table for r in rows)
+    broke = view.ds["sector_break_day"].values
+    i = int(np.argmax((broke > 0).sum(axis=1)))
+    end = int(view.ds["duration_days"].values[i])
+    events = [e for _, e in story(view, int(view.ds["run"].values[i]))]
+    told = sum("its defence breaks" in e for e in events)
+    assert told == ((broke[i] > 0) & (broke[i] <= end)).sum() >= 1

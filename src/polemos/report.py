@@ -8,10 +8,13 @@ the scenario named in the provenance, and shows
   which the attacker holds it (at least half its area, :data:`HELD`) on the day the slider
   picks; roads and railways along their sectors; the sectors on the pre-war line of contact
   outlined; each objective's fall day in the record, where the record has one;
+- where the front broke: per sector, the share of runs in which its defence broke, broke
+  enveloped, and it fell, and the day it fell (:func:`polemos.campaign.report.geography_rows`,
+  the table ``polemos run`` prints);
 - the outcome table beside the record, each row marked fitted / out of sample / not compared
   (:func:`polemos.campaign.report.summary_rows`), with the sources as links;
 - the losses by cause;
-- one run's story day by day (the median run, or ``--run N``).
+- one run's story day by day (the median run, or ``--run N``), its sectors' breaks included.
 
 Everything named comes from the scenario's files; plots are Plotly figures with plotly.js
 inlined once, so the file opens offline.
@@ -35,7 +38,7 @@ ATTACKER_COLOUR, DEFENDER_COLOUR = "#c0392b", "#2e6da4"
 
 #: the variables of campaign.nc the report reads (the rest are not loaded)
 READ = ("attacker_control", "air_defence_lost_daily", "daily_killed", "defender_area_km2",
-        "duration_days", "end_cause")
+        "duration_days", "end_cause", "sector_fall_day", "sector_break_day", "sector_break_cause")
 
 #: the report's peak memory over the bytes it reads (the variables of :data:`READ` and the
 #: per-run table): measured 1.07 from 2,000 to 10,000 runs of karabakh_2020 (peak RSS 282 and
@@ -71,6 +74,24 @@ class SavedRun:
     @property
     def n(self) -> int:
         return len(self.runs)
+
+    def sector_fall_days(self, j: int) -> np.ndarray:
+        """(runs,) day sector ``j`` fell (-1: it did not); from the per-run control when the
+        folder predates ``sector_fall_day`` (the first day at :data:`HELD`: an approximation)."""
+        if "sector_fall_day" in self.ds:
+            return self.ds["sector_fall_day"].values[:, j]
+        held = self.ds["attacker_control"].values[:, :, j] >= HELD
+        return np.where(held.any(axis=1), held.argmax(axis=1) + 1, -1)
+
+    def sector_break_counts(self) -> np.ndarray | None:
+        """As :meth:`polemos.results.CampaignResults.sector_break_counts` (None: the folder has
+        no break records)."""
+        from polemos.campaign.sectors import BREAK_CAUSES
+
+        if "sector_break_cause" not in self.ds:
+            return None
+        by = self.ds["sector_break_cause"].values
+        return np.stack([(by == c).sum(axis=0) for c in range(1 + len(BREAK_CAUSES))], axis=1)
 
 
 def bytes_per_run(nc_path: Path, parquet_path: Path) -> float:
@@ -411,6 +432,14 @@ def story(view: SavedRun, run: int) -> list[tuple[int, str]]:
         if took.size:
             events.append((int(took[0]) + 1, f"{sc.sectors[th.sector_ids[j]].name}: the "
                            f"attacker holds {ctrl[took[0], j]:.0%} of it"))
+    if "sector_break_day" in ds:
+        from polemos.campaign.sectors import BREAK_CAUSES
+
+        day_b, how = ds["sector_break_day"].values[i], ds["sector_break_cause"].values[i]
+        for j in th.cols:
+            if 0 < day_b[j] <= end:
+                events.append((int(day_b[j]), f"{sc.sectors[th.sector_ids[j]].name}: its "
+                               f"defence breaks ({BREAK_CAUSES[int(how[j]) - 1]})"))
     for oid in th.objective_ids:
         d = row.get(f"{oid}_fall_day")
         if d is not None and not np.isnan(d):
@@ -559,7 +588,7 @@ def build_html(view: SavedRun, run: int | None = None,
     """The whole report as one HTML string (plotly.js inlined once); ``sensitivity``: a
     ``sensitivity.csv`` to show as "what decided the war"; ``forecast``: a ``polemos
     forecast`` folder or ``forecast.nc`` to show as fan charts."""
-    from polemos.campaign.report import summary_rows
+    from polemos.campaign.report import GEOGRAPHY_COLUMNS, geography_rows, summary_rows
     from polemos.provenance import footer
 
     sc, prov = view.scenario, view.prov
@@ -589,6 +618,9 @@ def build_html(view: SavedRun, run: int | None = None,
         f'<li data-day="{d}"><b>day {d}</b> ({day_date(sc, d):%d %b %Y}): {_esc(e)}</li>'
         for d, e in events)
     notes = "".join(f'<p class="note">{_esc(n)}</p>' for n in view.notes)
+    geo = "".join("<tr>" + "".join(f"<td>{_esc(c)}</td>" for c in r) + "</tr>"
+                  for r in geography_rows(view))
+    geo_head = "".join(f"<th>{_esc(c)}</th>" for c in GEOGRAPHY_COLUMNS)
     decided = "" if sensitivity is None else \
         f"<h2>What decided the war</h2>{sensitivity_table(Path(sensitivity))}"
     return f"""<!DOCTYPE html>
@@ -601,6 +633,11 @@ def build_html(view: SavedRun, run: int | None = None,
 the attacker holds at least {HELD:.0%} of its area on that day (a run that has ended keeps its
 last line).</p>
 {divs[0]}
+<h2>Where the front broke</h2>
+<p class="note"><span class="oos">out of sample</span>: never fitted. Per sector, the share of
+runs in which its defence broke (in combat, enveloped or taken), broke because its flanks were
+taken (enveloped), and in which the sector fell, and the day it fell.</p>
+<table id="geography"><tr>{geo_head}</tr>{geo}</table>
 <h2>The outcomes beside the record</h2>
 <p class="note">Median [10–90%] over runs. <span class="fitted">fitted</span>: a calibration
 target, so agreement is not a test; <span class="oos">out of sample</span>: never fitted, a

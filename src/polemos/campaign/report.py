@@ -207,26 +207,44 @@ def geography_table(res: CampaignResults):
     of the advance are never fitted)."""
     from rich.table import Table
 
-    from polemos.campaign.sectors import BROKE_BY_ENVELOPMENT
-
-    th = res.theatre
     tab = Table(title="Where the front broke (out of sample: never fitted): share of runs in "
                 "which each sector's defence broke, broke enveloped, and fell",
                 title_justify="left")
-    for col in ("sector", "broke", "enveloped", "fell", "day it fell, median [10–90%]"):
+    for col in GEOGRAPHY_COLUMNS:
         tab.add_column(col, justify="left" if col == "sector" else "right")
+    for row in geography_rows(res):
+        tab.add_row(*row)
+    return tab
+
+
+#: the columns of :func:`geography_rows`
+GEOGRAPHY_COLUMNS = ("sector", "broke", "enveloped", "fell", "day it fell, median [10–90%]")
+
+
+def geography_rows(res) -> list[tuple[str, str, str, str, str]]:
+    """Per contestable sector: its name, the share of runs in which its defence broke, broke
+    by envelopment and in which the sector fell, and the day it fell (median [10–90%] over the
+    runs in which it fell). ``res``: anything with ``theatre``, ``sector_fall_days(j)`` and
+    ``sector_break_counts()`` (None: no break records, shown as –)."""
+    from polemos.campaign.sectors import BROKE_BY_ENVELOPMENT
+
+    th = res.theatre
     breaks = res.sector_break_counts()
+    rows = []
     for j in th.cols:
         d = res.sector_fall_days(j).astype(float)
         fell = d >= 0
         share = f"{fell.mean():.0%}"
         d[~fell] = np.nan
-        broke = 1 - breaks[j, 0] / breaks[j].sum()
-        enveloped = breaks[j, BROKE_BY_ENVELOPMENT] / breaks[j].sum()
-        tab.add_row(th.sector_names[j], f"{broke:.0%}", f"{enveloped:.0%}", share,
-                    _band_txt(d) if fell.any() else "–")
+        if breaks is None:
+            broke = enveloped = "–"
+        else:
+            broke = f"{1 - breaks[j, 0] / breaks[j].sum():.0%}"
+            enveloped = f"{breaks[j, BROKE_BY_ENVELOPMENT] / breaks[j].sum():.0%}"
+        rows.append((th.sector_names[j], broke, enveloped, share,
+                     _band_txt(d) if fell.any() else "–"))
         del d, fell
-    return tab
+    return rows
 
 
 def plot(res: CampaignResults, out: Path) -> list[Path]:
