@@ -11,6 +11,15 @@ import pytest
 
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_campaign.py"
 
+def dry_run(script: Path, tmp_path: Path, timeout: int, *args: str) -> dict:
+    """Run a benchmark script with ``--dry-run`` (and ``args``) in a fresh process; its JSON."""
+    out = tmp_path / f"{script.stem}.json"
+    proc = subprocess.run([sys.executable, str(script), *args, "--dry-run", "--out", str(out)],
+                          capture_output=True, text=True, timeout=timeout, check=False)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(out.read_text())
+
+
 ROW_KEYS = {
     "group", "case", "runs", "chunk", "chunks", "sectors", "max_days", "days_stepped_per_chunk",
     "mean_run_days", "repeats", "sim_s", "sim_s_all", "sim_cpu_s", "runs_per_s", "runs_per_cpu_s",
@@ -26,11 +35,7 @@ ROW_KEYS = {
            "parameters.termination.truce_hold and .intervention_hazard in FIXED_OVERRIDES; "
            "the scenario loader rejects them")
 def test_dry_run_writes_expected_json(tmp_path):
-    out = tmp_path / "results.json"
-    proc = subprocess.run([sys.executable, str(SCRIPT), "--quick", "--dry-run", "--out", str(out)],
-                          capture_output=True, text=True, timeout=300, check=False)
-    assert proc.returncode == 0, proc.stderr
-    data = json.loads(out.read_text())
+    data = dry_run(SCRIPT, tmp_path, 300, "--quick")
     assert data["mode"] == "dry-run"
     assert {"machine", "threads", "plan", "fixed_overrides", "chunk_size", "target", "results",
             "scaling", "total_wall_s"} <= data.keys()
@@ -56,12 +61,7 @@ def test_executor_benchmark_dry_run_writes_expected_json(tmp_path):
     """benchmarks/bench_executor.py --dry-run: a serial and a Dask measurement, identical
     statistics, the load recorded (no timing asserted). Slow: a fresh process and a two-worker
     cluster; the dry run is its reduced form."""
-    script = SCRIPT.with_name("bench_executor.py")
-    out = tmp_path / "executor.json"
-    proc = subprocess.run([sys.executable, str(script), "--dry-run", "--out", str(out)],
-                          capture_output=True, text=True, timeout=300, check=False)
-    assert proc.returncode == 0, proc.stderr
-    data = json.loads(out.read_text())
+    data = dry_run(SCRIPT.with_name("bench_executor.py"), tmp_path, 300)
     assert data["mode"] == "dry-run"
     s = data["summary"]
     assert s["identical_statistics"] is True and s["runs"] == 100 and s["workers"] == 2
@@ -76,12 +76,7 @@ def test_memory_benchmark_dry_run_writes_expected_json(tmp_path):
     """benchmarks/bench_memory.py --dry-run: two `polemos run`s in subprocesses, each with its
     own peak RSS (os.wait4), files, times and a manifest that checks (no memory asserted: the
     dry run's sizes are too small to say anything about it)."""
-    script = SCRIPT.with_name("bench_memory.py")
-    out = tmp_path / "memory.json"
-    proc = subprocess.run([sys.executable, str(script), "--dry-run", "--out", str(out)],
-                          capture_output=True, text=True, timeout=120, check=False)
-    assert proc.returncode == 0, proc.stderr
-    data = json.loads(out.read_text())
+    data = dry_run(SCRIPT.with_name("bench_memory.py"), tmp_path, 120)
     assert data["mode"] == "dry-run" and data["sizes"] == [100, 400]
     assert {"machine", "threads", "git", "results", "summary", "total_wall_s"} <= data.keys()
     rows = data["results"]

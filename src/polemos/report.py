@@ -86,12 +86,11 @@ class SavedRun:
     def sector_break_counts(self) -> np.ndarray | None:
         """As :meth:`polemos.results.CampaignResults.sector_break_counts` (None: the folder has
         no break records)."""
-        from polemos.campaign.sectors import BREAK_CAUSES
+        from polemos.results import break_counts
 
         if "sector_break_cause" not in self.ds:
             return None
-        by = self.ds["sector_break_cause"].values
-        return np.stack([(by == c).sum(axis=0) for c in range(1 + len(BREAK_CAUSES))], axis=1)
+        return break_counts(self.ds["sector_break_cause"].values)
 
 
 def bytes_per_run(nc_path: Path, parquet_path: Path) -> float:

@@ -57,6 +57,12 @@ def compact(sim) -> dict[str, np.ndarray]:
     }
 
 
+def break_counts(by: np.ndarray) -> np.ndarray:
+    """(sectors, 1 + len(BREAK_CAUSES)): of the (runs, sectors) codes ``by`` (0: did not
+    break; c: broke by ``BREAK_CAUSES[c - 1]``), the runs of each code per sector."""
+    return np.stack([(by == c).sum(axis=0) for c in range(1 + len(BREAK_CAUSES))], axis=1)
+
+
 def join(parts: list[dict]) -> dict[str, np.ndarray]:
     """Concatenate chunks along runs, in the order given (the ensemble's rows: map_chunks
     returns chunks in order, whatever order they finished in)."""
@@ -149,8 +155,7 @@ class CampaignResults:
     def sector_break_counts(self) -> np.ndarray:
         """(sectors, 1 + len(BREAK_CAUSES)) runs in which each sector's defence did not break
         (column 0) or first broke by each cause of :data:`BREAK_CAUSES` (columns 1…)."""
-        by = self.arrays["sector_break_by"]
-        return np.stack([(by == c).sum(axis=0) for c in range(1 + len(BREAK_CAUSES))], axis=1)
+        return break_counts(self.arrays["sector_break_by"])
 
     def day_blocks(self, name: str, days: int):
         """The daily variable ``name`` of :meth:`dataset` (``defender_area_km2`` or

@@ -207,7 +207,7 @@ class Movement(Component):
         new &= ~was
         if new.any():
             c, r = np.nonzero(new)
-            col = np.asarray(self.theatre_cols)[c]
+            col = self.theatre_cols[c]
             st.sector_break_day[r, col] = day
             st.sector_break_by[r, col] = cause
             was |= new
