@@ -16,11 +16,11 @@ $(BIN)/python:
 
 # constraints.txt pins the versions the results (and the baseline-regression file) were made with
 $(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e . -c constraints.txt
+	$(BIN)/python -m pip install --quiet -e ".[fast]" -c constraints.txt
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml constraints.txt | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[test]" -c constraints.txt
+	$(BIN)/python -m pip install --quiet -e ".[test,fast]" -c constraints.txt
 	@# the report's browser test drives Debian's Chromium: installed here when missing and
 	@# possible (root with apt-get); otherwise that one test skips and says why
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \

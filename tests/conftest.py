@@ -1,6 +1,7 @@
 """Make tests/campaign/campaign_helpers.py (quiet endings, known engine bugs) importable from
 every test folder; one local Dask cluster for the session's tests that need one."""
 
+import os
 import sys
 from pathlib import Path
 
@@ -19,3 +20,8 @@ def dask_scheduler():
     yield lc.scheduler_address
     close_clusters()
     lc.close()
+
+
+# the tests run the numpy engine, the reference, unless a test asks for another
+# (tests/campaign/test_engines.py compares the compiled kernels with it)
+os.environ.setdefault("POLEMOS_ENGINE", "numpy")

@@ -301,6 +301,9 @@ def run(
     checkpoint: Annotated[Path | None, typer.Option(
         "--checkpoint", "--resume", help="Folder of finished chunks: an interrupted run "
         "started with it resumes from them, with identical results.")] = None,
+    engine: Annotated[str | None, typer.Option(
+        help="auto | numpy | numba: the numpy engine, or its compiled kernels (auto: numba "
+             "when installed; default $POLEMOS_ENGINE, else auto).")] = None,
 ) -> None:
     """Simulate a campaign: the outcome distribution beside the record, NetCDF/Parquet, plots."""
     console = _console()
@@ -311,6 +314,12 @@ def run(
             console.print(f"{i}. {name}: {doc}")
         return
     check_mode(mode)
+    from polemos.campaign.kernels import resolve_engine
+
+    try:
+        engine = resolve_engine(engine)
+    except ValueError as e:
+        _fail([f"--engine: {e}"], console)
     sc = load_or_exit(scenario, set_)
     refuse_existing_or_exit(out, overwrite)
     import pyarrow as pa
@@ -326,7 +335,7 @@ def run(
     from polemos.results import ensemble_provenance
 
     ens = Ensemble(runs=runs, seed=seed, mode=mode, chunk_size=chunk_size or DEFAULT_CHUNK,
-                   workers=workers, max_days=max_days,
+                   workers=workers, max_days=max_days, engine=engine,
                    scheduler=default_scheduler(scheduler, workers))
     # the limits: one chunk in memory (each is written to disk as it finishes), all on disk
     sizes = run_sizes(sc, max_days)

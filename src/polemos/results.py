@@ -99,10 +99,12 @@ def ensemble_provenance(scenario, ensemble, posterior, runs: int) -> dict:
     empty without a scenario and an ensemble."""
     if scenario is None or ensemble is None:
         return {}
+    from polemos.campaign.kernels import engine_label, resolve_engine
     from polemos.provenance import provenance
 
     return provenance(scenario, seed=ensemble.seed, runs=runs, mode=ensemble.mode,
-                      posterior=posterior, max_days=ensemble.max_days)
+                      posterior=posterior, max_days=ensemble.max_days,
+                      engine=engine_label(resolve_engine(ensemble.engine)))
 
 
 def band(x, axis=0, overwrite_input: bool = False

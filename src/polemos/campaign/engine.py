@@ -19,6 +19,7 @@ import numpy as np
 
 from polemos.campaign import DEFAULT_MAX_DAYS, DEFAULT_MODE, DEFAULT_RUNS, DEFAULT_SEED
 from polemos.campaign.components import default_components
+from polemos.campaign.kernels import resolve_engine
 from polemos.campaign.params import build_params
 from polemos.campaign.state import new_record, new_state, run_major
 from polemos.campaign.theatre import compile_theatre
@@ -48,8 +49,11 @@ class Simulation:
     def __init__(self, scenario, run_ids, seed: int = DEFAULT_SEED, mode: str = "point",
                  posterior: dict | None = None, fixed: dict | None = None,
                  max_days: int = DEFAULT_MAX_DAYS, components=None, theatre=None,
-                 settlement_rule: Callable | None = None, exogenous_endings: bool = True):
+                 settlement_rule: Callable | None = None, exogenous_endings: bool = True,
+                 engine: str | None = None):
         self.scenario = scenario
+        #: "numpy" or "numba" (:func:`polemos.campaign.kernels.resolve_engine`)
+        self.engine = resolve_engine(engine)
         self.theatre = theatre if theatre is not None else compile_theatre(scenario)
         self.run_ids = np.asarray(run_ids)
         self.streams = Streams(seed, self.run_ids)
@@ -213,6 +217,8 @@ class Ensemble:
     #: None (in this process), "local" (a local Dask cluster) or a Dask scheduler's address
     #: (see :func:`polemos.analysis.executor.map_chunks`)
     scheduler: str | None = None
+    #: "numpy", "numba" or "auto"/None (numba when installed; see :mod:`polemos.campaign.kernels`)
+    engine: str | None = None
 
 
 def chunk_specs(ens: Ensemble) -> list[dict]:
@@ -236,7 +242,8 @@ def run_chunk(scenario, ens: Ensemble, posterior, theatre, reduce, chunk: dict):
     from polemos.results import CampaignResults, compact
 
     sim = Simulation(scenario, chunk["run_ids"], ens.seed, ens.mode, posterior, chunk["fixed"],
-                     ens.max_days, theatre=theatre, exogenous_endings=ens.exogenous_endings)
+                     ens.max_days, theatre=theatre, exogenous_endings=ens.exogenous_endings,
+                     engine=ens.engine)
     arrays = compact(sim.run())
     return arrays if reduce is None else reduce(CampaignResults(arrays, theatre, scenario, ens))
 
@@ -264,7 +271,8 @@ def map_ensemble(scenario, ens: Ensemble, posterior: dict | None = None, reduce=
     posterior = posterior_draws(scenario, ens, posterior)
     theatre = theatre if theatre is not None else compile_theatre(scenario)
     chunks = chunk_specs(ens)
-    lean = replace(ens, fixed={}, run_ids=None)      # the chunks carry their rows
+    # the chunks carry their rows; the engine is resolved here, once, not in each worker
+    lean = replace(ens, fixed={}, run_ids=None, engine=resolve_engine(ens.engine))
     return map_chunks(partial(run_chunk, scenario, lean, posterior, theatre, reduce), chunks,
                       scheduler=ens.scheduler, workers=ens.workers, checkpoint=checkpoint,
                       job_key=job_key, progress=progress, consume=consume)

@@ -24,6 +24,7 @@ import numpy as np
 
 from polemos.campaign.component import Component
 from polemos.campaign.components.ground_combat import attacker_on_axes, equipment_loss_ratios
+from polemos.campaign.kernels import kernel_module
 from polemos.campaign.sectors import (
     ARTILLERY,
     ARTILLERY_DIRECTED,
@@ -56,6 +57,8 @@ class Fires(Component):
         self.loss_ratio = p.row("fires.equipment_loss_ratio") * equipment_loss_ratios(p)  # (E,1,n)
 
     def step(self, sim, day):
+        if sim.engine == "numba":
+            return kernel_module(self.name).step(self, sim, day)
         st, p = sim.state, sim.params
         # on the sectors fought over somewhere today (elsewhere nobody fires: nothing is lost)
         rows = front(st)
