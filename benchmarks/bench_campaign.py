@@ -30,6 +30,13 @@ compaction, hand-out) in 10,000 runs of the realistic case, median of the repeat
 subprocess (the timing wraps each step: not part of the figures above).
 ``--dry-run``: 10 and 50 runs x 5 days, every measurement in one single subprocess; checks the
 script, not the engine's speed.
+
+Engines (``--engines``, default both when numba is installed): ``numpy``, the reference, and
+``numba``, its compiled kernels (:mod:`polemos.campaign.kernels`). With numba each process
+first loads the kernels from numba's on-disk cache by running a tiny simulation (8 runs, 3
+days) before the timed ones: that load is reported as ``kernel_load_s``, part of start-up like
+the imports; ``compile_s`` is the same warm-up in a process given an empty cache (the one-off
+compile on a new machine).
 """
 
 from __future__ import annotations
@@ -119,6 +126,11 @@ def measure(spec: dict) -> dict:
     scenario = load_case(spec["case"], spec["copies"])
     posterior = load_posterior(scenario)
     t_load = time.perf_counter()
+    engine = spec.get("engine", "numpy")
+    if engine == "numba":      # load (or compile) the kernels: start-up, not simulation
+        Simulation(scenario, np.arange(8), 0, "posterior", posterior, max_days=3,
+                   exogenous_endings=spec["case"] != "fixed", engine=engine).run()
+    t_kernels = time.perf_counter()
     rss0 = _maxrss_mb()
 
     runs, chunk, max_days = spec["runs"], spec["chunk"], spec["max_days"]
@@ -131,7 +143,8 @@ def measure(spec: dict) -> dict:
     for a, b in zip(bounds, bounds[1:], strict=False):
         t0, c0 = time.perf_counter(), time.process_time()
         sim = Simulation(scenario, np.arange(a, b), 0, "posterior", posterior,
-                         max_days=max_days, exogenous_endings=spec["case"] != "fixed")
+                         max_days=max_days, exogenous_endings=spec["case"] != "fixed",
+                         engine=engine)
         if spec.get("components"):
             for c in sim.components:
                 c.step = timed_step(c.step, c.name, component_cpu)
@@ -153,6 +166,7 @@ def measure(spec: dict) -> dict:
         "sim_cpu_s": sim_cpu_s,
         "import_s": t_imp1 - t_imp0,
         "load_s": t_load - t_imp1,
+        "kernel_load_s": t_kernels - t_load,
         "loop_run_days": loop_run_days,   # runs x days the engine stepped (work done)
         "live_run_days": live_run_days,   # runs x days each run lasted (sum of end days)
         "rss_before_mb": rss0,
@@ -189,11 +203,11 @@ def child_env() -> dict:
     return env
 
 
-def run_child(specs: list[dict]) -> list[dict]:
+def run_child(specs: list[dict], env: dict | None = None) -> list[dict]:
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child",
-                           json.dumps(specs)], env=child_env(), capture_output=True, text=True,
-                          check=False)
+                           json.dumps(specs)], env={**child_env(), **(env or {})},
+                          capture_output=True, text=True, check=False)
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         raise RuntimeError(f"benchmark child failed:\n{proc.stderr}")
@@ -207,13 +221,13 @@ def run_child(specs: list[dict]) -> list[dict]:
 def summarise(reps: list[dict]) -> dict:
     """Median over repeats, and the derived rates."""
     med = {k: statistics.median(r[k] for r in reps) for k in (
-        "sim_s", "sim_cpu_s", "import_s", "load_s", "startup_s", "process_wall_s", "sim_peak_mb",
+        "sim_s", "sim_cpu_s", "import_s", "load_s", "kernel_load_s", "startup_s", "process_wall_s", "sim_peak_mb",
         "rss_peak_mb")}
     r0 = reps[0]
     t = med["sim_s"]
     per_run = med["sim_peak_mb"] * 1024 / min(r0["runs"], r0["chunk"])
     return {
-        "case": r0["case"], "runs": r0["runs"], "chunk": r0["chunk"], "chunks": r0["chunks"],
+        "case": r0["case"], "engine": r0.get("engine", "numpy"), "runs": r0["runs"], "chunk": r0["chunk"], "chunks": r0["chunks"],
         "sectors": r0["sectors"], "max_days": r0["max_days"],
         "days_stepped_per_chunk": r0["loop_run_days"] / r0["runs"],
         "mean_run_days": r0["live_run_days"] / r0["runs"],
@@ -223,7 +237,8 @@ def summarise(reps: list[dict]) -> dict:
         "runs_per_cpu_s": r0["runs"] / med["sim_cpu_s"],
         "sector_days_per_s": r0["loop_run_days"] * r0["sectors"] / t,
         "live_sector_days_per_s": r0["live_run_days"] * r0["sectors"] / t,
-        "import_s": med["import_s"], "load_s": med["load_s"], "startup_s": med["startup_s"],
+        "import_s": med["import_s"], "load_s": med["load_s"],
+        "kernel_load_s": med["kernel_load_s"], "startup_s": med["startup_s"],
         "process_wall_s": med["process_wall_s"],
         "sim_peak_mb": med["sim_peak_mb"], "rss_peak_mb": med["rss_peak_mb"],
         "kb_per_run": per_run,
@@ -308,6 +323,8 @@ def main(argv=None) -> int:
     ap.add_argument("--components", action="store_true",
                     help="also each component's CPU time in 10,000 realistic runs")
     ap.add_argument("--out", default=None, help="write the results as JSON here")
+    ap.add_argument("--engines", default=None,
+                    help="comma-separated: numpy,numba (default: both when numba is installed)")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child is not None:
@@ -315,18 +332,28 @@ def main(argv=None) -> int:
         return 0
 
     p = plan(args)
+    from polemos.campaign.kernels import numba_available, resolve_engine
+
+    engines = (args.engines.split(",") if args.engines
+               else ["numpy", "numba"] if numba_available() else ["numpy"])
+    for e in engines:
+        resolve_engine(e)                        # a clear error for an unknown engine
+    p["engines"] = engines
+    p["default_engine"] = resolve_engine("auto")
     mach = machine()
     git0 = git_state()
     t_all = time.perf_counter()
     specs = []
-    for case in p["cases"]:
-        days = p["fixed_days"] if case == "fixed" else p["realistic_days"]
-        for n in p["sizes"]:
-            specs.append({"group": "runs", "case": case, "runs": n, "copies": 1,
-                          "max_days": days, "chunk": CHUNK})
-    for c in p["sector_copies"]:
+    for engine in engines:
+        for case in p["cases"]:
+            days = p["fixed_days"] if case == "fixed" else p["realistic_days"]
+            for n in p["sizes"]:
+                specs.append({"group": "runs", "case": case, "runs": n, "copies": 1,
+                              "max_days": days, "chunk": CHUNK, "engine": engine})
+    for c in p["sector_copies"]:         # the engine as shipped
         specs.append({"group": "sectors", "case": "fixed", "runs": p["sector_runs"],
-                      "copies": c, "max_days": p["fixed_days"], "chunk": CHUNK})
+                      "copies": c, "max_days": p["fixed_days"], "chunk": CHUNK,
+                      "engine": p["default_engine"]})
 
     raw: dict[int, list[dict]] = {i: [] for i in range(len(specs))}
     if args.dry_run:  # one subprocess for everything
@@ -335,16 +362,18 @@ def main(argv=None) -> int:
     else:
         for _ in range(p["repeats"]):
             for i, s in enumerate(specs):
-                print(f"  {s['group']:7s} {s['case']:9s} runs={s['runs']:>7,} "
+                print(f"  {s['group']:7s} {s['case']:9s} {s['engine']:5s} runs={s['runs']:>7,} "
                       f"copies={s['copies']}", end="", flush=True, file=sys.stderr)
                 r = run_child([s])[0]
                 print(f"  {r['sim_s']:.3f} s (cpu {r['sim_cpu_s']:.3f} s)", file=sys.stderr)
                 raw[i].append(r)
     rows = [{"group": specs[i]["group"], **summarise(raw[i])} for i in range(len(specs))]
-    components = measure_components(p) if args.components else None
+    components = {e: measure_components(p, e) for e in engines} if args.components else None
+    compile_s = None if args.dry_run or "numba" not in engines else measure_compile()
 
-    by_runs = {c: [r for r in rows if r["group"] == "runs" and r["case"] == c]
-               for c in p["cases"]}
+    shipped = p["default_engine"]
+    by_runs = {c: [r for r in rows if r["group"] == "runs" and r["case"] == c
+                   and r["engine"] == shipped] for c in p["cases"]}
     by_sec = [r for r in rows if r["group"] == "sectors"]
     scaling = {
         f"time_vs_runs_{c}": slope([r["runs"] for r in rs], [r["sim_s"] for r in rs])
@@ -366,12 +395,16 @@ def main(argv=None) -> int:
     scaling["cpu_time_vs_sectors"] = slope([r["sectors"] for r in by_sec],
                                            [r["sim_cpu_s"] for r in by_sec])
     target = {}
-    for c, rs in by_runs.items():
-        hit = [r for r in rs if r["runs"] == TARGET_RUNS]
-        if hit:
-            target[c] = {"sim_s_10k": hit[0]["sim_s"], "ratio_to_target": hit[0]["sim_s"] / TARGET_S,
-                         "sim_cpu_s_10k": hit[0]["sim_cpu_s"],
-                         "meets_target": hit[0]["sim_s"] < TARGET_S}
+    for engine in engines:
+        for c in p["cases"]:
+            hit = [r for r in rows if r["group"] == "runs" and r["case"] == c
+                   and r["engine"] == engine and r["runs"] == TARGET_RUNS]
+            if hit:
+                target.setdefault(engine, {})[c] = {
+                    "sim_s_10k": hit[0]["sim_s"], "ratio_to_target": hit[0]["sim_s"] / TARGET_S,
+                    "sim_cpu_s_10k": hit[0]["sim_cpu_s"],
+                    "kernel_load_s": hit[0]["kernel_load_s"],
+                    "meets_target": hit[0]["sim_s"] < TARGET_S}
     out = {
         "benchmark": "polemos campaign engine",
         "mode": "dry-run" if args.dry_run else "quick" if args.quick else "full",
@@ -383,7 +416,9 @@ def main(argv=None) -> int:
         "plan": p,
         "fixed_overrides": list(FIXED_OVERRIDES),
         "chunk_size": CHUNK,
-        "target": {"runs": TARGET_RUNS, "seconds": TARGET_S, "measured": target},
+        "target": {"runs": TARGET_RUNS, "seconds": TARGET_S, "engine_as_shipped": shipped,
+                   "measured": target},
+        "compile_s": compile_s,
         "results": rows,
         "scaling": scaling,
         "total_wall_s": time.perf_counter() - t_all,
@@ -401,13 +436,25 @@ def main(argv=None) -> int:
     return 0
 
 
-def measure_components(p: dict) -> dict:
+def measure_compile() -> float:
+    """Seconds to compile every kernel in a fresh process with an empty numba cache (the
+    warm-up of :func:`measure`, 8 runs x 3 days, with ``NUMBA_CACHE_DIR`` a new folder)."""
+    import tempfile
+
+    spec = {"group": "compile", "case": "realistic", "runs": 8, "copies": 1, "max_days": 3,
+            "chunk": CHUNK, "engine": "numba"}
+    with tempfile.TemporaryDirectory() as cache:
+        return run_child([spec], {"NUMBA_CACHE_DIR": cache})[0]["kernel_load_s"]
+
+
+def measure_components(p: dict, engine: str) -> dict:
     """CPU time of each component's steps, and of the rest of the simulation (start,
-    compaction, hand-out), in the realistic case's 10,000 runs (dry run: 50): median over the
-    repeats, each in its own subprocess."""
+    compaction, hand-out), in the realistic case's 10,000 runs (dry run: 50) with ``engine``:
+    median over the repeats, each in its own subprocess."""
     runs = TARGET_RUNS if p["realistic_days"] == REALISTIC_DAYS else max(p["sizes"])
     spec = {"group": "components", "case": "realistic", "runs": runs, "copies": 1,
-            "max_days": p["realistic_days"], "chunk": CHUNK, "components": True}
+            "max_days": p["realistic_days"], "chunk": CHUNK, "components": True,
+            "engine": engine}
     reps = [run_child([spec])[0] for _ in range(p["repeats"])]
     names = list(reps[0]["component_cpu_s"])
     cpu = {k: statistics.median(r["component_cpu_s"][k] for r in reps) for k in names}
@@ -418,10 +465,10 @@ def measure_components(p: dict) -> dict:
 
 
 def print_table(out: dict) -> None:
-    print(f"{'group':7s} {'case':9s} {'runs':>8s} {'sect':>4s} {'days':>5s} {'sim s':>8s} "
+    print(f"{'group':7s} {'case':9s} {'engine':6s} {'runs':>8s} {'sect':>4s} {'days':>5s} {'sim s':>8s} "
           f"{'cpu s':>8s} {'runs/s':>9s} {'sector-days/s':>14s} {'peak MB':>8s} {'KB/run':>7s}")
     for r in out["results"]:
-        print(f"{r['group']:7s} {r['case']:9s} {r['runs']:>8,} {r['sectors']:>4d} "
+        print(f"{r['group']:7s} {r['case']:9s} {r['engine']:6s} {r['runs']:>8,} {r['sectors']:>4d} "
               f"{r['days_stepped_per_chunk']:>5.0f} {r['sim_s']:>8.3f} {r['sim_cpu_s']:>8.3f} "
               f"{r['runs_per_s']:>9,.0f} "
               f"{r['sector_days_per_s']:>14,.0f} {r['sim_peak_mb']:>8.1f} "
@@ -429,10 +476,11 @@ def print_table(out: dict) -> None:
     print("scaling (log-log slopes):", json.dumps(
         {k: None if v is None else round(v, 3) for k, v in out["scaling"].items()}))
     print("target:", json.dumps(out["target"]["measured"]))
-    comp = out.get("components")
-    if comp:
-        print(f"CPU by component, realistic {comp['runs']:,} runs (median of {comp['repeats']}; "
-              f"simulation {comp['sim_cpu_s']:.3f} s):")
+    if out.get("compile_s") is not None:
+        print(f"numba kernels compiled from an empty cache in {out['compile_s']:.1f} s")
+    for engine, comp in (out.get("components") or {}).items():
+        print(f"CPU by component, {engine}, realistic {comp['runs']:,} runs (median of "
+              f"{comp['repeats']}; simulation {comp['sim_cpu_s']:.3f} s):")
         for k, v in sorted(comp["cpu_s"].items(), key=lambda kv: -kv[1]):
             print(f"  {k:14s} {v:7.3f} s {v / comp['sim_cpu_s']:6.1%}")
 

@@ -24,7 +24,8 @@ ROW_KEYS = {
     "group", "case", "runs", "chunk", "chunks", "sectors", "max_days", "days_stepped_per_chunk",
     "mean_run_days", "repeats", "sim_s", "sim_s_all", "sim_cpu_s", "runs_per_s", "runs_per_cpu_s",
     "sector_days_per_s",
-    "live_sector_days_per_s", "import_s", "load_s", "startup_s", "process_wall_s",
+    "live_sector_days_per_s", "import_s", "load_s", "kernel_load_s", "startup_s",
+    "process_wall_s", "engine",
     "sim_peak_mb", "rss_peak_mb", "kb_per_run",
 }
 
@@ -45,6 +46,10 @@ def test_dry_run_writes_expected_json(tmp_path):
     rows = data["results"]
     assert {(r["group"], r["case"]) for r in rows} == {
         ("runs", "fixed"), ("runs", "realistic"), ("sectors", "fixed")}
+    # each engine measured (both when numba is installed); the sectors on the one shipped
+    assert {r["engine"] for r in rows if r["group"] == "runs"} == set(data["plan"]["engines"])
+    assert {r["engine"] for r in rows if r["group"] == "sectors"} == {
+        data["plan"]["default_engine"]}
     for r in rows:
         assert ROW_KEYS <= r.keys()
         assert r["max_days"] == 5

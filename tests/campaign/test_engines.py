@@ -129,3 +129,31 @@ def test_engine_from_environment(monkeypatch):
         resolve_engine()
     monkeypatch.setenv(kernels.ENV, "numpy")
     assert resolve_engine() == "numpy"
+
+
+@needs_numba
+def test_run_command_with_the_numba_engine_names_it(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from polemos.cli import app
+
+    r = CliRunner().invoke(app, ["run", "--runs", "60", "--seed", "3", "--no-plots",
+                                 "--engine", "numba", "--out", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    prov = json.loads((tmp_path / "provenance.json").read_text())
+    assert prov["engine"].startswith("numba ")
+
+
+def test_run_command_refuses_an_unknown_engine(tmp_path):
+    from typer.testing import CliRunner
+
+    from polemos.cli import app
+
+    r = CliRunner().invoke(app, ["run", "--runs", "5", "--engine", "cuda", "--out",
+                                 str(tmp_path)])
+    assert r.exit_code == 1
+    assert "--engine: engine 'cuda': expected one of auto, numpy, numba" in r.output
+    assert "Traceback" not in r.output
+    assert not tmp_path.exists() or not any(tmp_path.iterdir())
