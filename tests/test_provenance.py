@@ -1,5 +1,5 @@
-"""Provenance in every output (version, scenario and its hash, every --set, seed, mode, runs),
-and one set of defaults for the Python API and the command line."""
+"""Provenance in every output (version, scenario and its hash, every --set, seed, mode, engine,
+runs), and one set of defaults for the Python API and the command line."""
 
 import hashlib
 import inspect
@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 import polemos
 from polemos import cli
 from polemos.campaign.engine import Ensemble, run_ensemble
+from polemos.campaign.kernels import engine_label
 from polemos.provenance import scenario_hash
 from polemos.scenario import load_scenario
 from polemos.scenarios import embedded_path
@@ -64,7 +65,8 @@ def test_every_output_of_a_run_carries_its_provenance(tmp_path, monkeypatch):
             "scenario_sha256": scenario_hash(load_scenario(tmp_path / "war", sets)),
             "overrides": json.dumps(sets), "seed": 11, "mode": "posterior", "runs": 60,
             "max_days": 8, "parameters": "posterior mode without a posterior: calibrated "
-                                         "parameters drawn from their priors"}
+                                         "parameters drawn from their priors",
+            "engine": engine_label("numpy")}     # the tests' engine (tests/conftest.py)
     nc = xr.open_dataset(out / "campaign.nc", engine="h5netcdf")
     assert {k: nc.attrs[k] for k in want} == want
     nc.close()
@@ -74,7 +76,7 @@ def test_every_output_of_a_run_carries_its_provenance(tmp_path, monkeypatch):
     for (text,) in footers:
         assert text.startswith(f"Polemos {polemos.__version__} · war (sha256 "
                                f"{want['scenario_sha256'][:12]}) · seed 11 · posterior mode")
-        assert text.endswith("60 runs · --set " + "; ".join(sets))
+        assert text.endswith(f"engine {want['engine']} · 60 runs · --set " + "; ".join(sets))
 
 
 def test_the_forecast_carries_its_provenance(tmp_path):

@@ -62,11 +62,12 @@ def provenance(scenario, *, seed: int, runs: int, mode: str | None = None,
 
 
 def footer(prov: dict) -> str:
-    """One line for a plot: version, scenario and hash, overrides, seed, mode, runs."""
+    """One line for a plot: version, scenario and hash, overrides, seed, mode, engine, runs."""
     sets = json.loads(prov.get("overrides", "[]"))
     parts = [f"Polemos {prov['polemos_version']}", f"{prov['scenario']} (sha256 "
              f"{prov['scenario_sha256'][:12]})", f"seed {prov['seed']}"]
     parts += [prov["parameters"]] if "parameters" in prov else []
+    parts += [f"engine {prov['engine']}"] if "engine" in prov else []
     text = " · ".join(parts + [f"{prov['runs']:,} runs"])
     return text + ("" if not sets else " · --set " + "; ".join(sets))
 
