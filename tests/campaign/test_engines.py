@@ -54,8 +54,12 @@ def _assert_close(a: dict, b: dict) -> None:
         if x.shape != y.shape or x.dtype != y.dtype:
             bad.append(f"{k}: {x.shape} {x.dtype} vs {y.shape} {y.dtype}")
         elif x.dtype.kind == "f":
-            scale = float(np.abs(x).max()) if x.size else 0.0
+            if not np.array_equal(np.isnan(x), np.isnan(y)):
+                bad.append(f"{k}: NaN in other places")
+                continue
+            scale = float(np.nanmax(np.abs(x), initial=0.0))
             err = np.abs(x.astype(float) - y) - (1e-5 * np.abs(x) + 1e-6 * scale)
+            err[np.isnan(err)] = 0.0          # NaN in both (checked above)
             if x.size and err.max() > 0:
                 i = np.unravel_index(np.argmax(err), x.shape)
                 bad.append(f"{k}{tuple(int(j) for j in i)}: numpy {x[i]!r} numba {y[i]!r}")
@@ -81,7 +85,8 @@ def test_one_step_agrees_with_numpy(karabakh, name, day):
     before = {k: v.copy() for k, v in _arrays(sim).items()}
     comp.step(sim, day)
     next(c for c in twin.components if c.name == name).step(twin, day)
-    changed = [k for k, v in _arrays(sim).items() if not np.array_equal(v, before[k])]
+    changed = [k for k, v in _arrays(sim).items()
+               if k not in before or not np.array_equal(v, before[k], equal_nan=True)]
     assert changed, f"{name} changed nothing on day {day}: the comparison would be empty"
     _assert_close(_arrays(sim), _arrays(twin))
 
