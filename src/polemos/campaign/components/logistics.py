@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from polemos.campaign.component import Component
+from polemos.campaign.kernels import kernel_module
 from polemos.campaign.sectors import any_per_run, fill_where, ratio
 
 
@@ -38,13 +39,15 @@ class Logistics(Component):
         th, st, p = sim.theatre, sim.state, sim.params
         f = {k[7:]: v for k, v in sim.bound.items() if k.startswith("forces.")}   # (n, 2)
         st.mob_left = f["personnel_mobilised"].copy()
-        st.mob_rate = f["personnel_mobilised"] / np.maximum(f["mobilisation_days"], 1.0)
+        st.mob_rate = np.ascontiguousarray(f["personnel_mobilised"]
+                                           / np.maximum(f["mobilisation_days"], 1.0))
         cols = th.cols
         self.cols = th.col_block          # a slice when consecutive: views, not copies
         st.stock = np.broadcast_to(p["logistics.stock_days"], (st.n, len(cols))).copy()
         st.sector_supply = np.ones((st.n, len(cols)))
         self.route_def = (th.route_side == 1)
-        self.capacity = sim.bound["route_capacity_t"]   # (n, R), as routes
+        self.capacity = np.ascontiguousarray(sim.bound["route_capacity_t"])   # (n, R), as routes
+        # (C-ordered, as mob_rate: compacted chunks are, so the compiled kernel sees one layout)
         self.side_matrix = np.stack([~self.route_def, self.route_def], axis=1).astype(float)
         self.side_cols = [np.ascontiguousarray(self.side_matrix[:, k]) for k in (0, 1)]
         self.path = th.route_path.astype(float)                    # (R, S)
@@ -121,6 +124,8 @@ class Logistics(Component):
         return fill_where(out, cut_dry, dry)
 
     def step(self, sim, day):
+        if sim.engine == "numba":
+            return kernel_module(self.name).step(self, sim, day)
         st, p = sim.state, sim.params
         live = st.alive[:, None]
         # strikes on the defender's open routes, spread by capacity
