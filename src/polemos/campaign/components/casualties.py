@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from polemos.campaign.component import Component
+from polemos.campaign.kernels import kernel_module
 from polemos.campaign.sectors import CAPTURED, CAUSES, total
 
 REMNANT = 1e-6
@@ -30,6 +31,8 @@ class Casualties(Component):
         self.ad_before = np.zeros((len(sim.theatre.ad_ids), sim.state.n))
 
     def step(self, sim, day):
+        if sim.engine == "numba":
+            return kernel_module(self.name).step(self, sim, day)
         st, p = sim.state, sim.params
         cas = st.cas_c                                                   # (K, 2, n)
         battle = cas[:CAPTURED].sum(axis=0)                              # (2, n)

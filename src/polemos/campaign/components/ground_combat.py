@@ -30,6 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from polemos.campaign.component import Component
+from polemos.campaign.kernels import kernel_module
 from polemos.campaign.sectors import (
     DIRECT_FIRE,
     TINY,
@@ -155,6 +156,11 @@ class GroundCombat(Component):
         self.sigma = p["ground_combat.daily_sigma"].astype(np.float32)               # (n, 1)
         sim.defender_power = self.defender_power
         sim.equip_ratio = self.equip_ratio
+        # the power ratio and its log on each sector, set anew by every step (none before the
+        # first: nobody fights on day 0)
+        st = sim.state
+        st.power_ratio = np.zeros((len(th.cols), st.n), dtype=np.float32)
+        st.log_ratio = np.zeros((len(th.cols), st.n), dtype=np.float32)
 
     def defender_power(self, sim, rows=None):
         """(C, n) the defender's combat power in each contestable sector (its modifiers); on
@@ -166,6 +172,8 @@ class GroundCombat(Component):
                                  rows_of(st.sector_power32, rows))
 
     def step(self, sim, day):
+        if sim.engine == "numba":
+            return kernel_module(self.name).step(self, sim, day)
         st, p = sim.state, sim.params
         act = (st.active & st.alive).astype(np.float32)          # 0/1 (a float32 mask, reused)
         # the attacker's power and the losses on the sectors fought over somewhere today (on
