@@ -45,6 +45,7 @@ import numpy as np
 
 from polemos.campaign.component import Component
 from polemos.campaign.components.ground_combat import REFERENCE_RATIO, urban_blend
+from polemos.campaign.kernels import kernel_module
 from polemos.campaign.sectors import (
     BROKE_BY_CAPTURE,
     BROKE_BY_ENVELOPMENT,
@@ -139,6 +140,8 @@ class Movement(Component):
         self.theatre_cols = cols
 
     def step(self, sim, day):
+        if sim.engine == "numba":
+            return kernel_module(self.name).step(self, sim, day)
         st, p = sim.state, sim.params
         act = st.active * st.alive
         # the advance, on the sectors fought over in some run (elsewhere it is 0)
