@@ -45,6 +45,7 @@ import numpy as np
 
 from polemos.campaign.component import Component
 from polemos.campaign.components.ground_combat import REFERENCE_RATIO, urban_blend
+from polemos.campaign.kernels import kernel_module
 from polemos.campaign.sectors import (
     BROKE_BY_CAPTURE,
     BROKE_BY_ENVELOPMENT,
@@ -91,6 +92,17 @@ def flank_counts(th) -> tuple[np.ndarray, np.ndarray]:
     return adj[np.ix_(cols, cols)].astype(np.float32), np.where(held0 > 0, held0, np.inf)
 
 
+def ratio_speed(log_ratio, gamma):
+    """The advance's power-ratio factor (R / 1.46)^γ = exp(γ (|ln R| − ln 1.46)), dimensionless,
+    float32, from ``log_ratio`` ln R ((…, n) float32) and the exponent ``gamma`` γ ((n,)); |ln R|:
+    below R = 1 the defender counter-attacks at the rate of the inverse ratio. Both engines
+    take it from here (numpy's float32 ``exp``)."""
+    speed = np.abs(log_ratio)
+    speed -= np.float32(np.log(REFERENCE_RATIO))
+    speed *= gamma
+    return np.exp(speed, out=speed)
+
+
 def advance_terrain(sim) -> np.ndarray:
     """(C, n) QJM advance factor of each contestable sector's relief and built-up share."""
     th = sim.theatre
@@ -128,17 +140,15 @@ class Movement(Component):
         self.theatre_cols = cols
 
     def step(self, sim, day):
+        if sim.engine == "numba":
+            return kernel_module(self.name).step(self, sim, day)
         st, p = sim.state, sim.params
         act = st.active * st.alive
         # the advance, on the sectors fought over in some run (elsewhere it is 0)
         rows = front(st)
         lr = rows_of(st.log_ratio, rows)
-        g = p.row("movement.ratio_exponent")
         supply = st.supply_power[:, 0].astype(np.float32)
-        speed = np.abs(lr)
-        speed -= np.float32(np.log(REFERENCE_RATIO))
-        speed *= g
-        np.exp(speed, out=speed)
+        speed = ratio_speed(lr, p.row("movement.ratio_exponent"))
         fwd = np.broadcast_to(-p.row("movement.counterattack_share"), lr.shape).copy()
         fill_where(fwd, lr >= 0, 1.0)
         v = rows_of(self.base, rows) * rows_of(
