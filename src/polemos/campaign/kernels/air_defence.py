@@ -69,9 +69,8 @@ def _cover(slot, strike, active, alive, lam, cover, ad_cover,
             out[:] = cover[strike[0], c]
             for j in range(1, strike.shape[0]):
                 row = cover[strike[j], c]
-                for r in range(n):           # numpy's maximum: a NaN wins
-                    x, m = row[r], out[r]
-                    out[r] = x if (x > m or x != x) and m == m else m
+                for r in range(n):
+                    out[r] = np.maximum(out[r], row[r])
         act = active[c]
         for r in range(n):               # (0/1 products: a loop without branches)
             fighting = np.int32(act[r]) * np.int32(alive[r])

@@ -48,10 +48,9 @@ def _deployment(rows, alive, committed_share, ap, regroup_rate, commit_rate, lif
         need = np.float64(gap_sum[r] * np.float32(0.5)) * (
             np.float64(committed_share[r]) * ap[r])              # persons moved
         lift_share = lift[r, 0] / (rate * need) if rate * need > 0 else 1.0
-        rate *= lift_share if lift_share < 1.0 or lift_share != lift_share else 1.0
+        rate *= np.minimum(1.0, lift_share)
         step32[r] = np.float32(rate * live)
-        m = np.float64(commit_rate[r]) * dres[r]
-        m = m if m < lift[r, 1] or m != m else lift[r, 1]
+        m = np.minimum(np.float64(commit_rate[r]) * dres[r], lift[r, 1])
         m *= live * (1.0 if fights[r] else 0.0)
         moved[r] = m
         frac[r] = m / dres[r] if dres[r] > 0 else 0.0
@@ -63,9 +62,8 @@ def _deployment(rows, alive, committed_share, ap, regroup_rate, commit_rate, lif
     for c in rows:
         for r in range(n):
             total[r] += a_share[c, r] * (np.float32(1.0) if active[c, r] else np.float32(0.0))
-    for r in range(n):                      # numpy's maximum with the smallest normal
-        if not total[r] >= TINY32 and total[r] == total[r]:
-            total[r] = TINY32
+    for r in range(n):
+        total[r] = np.maximum(total[r], TINY32)
     moved32 = moved.astype(np.float32)
     sent32 = np.empty((E, n), dtype=np.float32)
     for e in range(E):
@@ -84,6 +82,4 @@ def _deployment(rows, alive, committed_share, ap, regroup_rate, commit_rate, lif
             dres_e[e, r] *= 1.0 - frac[r]
     for c in range(C):
         for r in range(n):
-            x = dp[c, r]
-            if not x <= dp_peak[c, r]:         # numpy's maximum: a NaN wins
-                dp_peak[c, r] = x if dp_peak[c, r] == dp_peak[c, r] else dp_peak[c, r]
+            dp_peak[c, r] = np.maximum(dp_peak[c, r], dp[c, r])

@@ -92,11 +92,10 @@ def _cost(rows, ctrl, dp, de, w_arm, w_art, terrain_def, posture, supply, depth,
 def _exponent(rows, active, dec, log_gain, momentum, gained, state,
               x):  # pragma: no cover - compiled
     """``x``: from ln(1 + cost) to β × (score − the run's best score), the score −inf where
-    the sector is not active (numpy's maximum: NaN if any score is; no shift if not finite)."""
+    the sector is not active (no shift where the best is not finite)."""
     n = x.shape[1]
     one, zero = F32(1.0), F32(0.0)
     top = np.full(n, -np.inf, dtype=np.float32)
-    nan = np.zeros(n, dtype=np.bool_)
     for i in range(rows.shape[0]):
         c = rows[i]
         for r in range(n):
@@ -104,10 +103,9 @@ def _exponent(rows, active, dec, log_gain, momentum, gained, state,
             score += momentum[r] * (one if gained[c, r] or state[c, r] == BROKEN else zero)
             score = score if active[c, r] else F32(-np.inf)
             x[i, r] = score
-            nan[r] |= score != score
-            top[r] = score if score > top[r] else top[r]
+            top[r] = np.maximum(top[r], score)            # numpy's: a NaN wins
     for r in range(n):
-        if nan[r] or not np.isfinite(top[r]):
+        if not np.isfinite(top[r]):
             top[r] = zero
     for i in range(rows.shape[0]):
         for r in range(n):
@@ -129,11 +127,9 @@ def _shares(rows, active, line, pin, w, target):  # pragma: no cover - compiled
             w[i, r] *= a
             w_sum[r] += w[i, r]
             l_sum[r] += line[c, 0] * a
-    for r in range(n):        # numpy's maximum with the smallest normal (NaN stays NaN)
-        if not w_sum[r] >= TINY32 and w_sum[r] == w_sum[r]:
-            w_sum[r] = TINY32
-        if not l_sum[r] >= TINY32 and l_sum[r] == l_sum[r]:
-            l_sum[r] = TINY32
+    for r in range(n):
+        w_sum[r] = np.maximum(w_sum[r], TINY32)
+        l_sum[r] = np.maximum(l_sum[r], TINY32)
     for i in range(rows.shape[0]):
         c = rows[i]
         for r in range(n):

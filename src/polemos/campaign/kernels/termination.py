@@ -64,11 +64,9 @@ def _termination(day, max_days, def_index, cap0, cap, ctrl, capital_near, supply
         for k in def_index:
             open_cap += cap[r, k]
         cut = 1.0 - (open_cap / cap0[r] if cap0[r] > 0 else 1.0)
-        threat = 0.0
-        for i in range(capital_near.shape[0]):
-            x = ctrl[r, capital_near[i]]
-            if i == 0 or x > threat:
-                threat = x
+        threat = ctrl[r, capital_near[0]] if capital_near.shape[0] else 0.0
+        for i in range(1, capital_near.shape[0]):
+            threat = np.maximum(threat, ctrl[r, capital_near[i]])
         if cut >= np.float64(supply_cut[r]) and threat >= np.float64(capital_threat[r]):
             untenable_since[r] = min(untenable_since[r], day)
         else:
