@@ -36,8 +36,8 @@ def step(term, sim, day) -> None:
     rows = sim.record_rows
     series = sim.record.ctrl
     pct = series[:, day - 1, :] if rows is None else np.empty(st.ctrl.shape, dtype=series.dtype)
-    _termination(day, sim.max_days, np.flatnonzero(term.def_route), term.cap0, cap, st.ctrl, term.capital_near,
-                 p.row("termination.acceptance_supply_cut"),
+    _termination(day, sim.max_days, np.flatnonzero(term.def_route), term.cap0, cap, st.ctrl,
+                 term.capital_near, p.row("termination.acceptance_supply_cut"),
                  p.row("termination.acceptance_capital_threat"),
                  p.row("termination.untenable_days"), p.row("termination.breakpoint_defender"),
                  p.row("termination.breakpoint_attacker"), st.killed, st.wounded, st.missing,
@@ -74,11 +74,11 @@ def _termination(day, max_days, def_index, cap0, cap, ctrl, capital_near, supply
         if day >= np.float64(untenable_since[r]) + np.float64(untenable_days[r]):
             cause = ACCEPTED
         if cause == 0:
-            lost = (killed[r, 1] + wounded[r, 1] + missing[r, 1]) / max(strength0[r, 1], 1.0)
+            lost = (killed[r, 1] + wounded[r, 1] + missing[r, 1]) / np.maximum(strength0[r, 1], 1.0)
             if lost >= np.float64(bp_defender[r]):
                 cause = BREAKPOINT_DEFENDER
         if cause == 0:
-            lost = (killed[r, 0] + wounded[r, 0] + missing[r, 0]) / max(strength0[r, 0], 1.0)
+            lost = (killed[r, 0] + wounded[r, 0] + missing[r, 0]) / np.maximum(strength0[r, 0], 1.0)
             if lost >= np.float64(bp_attacker[r]):
                 cause = BREAKPOINT_ATTACKER
         # outside powers' red lines
