@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from polemos.campaign.component import Component
+from polemos.campaign.kernels import kernel_module
 from polemos.campaign.sectors import AIRSPACE, ad_groups, count_true
 from polemos.campaign.theatre import AD_CLASSES
 
@@ -75,6 +76,8 @@ class AirDefence(Component):
         self.neg_working = -(1 - self.suppressed)                               # (n,)
 
     def step(self, sim, day):
+        if sim.engine == "numba":
+            return kernel_module(self.name).step(self, sim, day)
         st = sim.state
         lam = st.ad_share[0][None] * self.field[0]                               # (L, C, n)
         lam += st.ad_share[1][None] * self.field[1]

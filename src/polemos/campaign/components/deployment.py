@@ -29,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from polemos.campaign.component import Component
+from polemos.campaign.kernels import kernel_module
 from polemos.campaign.sectors import (
     F32,
     ad_groups,
@@ -84,6 +85,8 @@ class Deployment(Component):
         st.strength0 = st.pers.copy()
 
     def step(self, sim, day):
+        if sim.engine == "numba":
+            return kernel_module(self.name).step(self, sim, day)
         st, p = sim.state, sim.params
         live = st.alive.astype(float)
         # the attacker regroups towards the chosen axes, as fast as its lift allows

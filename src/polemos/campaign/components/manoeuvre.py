@@ -29,6 +29,7 @@ import numpy as np
 
 from polemos.campaign.component import Component
 from polemos.campaign.components.movement import ADVANCE_PARAMS, advance_terrain
+from polemos.campaign.kernels import kernel_module
 from polemos.campaign.sectors import (
     BROKEN,
     F32,
@@ -80,6 +81,8 @@ class Manoeuvre(Component):
         st.ctrl_c = np.ascontiguousarray(st.ctrl[:, cols].T, dtype=F32)
 
     def step(self, sim, day):
+        if sim.engine == "numba":
+            return kernel_module(self.name).step(self, sim, day)
         st, p = sim.state, sim.params
         ctrl = st.ctrl_c                                                      # (C, n)
         held = np.zeros((st.ctrl.shape[1] + 1, st.n), dtype=bool)              # (S + 1, n)

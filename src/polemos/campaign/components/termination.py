@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from polemos.campaign.component import Component
+from polemos.campaign.kernels import kernel_module
 from polemos.campaign.sectors import ratio
 from polemos.campaign.state import (
     ACCEPTED,
@@ -63,6 +64,8 @@ class Termination(Component):
         st.redline_day = np.full((st.n, len(th.redline_actor or [])), NEVER, dtype=np.int32)
 
     def step(self, sim, day):
+        if sim.engine == "numba":
+            return kernel_module(self.name).step(self, sim, day)
         st, p, th = sim.state, sim.params, sim.theatre
         n = st.n
         cause = np.zeros(n, dtype=np.int8)
