@@ -38,7 +38,7 @@ def step(cas, sim, day) -> None:
     st.pers = pers
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, error_model="numpy")
 def _casualties(cas_c, killed_share, killed, wounded, missing, cas_total, loss_e, eq_before,
                 loss_ad, ad_before, dp, de, ad_share, ap, dres, rec_killed, rec_cause,
                 rec_equip, rec_ad, pers):  # pragma: no cover - compiled
@@ -91,7 +91,7 @@ def _casualties(cas_c, killed_share, killed, wounded, missing, cas_total, loss_e
         pers[r, 1] += dres[r]
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, error_model="numpy")
 def _zero_remnants(a):  # pragma: no cover - compiled
     small = F32(REMNANT)
     for i in range(a.shape[0]):

@@ -31,7 +31,7 @@ def step(fires, sim, day) -> None:
     st.loss_ad[ARTILLERY_DIRECTED] += st.ad0 * ad_lost.take(st.ad_groups, axis=0)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, error_model="numpy")
 def _fires(rows, active, alive, a_share, committed_share, ap32, ae32, isr, ad_share, n_g, dp,
            de, vul, supply0, power_d, noise, w, rate, bonus, sead_share, ad_kills, loss_ratio,
            cas_c, loss_e, ad_lost, ap, ae):  # pragma: no cover - compiled

@@ -46,7 +46,7 @@ def step(logistics, sim, day) -> None:
     sim.record_day("lift", day, st.lift)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, error_model="numpy")
 def _logistics(alive, ctrl, objective_day, drone_strikes, pers, mob_rate,
                route_def, path, objective_cuts, adjacency, def_sector, contestable, cols, steps,
                capacity, missiles, unrepaired, damage, cut_share, consumption, e, lift_share,

@@ -62,7 +62,7 @@ def step(movement, sim, day) -> None:
                                                                    taken_km2)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, error_model="numpy")
 def _movement(day, cols, active, alive, log_ratio, speed, base, posture, exploit, supply_power,
               counter, depth, belt, behind, power_ratio, dp_peak, break_ratio, break_strength,
               withdraw, capture, abandon, captured, connected, flanks, held0, envelop, area,
