@@ -141,6 +141,10 @@ ENGINE_RANGES: dict[str, tuple[float | None, float | None]] = {
     # day-0 beliefs: the mean of a Beta distribution (strictly inside (0, 1)) and its weight
     "bargaining.attacker_belief": (1e-3, 1 - 1e-3), "bargaining.defender_belief": (1e-3, 1 - 1e-3),
     "bargaining.belief_strength": (1e-3, None),
+    # the share of a salient's flanks taken that breaks it: at 0 every salient breaks on a day
+    # some run of its chunk takes a sector (envelopment is checked on capture days), so a run's
+    # result would depend on the other runs of its chunk (found porting movement to numba)
+    "movement.envelop_share": (1e-3, 1.0),
     # the contested area in units of the random walk (a whole number: 1 to 1,000, 0.1% each)
     "bargaining.units": (1.0, 1e3),
     # shares per day: of the gap to the chosen deployment closed, of the reserve committed
