@@ -88,13 +88,13 @@ P0, P1, P2 = F32(1.9875691500e-4), F32(1.3981999507e-3), F32(8.3334519073e-3)
 P3, P4, P5 = F32(4.1665795894e-2), F32(1.6666665459e-1), F32(5.0000001201e-1)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, error_model="numpy")
 def _min(a, b):  # pragma: no cover - compiled
     """The smaller (``min`` compiles to a call, which stops a loop's vectorisation)."""
     return a if a < b else b
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, error_model="numpy")
 def _max(a, b):  # pragma: no cover - compiled
     """The larger."""
     return a if a > b else b
