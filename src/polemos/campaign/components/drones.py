@@ -38,6 +38,7 @@ from __future__ import annotations
 import numpy as np
 
 from polemos.campaign.component import Component
+from polemos.campaign.kernels import kernel_module
 from polemos.campaign.sectors import (
     DRONE,
     FORTIFIED,
@@ -134,6 +135,8 @@ class Drones(Component):
         st.drone_strikes_on_routes = np.zeros((st.n, 1))
 
     def step(self, sim, day):
+        if sim.engine == "numba":
+            return kernel_module(self.name).step(self, sim, day)
         st, p = sim.state, sim.params
         # the sectors fought over somewhere today: drones fly and strike nowhere else
         rows = front(st)
