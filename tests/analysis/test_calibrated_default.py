@@ -16,11 +16,16 @@ pytestmark = pytest.mark.slow
 RUNS = 1000 if os.environ.get("POLEMOS_REDUCED") else 10000
 
 
-@pytest.fixture(scope="module")
-def results(karabakh_scenario):
+@pytest.fixture(scope="module", params=["numpy", "numba"])
+def results(request, karabakh_scenario):
+    """The runs of each engine: numpy, the reference, and its compiled kernels, the engine as
+    shipped when numba is installed (the posterior was fitted with numpy)."""
     from polemos.campaign.engine import Ensemble, run_ensemble
+    from polemos.campaign.kernels import numba_available
 
-    return run_ensemble(karabakh_scenario, Ensemble(runs=RUNS, seed=2020))
+    if request.param == "numba" and not numba_available():
+        pytest.skip("numba is not installed (pip install 'polemos[fast]')")
+    return run_ensemble(karabakh_scenario, Ensemble(runs=RUNS, seed=2020, engine=request.param))
 
 
 @pytest.fixture(scope="module")
