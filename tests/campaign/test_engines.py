@@ -162,3 +162,14 @@ def test_run_command_refuses_an_unknown_engine(tmp_path):
     assert "--engine: engine 'cuda': expected one of auto, numpy, numba" in r.output
     assert "Traceback" not in r.output
     assert not tmp_path.exists() or not any(tmp_path.iterdir())
+
+
+@needs_numba
+def test_numba_on_a_dask_cluster_equals_serial(karabakh, dask_scheduler):
+    """The engine is resolved once, before the chunks travel: two worker processes run the
+    kernels and give the serial result exactly."""
+    serial = run_ensemble(karabakh, Ensemble(runs=240, seed=9, chunk_size=60, engine="numba"))
+    dask = run_ensemble(karabakh, Ensemble(runs=240, seed=9, chunk_size=60, engine="numba",
+                                           scheduler=dask_scheduler))
+    for k, v in serial.arrays.items():
+        np.testing.assert_array_equal(dask.arrays[k], v, err_msg=k)
