@@ -1,9 +1,11 @@
 """`polemos run --checkpoint`: an interrupted run resumes from its finished chunks and gives
-results identical to an uninterrupted run; another job is refused."""
+results identical to an uninterrupted run; another job (another seed, another engine) is
+refused."""
 
 import pandas as pd
 from typer.testing import CliRunner
 
+from polemos.campaign.kernels import numba_available
 from polemos.cli import app
 
 runner = CliRunner()
@@ -33,6 +35,11 @@ def test_a_run_resumes_from_its_checkpoint_with_identical_results(tmp_path):
     other = runner.invoke(app, [*ARGS[:-1], "--seed", "6", "--out", str(tmp_path / "c"),
                                 "--checkpoint", str(ck)])
     assert other.exit_code == 1 and "Traceback" not in other.output
+    if numba_available():             # chunks of one engine never finish a run of the other
+        mixed = runner.invoke(app, [*ARGS, "--engine", "numba", "--out", str(tmp_path / "d"),
+                                    "--checkpoint", str(ck)])
+        assert mixed.exit_code == 1 and "Traceback" not in mixed.output
+        assert "it holds another job" in mixed.output
 
 
 def test_a_killed_streamed_run_leaves_nothing_complete_and_resumes_to_identical_results(

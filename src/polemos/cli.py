@@ -257,9 +257,11 @@ def _run_with_progress(sc, ens, console, checkpoint: Path | None = None,
     from polemos.output import DiskSpaceError
 
     key = None
-    if checkpoint is not None:       # the scenario as run (its --set included) and the ensemble
+    if checkpoint is not None:   # the scenario as run (its --set included), ensemble, engine
+        from polemos.campaign.kernels import engine_label, resolve_engine
+
         key = job_hash("polemos run", __version__, sc, ens.runs, ens.seed, ens.mode,
-                       ens.chunk_size, ens.max_days)
+                       ens.chunk_size, ens.max_days, engine_label(resolve_engine(ens.engine)))
     try:
         with progress_bar(f"simulating {sc.name}", console, unit="runs",
                           per_chunk=ens.chunk_size, units=ens.runs) as bar:
