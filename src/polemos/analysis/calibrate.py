@@ -192,9 +192,11 @@ def run_statistics(scenario, params: dict[str, np.ndarray], run_ids: np.ndarray,
     key = None
     if checkpoint is not None:   # the chunks' hashes cover their run indices and parameters
         from polemos import __version__
+        from polemos.campaign.kernels import engine_label, resolve_engine
 
         key = job_hash("calibrate.run_statistics", __version__, scenario, seed, ens.max_days,
-                       chunk_size, getattr(statistics, "__qualname__", "summary_statistics"))
+                       chunk_size, getattr(statistics, "__qualname__", "summary_statistics"),
+                       engine_label(resolve_engine(ens.engine)))
     parts = map_ensemble(scenario, ens, reduce=statistics or summary_statistics,
                          checkpoint=checkpoint, job_key=key, progress=progress)
     return np.concatenate(parts)
@@ -844,8 +846,10 @@ def _job(a, scenario) -> dict:
     by the same job."""
     from polemos import __version__
     from polemos.analysis.executor import job_hash
+    from polemos.campaign.kernels import engine_label, resolve_engine
 
-    job = {"command": "calibrate", "polemos": __version__, "scenario": a.scenario,
+    job = {"command": "calibrate", "polemos": __version__, "engine": engine_label(resolve_engine()),
+           "scenario": a.scenario,
            "scenario_hash": job_hash(scenario)[:16], "seed": a.seed, "method": a.method,
            "replicates": a.replicates, "until_day": a.until_day, "chunk_size": a.chunk_size,
            "screen": a.screen}
