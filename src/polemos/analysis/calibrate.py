@@ -132,15 +132,17 @@ def sample_prior(scenario, n: int, seed: int = 0) -> dict[str, np.ndarray]:
 # --- evaluate: the engine ---------------------------------------------------------------------
 def _ensemble(params: dict[str, np.ndarray], run_ids: np.ndarray, seed: int,
               chunk_size: int = DEFAULT_CHUNK, max_days: int | None = None,
-              scheduler: str | None = None, workers: int | None = None):
+              scheduler: str | None = None, workers: int | None = None,
+              engine: str | None = None):
     """Row ``i`` runs with ``params[k][i]`` for every ``k`` on the random numbers of global run
-    ``run_ids[i]`` (point mode)."""
+    ``run_ids[i]`` (point mode), with ``engine`` (None: :func:`resolve_engine`'s default)."""
     from polemos.campaign.engine import DEFAULT_MAX_DAYS, Ensemble
 
     fixed = {k: np.asarray(v, dtype=float) for k, v in params.items()}
     return Ensemble(runs=len(run_ids), seed=seed, mode="point", chunk_size=chunk_size,
                     max_days=max_days or DEFAULT_MAX_DAYS, fixed=fixed,
-                    run_ids=np.asarray(run_ids), scheduler=scheduler, workers=workers)
+                    run_ids=np.asarray(run_ids), scheduler=scheduler, workers=workers,
+                    engine=engine)
 
 
 def replicate(params: dict[str, np.ndarray], runs: int):
@@ -166,7 +168,7 @@ def simulate(scenario, params: dict[str, np.ndarray], seed: int = 0, run_offset:
 
 def simulate_replicates(scenario, params: dict[str, np.ndarray], runs: int, seed: int = 0,
                         chunk_size: int = DEFAULT_CHUNK, scheduler: str | None = None,
-                        workers: int | None = None):
+                        workers: int | None = None, engine: str | None = None):
     """``runs`` runs of each parameter point (``params[k][i]``), replicate *j* of every point on
     the random numbers of global run *j* (common random numbers: two points differ only by
     their parameters). Returns CampaignResults, rows point-major (point i: rows i·runs …)."""
@@ -174,7 +176,7 @@ def simulate_replicates(scenario, params: dict[str, np.ndarray], runs: int, seed
 
     rows, ids = replicate(params, runs)
     return run_ensemble(scenario, _ensemble(rows, ids, seed, chunk_size, None, scheduler,
-                                            workers))
+                                            workers, engine))
 
 
 def run_statistics(scenario, params: dict[str, np.ndarray], run_ids: np.ndarray, seed: int = 0,

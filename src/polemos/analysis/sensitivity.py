@@ -314,13 +314,15 @@ class PointEvaluator:
     replicates: int
     seed: int
     outs: tuple
+    #: the engine, resolved where the job starts (not in each worker)
+    engine: str | None = None
 
     def __call__(self, u: np.ndarray) -> dict[str, np.ndarray]:
         from polemos.analysis.calibrate import from_unit, simulate_replicates
 
         u = np.atleast_2d(u)
         res = simulate_replicates(self.scenario, from_unit(self.ranges, u), self.replicates,
-                                  self.seed)
+                                  self.seed, engine=self.engine)
         y = output_statistics(res, list(self.outs)).reshape(len(u), self.replicates, -1)
         var = y.var(axis=1, ddof=1) if self.replicates > 1 else np.zeros_like(y[:, 0])
         return {"mean": y.mean(axis=1), "var": var}
@@ -342,7 +344,10 @@ def evaluate_points(scenario, ranges: dict, u: np.ndarray, replicates: int, seed
 
     outs = outs or outputs(scenario)
     size = points_per_chunk or max(1, DEFAULT_CHUNK // replicates)
-    ev = PointEvaluator(scenario, dict(ranges), int(replicates), int(seed), tuple(outs))
+    from polemos.campaign.kernels import resolve_engine
+
+    ev = PointEvaluator(scenario, dict(ranges), int(replicates), int(seed), tuple(outs),
+                        resolve_engine())
     parts = map_chunks(ev, chunks_of(np.asarray(u, dtype=float), size), scheduler=scheduler,
                        workers=workers, checkpoint=checkpoint, job_key=job_key,
                        progress=progress)
@@ -481,6 +486,7 @@ def run_sensitivity(scenario, n: int = 512, replicates: int = 8, seed: int = 202
     """Sample, evaluate and analyse (the module doc); ``on_design(design)`` is called before
     the engine runs (e.g. to label a progress bar)."""
     from polemos.campaign.engine import DEFAULT_CHUNK
+    from polemos.campaign.kernels import engine_label, resolve_engine
     from polemos.campaign.report import record_status
 
     if replicates < 1:
@@ -504,6 +510,7 @@ def run_sensitivity(scenario, n: int = 512, replicates: int = 8, seed: int = 202
         "replicates": int(replicates), "over": over, "quantiles": list(quantiles),
         "groups_file": str(groups_file) if groups_file else None,
         "points": int(len(u)), "engine_runs": int(len(u) * replicates),
+        "engine": engine_label(resolve_engine()),
         "chunks": -(-len(u) // per_chunk), "points_per_chunk": per_chunk,
         "estimators": "SALib sobol.analyze, calc_second_order=False: S1 Saltelli et al. "
                       "(2010), ST Jansen (1999); Saltelli design on a scrambled Sobol' "
