@@ -23,10 +23,12 @@ DAYS = (1, 4, 12, 25, 40)      # the opening strikes, the break-in, the breaks, 
 RUNS = 400
 
 
-def _state_at(scenario, day: int, name: str, runs: int = RUNS, seed: int = 11):
-    """A numpy simulation stepped to just before component ``name`` on day ``day``."""
-    sim = Simulation(scenario, np.arange(runs), seed, "posterior", engine="numpy",
-                     max_days=day)
+def _state_at(scenario, day: int, name: str, runs: int = RUNS, seed: int = 11,
+              mode: str = "posterior"):
+    """A numpy simulation stepped to just before component ``name`` on day ``day`` (``mode``:
+    the shipped posterior's wars, or the priors' — faster and more varied: captures and
+    envelopments early)."""
+    sim = Simulation(scenario, np.arange(runs), seed, mode, engine="numpy", max_days=day)
     for c in sim.components:
         c.init(sim)
     for d in range(1, day + 1):
@@ -78,8 +80,9 @@ def test_kernels_are_components():
 @needs_numba
 @pytest.mark.parametrize("name", KERNELLED)
 @pytest.mark.parametrize("day", DAYS)
-def test_one_step_agrees_with_numpy(karabakh, name, day):
-    sim, comp = _state_at(karabakh, day, name)
+@pytest.mark.parametrize("mode", ["posterior", "prior"])
+def test_one_step_agrees_with_numpy(karabakh, name, day, mode):
+    sim, comp = _state_at(karabakh, day, name, mode=mode)
     twin = copy.deepcopy(sim)
     twin.engine = "numba"
     before = {k: v.copy() for k, v in _arrays(sim).items()}

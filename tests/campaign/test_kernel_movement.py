@@ -1,6 +1,7 @@
 """Movement's compiled kernel (polemos.campaign.kernels.movement) computes numpy's numbers to
 the bit from the same state — float32 arrays, float64 sums, states, break records, captures —
-on a day of break-in and captures (some of cut-off defenders) and a day of envelopments; the
+on a day of break-in and captures (some of cut-off defenders) and a day of envelopments (wars
+drawn from the priors: the shipped posterior's take nothing that early); the
 generic comparison (test_engines) allows float32 rounding, this one nothing."""
 
 import copy
@@ -13,7 +14,7 @@ from test_engines import _arrays, _state_at, needs_numba
 @needs_numba
 @pytest.mark.parametrize("day", (4, 25))
 def test_movement_kernel_is_bit_identical(karabakh, day):
-    sim, comp = _state_at(karabakh, day, "movement")
+    sim, comp = _state_at(karabakh, day, "movement", mode="prior")   # captures on both days
     twin = copy.deepcopy(sim)
     twin.engine = "numba"
     days_before = sim.state.sector_day.copy()

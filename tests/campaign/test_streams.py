@@ -173,3 +173,18 @@ def test_compaction_to_as_many_runs_as_an_axis_has_changes_nothing(karabakh, k):
     assert (a["end_day"] > 5).sum() == k              # exactly k rows were stepped on
     for key in a:
         np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+
+
+def test_a_simulation_in_posterior_mode_reads_the_shipped_posterior(karabakh):
+    """``Simulation(..., "posterior")`` without draws uses the scenario's posterior, as
+    ``run_ensemble`` does (it used to fall back to the priors silently)."""
+    from polemos.analysis.posterior import load_posterior
+
+    ids = np.arange(50)
+    given = Simulation(karabakh, ids, seed=2, mode="posterior",
+                       posterior=load_posterior(karabakh)).params
+    read = Simulation(karabakh, ids, seed=2, mode="posterior").params
+    prior = Simulation(karabakh, ids, seed=2, mode="prior").params
+    name = "ground_combat.base_casualty_rate"          # a fitted parameter (posterior.csv)
+    np.testing.assert_array_equal(read[name], given[name])
+    assert not np.array_equal(read[name], prior[name])

@@ -44,7 +44,9 @@ def step_order(components=None) -> list[tuple[str, str]]:
 
 
 class Simulation:
-    """One chunk of runs of a scenario (global run indices ``run_ids``)."""
+    """One chunk of runs of a scenario (global run indices ``run_ids``). In ``posterior`` mode
+    without ``posterior`` draws, the scenario's shipped posterior is read, as
+    :func:`run_ensemble` does (none shipped: the priors)."""
 
     def __init__(self, scenario, run_ids, seed: int = DEFAULT_SEED, mode: str = "point",
                  posterior: dict | None = None, fixed: dict | None = None,
@@ -57,6 +59,10 @@ class Simulation:
         self.theatre = theatre if theatre is not None else compile_theatre(scenario)
         self.run_ids = np.asarray(run_ids)
         self.streams = Streams(seed, self.run_ids)
+        if posterior is None and mode == "posterior":
+            from polemos.analysis.posterior import load_posterior
+
+            posterior = load_posterior(scenario)
         self.params = build_params(scenario, self.streams, mode, posterior, fixed)
         self.max_days = int(max_days)
         self.components = components if components is not None else components_in_order()
