@@ -111,6 +111,13 @@ def front(st) -> np.ndarray | None:
     return rows
 
 
+def front_rows(st) -> np.ndarray:
+    """:func:`front` as row indices always (all rows when every sector is fought over): what
+    the compiled kernels loop over."""
+    rows = front(st)
+    return np.arange(st.active.shape[0]) if rows is None else rows
+
+
 def rows_of(a: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
     """Rows ``rows`` (sectors, the second-to-last axis) of a (…, C, n) array: the array itself
     when ``rows`` is None, else a copy."""

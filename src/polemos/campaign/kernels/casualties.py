@@ -12,9 +12,7 @@ import numba as nb
 import numpy as np
 
 from polemos.campaign.components.casualties import REMNANT
-from polemos.campaign.sectors import CAPTURED, CAUSES
-
-F32 = np.float32
+from polemos.campaign.sectors import CAPTURED, CAUSES, F32
 
 
 def step(cas, sim, day) -> None:

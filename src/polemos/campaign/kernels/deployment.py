@@ -10,7 +10,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from polemos.campaign.sectors import F32, front
+from polemos.campaign.sectors import F32, front_rows
 
 TINY32 = np.finfo(F32).tiny
 
@@ -18,8 +18,7 @@ TINY32 = np.finfo(F32).tiny
 def step(dep, sim, day) -> None:
     """One day of regrouping and reserves on ``sim``'s state."""
     st, p = sim.state, sim.params
-    rows = front(st)
-    rows = np.arange(st.active.shape[0]) if rows is None else rows
+    rows = front_rows(st)
     _deployment(rows, st.alive, p.row("ground_combat.committed_share"), st.ap,
                 p.row("deployment.attacker_regroup_rate"),
                 p.row("deployment.reserve_commit_rate"), st.lift, st.active, st.a_target,

@@ -15,9 +15,8 @@ import numba as nb
 import numpy as np
 
 from polemos.campaign.components.drones import TROOP_GROUP
-from polemos.campaign.sectors import DRONE, FORTIFIED, LOITERING, TINY, front
+from polemos.campaign.sectors import DRONE, F32, FORTIFIED, LOITERING, TINY, front_rows
 
-F32 = np.float32
 TINY32 = np.finfo(np.float32).tiny       # share_of's floor of a float32 sum
 
 
@@ -25,8 +24,7 @@ def step(drones, sim, day) -> None:
     """One day of drones on ``sim``'s arrays (the component ``drones`` holds its tables)."""
     st, p = sim.state, sim.params
     C, n = st.active.shape
-    rows = front(st)
-    rows = np.arange(C) if rows is None else rows
+    rows = front_rows(st)
     t = _tables(drones)
     w = drones._work(("numba", "w"), (len(t.fly_levels), C, n), F32)
     launched32 = drones._work(("numba", "launched32"), (len(t.loiter), n), F32)

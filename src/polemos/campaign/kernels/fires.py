@@ -8,16 +8,13 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from polemos.campaign.sectors import ARTILLERY, ARTILLERY_DIRECTED, front, state_factor
-
-F32 = np.float32
+from polemos.campaign.sectors import ARTILLERY, ARTILLERY_DIRECTED, F32, front_rows, state_factor
 
 
 def step(fires, sim, day) -> None:
     """One day of fires on ``sim``'s arrays (the component ``fires`` holds its tables)."""
     st, p = sim.state, sim.params
-    rows = front(st)
-    rows = np.arange(st.active.shape[0]) if rows is None else rows
+    rows = front_rows(st)
     noise = sim.streams.lognormal_factor("fires", day, p["fires.daily_sigma"], 2).T.astype(F32)
     vul = state_factor(sim, "ground_combat.vulnerability", fires.vul)
     ad_lost = np.zeros((2, st.n))

@@ -14,9 +14,7 @@ import math
 import numba as nb
 import numpy as np
 
-from polemos.campaign.sectors import DIRECT_FIRE, TINY, state_factor
-
-F32 = np.float32
+from polemos.campaign.sectors import DIRECT_FIRE, F32, TINY, state_factor
 
 
 def step(gc, sim, day) -> None:

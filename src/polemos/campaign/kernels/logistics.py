@@ -14,7 +14,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-F32 = np.float32
+from polemos.campaign.sectors import F32
 
 
 def _per_run(a: np.ndarray) -> np.ndarray:

@@ -29,12 +29,11 @@ from polemos.campaign.sectors import (
     BROKE_IN_COMBAT,
     BROKEN,
     CAPTURED,
+    F32,
     FORTIFIED,
     HASTY,
     PREPARED,
 )
-
-F32 = np.float32
 
 
 def step(movement, sim, day) -> None:
